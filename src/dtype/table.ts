@@ -1,0 +1,243 @@
+/**
+ * THE dtype table: every backend-independent fact of every dtype, one row each (after ggml's
+ * `type_traits[]`). Nothing else in the library branches on a dtype name to learn a fact; any other
+ * per-dtype map is `satisfies Record<DTypeName, ...>` (or of the dense/quant subset) so a new row
+ * cannot be forgotten. Granularity (per-tensor, per-channel, per-group) is an option of `quantize`,
+ * never a dtype variant. Backend facts (which WASM kernel serves a dtype) live in src/kernels/table.ts.
+ *
+ * Two kinds of rows:
+ * - dense: element storage of a `Tensor` (`array` names the typed array holding the raw elements;
+ *   f16/bf16 are stored as their bit patterns in a Uint16Array).
+ * - quant: the code format of a `QTensor`. `bits` is the width of one packed code. `int8` is both:
+ *   a dense storage type and the 8-bit affine code format.
+ */
+import { FP4_E2M1_VALUES, NF4_VALUES } from './codebooks.js';
+
+/** Typed array constructors a dense dtype can be stored in. */
+export type TypedArrayName =
+  | 'Float32Array'
+  | 'Float64Array'
+  | 'Uint16Array'
+  | 'Int8Array'
+  | 'Uint8Array'
+  | 'Int16Array'
+  | 'Int32Array'
+  | 'BigInt64Array';
+
+/** Facts of a dtype that a `Tensor` stores element by element. */
+export interface DenseFacts {
+  /** float: f32/f64/f16/bf16; int/uint: integers; bool: 0/1 in a byte. */
+  readonly kind: 'float' | 'int' | 'uint' | 'bool';
+  /** Bytes per element. */
+  readonly bytes: number;
+  /** The typed array holding the raw element (bit patterns for f16/bf16). */
+  readonly array: TypedArrayName;
+  /** Smallest and largest representable value (integers), or the largest finite (floats). */
+  readonly min: number;
+  readonly max: number;
+  /** Rank in type promotion: the result of a binary op is the dtype of higher rank, see promote.ts. */
+  readonly rank: number;
+}
+
+/**
+ * How the codes of a quantized dtype become numbers:
+ * - affine: value = (code - zero) * scale. Codes are unsigned `0 .. 2^bits-1`; symmetric formats use
+ *   the fixed zero `2^(bits-1)` (so the signed range is `-2^(bits-1) .. 2^(bits-1)-1`), asymmetric
+ *   ones an integer zero point per group.
+ * - lut: value = values[code] * scale (fixed codebook: nf4, fp4).
+ * - mx: value = values[code] * 2^(e - 127), one e8m0 exponent e per block of `blockSize` (OCP MX).
+ * - codebook: a code indexes a learned vector of `dim` values (VQ); index bits and dim per tensor.
+ * - pvq: pyramid vector codes (joins the table with the PVQ quantizer).
+ */
+export type QuantFamily = 'affine' | 'lut' | 'mx' | 'codebook';
+
+/** Facts of a quantized code format. */
+export interface QuantFacts {
+  readonly family: QuantFamily;
+  /** Signed code range (affine: the symmetric range around the fixed zero). */
+  readonly codeMin: number;
+  readonly codeMax: number;
+  /** Largest unsigned code (affine with a zero point: codes 0..ucodeMax). */
+  readonly ucodeMax: number;
+  /** Fixed codebook values (lut/mx), at full precision. */
+  readonly values?: readonly number[];
+  /** A block size fixed by the format (mx), which `groupSize` must equal. */
+  readonly blockSize?: number;
+  /** Storage of the group scales the format prescribes (mx: e8m0); otherwise chosen per tensor. */
+  readonly scaleDtype?: ScaleDType;
+  /** Whether a per-group zero point is possible (asymmetric quantization). */
+  readonly zeroPoint: boolean;
+  /** Whether `bits` is set per tensor rather than by the format (codebook: index bits). */
+  readonly variableBits?: boolean;
+}
+
+/** Precision in which group scales are kept (and counted in bits per weight). */
+export type ScaleDType = 'f32' | 'f16' | 'bf16' | 'e8m0';
+
+/** Bits of storage of one scale, per scale dtype. */
+export const SCALE_BITS = { f32: 32, f16: 16, bf16: 16, e8m0: 8 } as const satisfies Record<ScaleDType, number>;
+
+/** One row of the table. */
+export interface DTypeInfo {
+  readonly name: string;
+  /** Bits per element (dense) or per code (quant; for codebook: the default index bits). */
+  readonly bits: number;
+  readonly dense?: DenseFacts;
+  readonly quant?: QuantFacts;
+  /** One line for docs/dtypes.md. */
+  readonly doc: string;
+}
+
+const affine = (bits: number): QuantFacts => ({
+  family: 'affine',
+  codeMin: -(2 ** (bits - 1)),
+  codeMax: 2 ** (bits - 1) - 1,
+  ucodeMax: 2 ** bits - 1,
+  zeroPoint: true,
+});
+
+/** Every dtype. Add a row here and the property tests, docs and kernel table pick it up. */
+export const DTYPES = {
+  f32: {
+    name: 'f32',
+    bits: 32,
+    dense: { kind: 'float', bytes: 4, array: 'Float32Array', min: -3.4028234663852886e38, max: 3.4028234663852886e38, rank: 12 },
+    doc: 'IEEE 754 binary32',
+  },
+  f64: {
+    name: 'f64',
+    bits: 64,
+    dense: { kind: 'float', bytes: 8, array: 'Float64Array', min: -Number.MAX_VALUE, max: Number.MAX_VALUE, rank: 13 },
+    doc: 'IEEE 754 binary64',
+  },
+  f16: {
+    name: 'f16',
+    bits: 16,
+    dense: { kind: 'float', bytes: 2, array: 'Uint16Array', min: -65504, max: 65504, rank: 10 },
+    doc: 'IEEE 754 binary16, stored as bits; computed in f32',
+  },
+  bf16: {
+    name: 'bf16',
+    bits: 16,
+    dense: { kind: 'float', bytes: 2, array: 'Uint16Array', min: -3.3895313892515355e38, max: 3.3895313892515355e38, rank: 11 },
+    doc: 'bfloat16 (top half of f32), stored as bits; computed in f32',
+  },
+  int8: {
+    name: 'int8',
+    bits: 8,
+    dense: { kind: 'int', bytes: 1, array: 'Int8Array', min: -128, max: 127, rank: 3 },
+    quant: affine(8),
+    doc: 'signed 8-bit integer; as a code: affine 8-bit',
+  },
+  uint8: {
+    name: 'uint8',
+    bits: 8,
+    dense: { kind: 'uint', bytes: 1, array: 'Uint8Array', min: 0, max: 255, rank: 2 },
+    doc: 'unsigned 8-bit integer',
+  },
+  int16: {
+    name: 'int16',
+    bits: 16,
+    dense: { kind: 'int', bytes: 2, array: 'Int16Array', min: -32768, max: 32767, rank: 4 },
+    doc: 'signed 16-bit integer',
+  },
+  int32: {
+    name: 'int32',
+    bits: 32,
+    dense: { kind: 'int', bytes: 4, array: 'Int32Array', min: -2147483648, max: 2147483647, rank: 5 },
+    doc: 'signed 32-bit integer',
+  },
+  int64: {
+    name: 'int64',
+    bits: 64,
+    dense: { kind: 'int', bytes: 8, array: 'BigInt64Array', min: Number.MIN_SAFE_INTEGER, max: Number.MAX_SAFE_INTEGER, rank: 6 },
+    doc: 'signed 64-bit integer (storage and I/O; values beyond 2^53 are not representable as numbers)',
+  },
+  bool: {
+    name: 'bool',
+    bits: 8,
+    dense: { kind: 'bool', bytes: 1, array: 'Uint8Array', min: 0, max: 1, rank: 1 },
+    doc: 'boolean, one byte (0 or 1)',
+  },
+  int2: { name: 'int2', bits: 2, quant: affine(2), doc: 'affine 2-bit codes' },
+  int3: { name: 'int3', bits: 3, quant: affine(3), doc: 'affine 3-bit codes' },
+  int4: { name: 'int4', bits: 4, quant: affine(4), doc: 'affine 4-bit codes' },
+  fp4: {
+    name: 'fp4',
+    bits: 4,
+    quant: { family: 'lut', codeMin: 0, codeMax: 15, ucodeMax: 15, values: FP4_E2M1_VALUES, zeroPoint: false },
+    doc: 'FP4 E2M1 (±{0,.5,1,1.5,2,3,4,6}) times a group scale',
+  },
+  nf4: {
+    name: 'nf4',
+    bits: 4,
+    quant: { family: 'lut', codeMin: 0, codeMax: 15, ucodeMax: 15, values: NF4_VALUES, zeroPoint: false },
+    doc: 'NormalFloat4 (QLoRA) times a group absmax scale',
+  },
+  mxfp4: {
+    name: 'mxfp4',
+    bits: 4,
+    quant: {
+      family: 'mx',
+      codeMin: 0,
+      codeMax: 15,
+      ucodeMax: 15,
+      values: FP4_E2M1_VALUES,
+      blockSize: 32,
+      scaleDtype: 'e8m0',
+      zeroPoint: false,
+    },
+    doc: 'OCP MXFP4: E2M1 codes with a shared power-of-two (e8m0) scale per 32',
+  },
+  codebook: {
+    name: 'codebook',
+    bits: 8,
+    quant: { family: 'codebook', codeMin: 0, codeMax: 255, ucodeMax: 255, zeroPoint: false, variableBits: true },
+    doc: 'learned vector codebook (VQ): index bits and vector dimension per tensor, codebook is data',
+  },
+} as const satisfies Record<string, DTypeInfo>;
+
+/** Every dtype name. */
+export type DTypeName = keyof typeof DTYPES;
+/** Dtypes a `Tensor` can hold. */
+export type DenseDType = { [K in DTypeName]: (typeof DTYPES)[K] extends { dense: DenseFacts } ? K : never }[DTypeName];
+/** Dtypes a `QTensor` can hold. */
+export type QuantDType = { [K in DTypeName]: (typeof DTYPES)[K] extends { quant: QuantFacts } ? K : never }[DTypeName];
+
+/** All names, in table order. */
+export const DTYPE_NAMES = Object.keys(DTYPES) as DTypeName[];
+/** Names of the dense dtypes, in table order. */
+export const DENSE_DTYPES = DTYPE_NAMES.filter((n) => 'dense' in DTYPES[n]) as DenseDType[];
+/** Names of the quantized dtypes, in table order. */
+export const QUANT_DTYPES = DTYPE_NAMES.filter((n) => 'quant' in DTYPES[n]) as QuantDType[];
+
+/** Whether a string names a dtype. */
+export function isDTypeName(s: string): s is DTypeName {
+  return Object.prototype.hasOwnProperty.call(DTYPES, s);
+}
+/** Whether a string names a dense dtype. */
+export function isDenseDType(s: string): s is DenseDType {
+  return isDTypeName(s) && 'dense' in DTYPES[s];
+}
+/** Whether a string names a quantized dtype. */
+export function isQuantDType(s: string): s is QuantDType {
+  return isDTypeName(s) && 'quant' in DTYPES[s];
+}
+
+/**
+ * The dense facts of a dtype.
+ * @example
+ * denseInfo('bf16').bytes === 2
+ */
+export function denseInfo(d: DenseDType): DenseFacts {
+  return DTYPES[d].dense;
+}
+
+/**
+ * The quant facts of a dtype.
+ * @example
+ * quantInfo('int4').ucodeMax === 15
+ */
+export function quantInfo(d: QuantDType): QuantFacts {
+  return DTYPES[d].quant;
+}

@@ -1,0 +1,59 @@
+/**
+ * Typed errors. Every error names what was wrong (shapes, dtypes, offsets, file, tensor name) so a
+ * user can act on the message alone. Not a logging facility: errors are thrown, never printed.
+ */
+
+/** Base class of every error the library throws on purpose. */
+export class QuantensorError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Shapes that do not fit together, or an index/axis out of range.
+ * @example
+ * throw new ShapeError(`inner dimensions 384 and 512 of [2,384] x [512,1024] must match`);
+ */
+export class ShapeError extends QuantensorError {}
+
+/**
+ * A dtype that an operation does not accept, or an unknown dtype name.
+ * @example
+ * throw new DTypeError(`matmul supports f32 and f64, got int8`);
+ */
+export class DTypeError extends QuantensorError {}
+
+/**
+ * A value outside what an operation defines: a negative group size, a non-finite scale, a bad option.
+ * @example
+ * throw new ValueError(`groupSize must be a positive integer, got 0`);
+ */
+export class ValueError extends QuantensorError {}
+
+/**
+ * A file or buffer that does not follow its format (safetensors header, GPTQ layout, ...).
+ * @example
+ * throw new FormatError(`model.safetensors: header length 9e15 exceeds the file size 1024`);
+ */
+export class FormatError extends QuantensorError {}
+
+/**
+ * Linear algebra that cannot proceed: a matrix that is not positive definite, a singular system.
+ * @example
+ * throw new LinAlgError(`cholesky: leading minor 3 of 4096x4096 is not positive definite`);
+ */
+export class LinAlgError extends QuantensorError {}
+
+/**
+ * A tensor used after `dispose()`, or memory that cannot be allocated.
+ * @example
+ * throw new MemoryError(`tensor [4096,4096] f32 was disposed`);
+ */
+export class MemoryError extends QuantensorError {}
+
+/** Formats a shape as `[2,384]` for error messages. */
+export function fmtShape(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}

@@ -1,0 +1,149 @@
+/**
+ * Storage: the bytes behind a tensor. When a WebAssembly heap is active (DESIGN.md decision 4) the
+ * bytes live in its linear memory, so kernels read them in place, with no copy per call; otherwise in
+ * an ArrayBuffer of their own (the JS backend). Typed array views are derived on every access, because
+ * growing a wasm memory replaces its buffer: never keep a view across a call that may allocate.
+ *
+ * Not an allocator: `Heap` implementations (src/kernels/wasm/heap.ts) own the free lists.
+ */
+import { MemoryError } from '../errors.js';
+
+/** An allocator over one WebAssembly memory, owned by TS. */
+export interface Heap {
+  readonly memory: WebAssembly.Memory;
+  /** Returns a 16-byte aligned byte offset of `byteLength` bytes (contents undefined). */
+  alloc(byteLength: number): number;
+  /** Returns a block from `alloc` to the heap. */
+  free(ptr: number): void;
+}
+
+/** Typed array types storage can be viewed as. */
+export type TypedArray =
+  | Float32Array
+  | Float64Array
+  | Uint16Array
+  | Int8Array
+  | Uint8Array
+  | Int16Array
+  | Int32Array
+  | Uint32Array
+  | BigInt64Array;
+
+/** A constructor of one of the `TypedArray` types. */
+export interface TypedArrayCtor<T extends TypedArray = TypedArray> {
+  new (buffer: ArrayBufferLike, byteOffset: number, length: number): T;
+  new (length: number): T;
+  readonly BYTES_PER_ELEMENT: number;
+}
+
+let activeHeap: Heap | null = null;
+
+/**
+ * Sets the heap new storage is allocated from (`null`: plain ArrayBuffers). Existing storage keeps
+ * the heap it was allocated in. Called by the wasm backend when it is ready.
+ */
+export function setHeap(heap: Heap | null): void {
+  activeHeap = heap;
+}
+
+/** The heap new storage is allocated from, or null for plain ArrayBuffers. */
+export function getHeap(): Heap | null {
+  return activeHeap;
+}
+
+interface Held {
+  heap: Heap;
+  ptr: number;
+}
+const registry: FinalizationRegistry<Held> | null =
+  typeof FinalizationRegistry === 'function' ? new FinalizationRegistry<Held>((h) => h.heap.free(h.ptr)) : null;
+
+/**
+ * A block of bytes, in a wasm heap or in an ArrayBuffer of its own.
+ * @example
+ * const s = Storage.alloc(16);
+ * s.view(Float32Array)[0] = 1.5;
+ * s.dispose();
+ */
+export class Storage {
+  private own: ArrayBuffer | null;
+  private disposedFlag = false;
+
+  private constructor(
+    /** Length in bytes. */
+    readonly byteLength: number,
+    /** The heap holding the bytes, or null when they are in an ArrayBuffer of their own. */
+    readonly heap: Heap | null,
+    /** Byte offset in the heap's memory (0 for own buffers). */
+    readonly ptr: number,
+    own: ArrayBuffer | null,
+  ) {
+    this.own = own;
+  }
+
+  /**
+   * Allocates zeroed storage in the active heap (or an ArrayBuffer when none is active).
+   * @param opts.heap `null` forces an ArrayBuffer, a Heap forces that heap.
+   */
+  static alloc(byteLength: number, opts: { zero?: boolean; heap?: Heap | null } = {}): Storage {
+    if (!Number.isInteger(byteLength) || byteLength < 0) {
+      throw new MemoryError(`cannot allocate ${byteLength} bytes`);
+    }
+    const heap = opts.heap === undefined ? activeHeap : opts.heap;
+    if (!heap) return new Storage(byteLength, null, 0, new ArrayBuffer(byteLength));
+    const ptr = heap.alloc(Math.max(byteLength, 1));
+    const s = new Storage(byteLength, heap, ptr, null);
+    registry?.register(s, { heap, ptr }, s);
+    if (opts.zero !== false) s.bytes().fill(0);
+    return s;
+  }
+
+  /** Allocates storage and copies the bytes of `src` into it. */
+  static from(src: ArrayBufferView, opts: { heap?: Heap | null } = {}): Storage {
+    const s = Storage.alloc(src.byteLength, { zero: false, heap: opts.heap });
+    s.bytes().set(new Uint8Array(src.buffer, src.byteOffset, src.byteLength));
+    return s;
+  }
+
+  /** Whether `dispose()` was called. */
+  get disposed(): boolean {
+    return this.disposedFlag;
+  }
+
+  /** The buffer holding the bytes now (a wasm memory's buffer changes when it grows). */
+  get buffer(): ArrayBufferLike {
+    if (this.disposedFlag) throw new MemoryError(`storage of ${this.byteLength} bytes was disposed`);
+    return this.heap ? this.heap.memory.buffer : (this.own as ArrayBuffer);
+  }
+
+  /** A Uint8Array over all the bytes (valid until the next allocation). */
+  bytes(): Uint8Array {
+    return new Uint8Array(this.buffer, this.ptr, this.byteLength);
+  }
+
+  /**
+   * A typed array over `length` elements starting at element `offset` (valid until the next allocation).
+   * @example
+   * const f = s.view(Float32Array, 0, 4);
+   */
+  view<T extends TypedArray>(ctor: TypedArrayCtor<T>, offset = 0, length?: number): T {
+    const n = length ?? Math.floor(this.byteLength / ctor.BYTES_PER_ELEMENT) - offset;
+    if (offset < 0 || n < 0 || (offset + n) * ctor.BYTES_PER_ELEMENT > this.byteLength) {
+      throw new MemoryError(
+        `view of ${n} elements of ${ctor.BYTES_PER_ELEMENT} bytes at element ${offset} exceeds storage of ${this.byteLength} bytes`,
+      );
+    }
+    return new ctor(this.buffer, this.ptr + offset * ctor.BYTES_PER_ELEMENT, n);
+  }
+
+  /** Frees the bytes now (idempotent). Later access throws `MemoryError`. */
+  dispose(): void {
+    if (this.disposedFlag) return;
+    this.disposedFlag = true;
+    if (this.heap) {
+      registry?.unregister(this);
+      this.heap.free(this.ptr);
+    }
+    this.own = null;
+  }
+}

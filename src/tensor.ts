@@ -1,0 +1,321 @@
+/**
+ * Tensor: a dense dtype, a shape, strides and an offset (in elements) over a Storage. Views (reshape,
+ * transpose, slice, expand, ...) share the storage; `contiguous()` copies only when needed.
+ * Ops live in src/ops/; this file holds the type, its element access and the constructors of data.
+ */
+import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { DTYPES, type DenseDType, isDenseDType } from './dtype/table.js';
+import { fromBF16Bits, fromF16Bits, toBF16Bits, toF16Bits } from './dtype/half.js';
+import { Storage, type TypedArray, type TypedArrayCtor } from './memory/storage.js';
+
+const CTORS = {
+  Float32Array,
+  Float64Array,
+  Uint16Array,
+  Int8Array,
+  Uint8Array,
+  Int16Array,
+  Int32Array,
+  BigInt64Array,
+} as const;
+
+/** The typed array constructor holding the raw elements of a dense dtype. */
+export function arrayCtor(dtype: DenseDType): TypedArrayCtor {
+  return CTORS[DTYPES[dtype].dense.array] as unknown as TypedArrayCtor;
+}
+
+/** Row-major strides of a shape. */
+export function contiguousStrides(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  let acc = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    s[i] = acc;
+    acc *= shape[i];
+  }
+  return s;
+}
+
+/** Number of elements of a shape. */
+export function shapeSize(shape: readonly number[]): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Throws unless every dimension is a non-negative integer. */
+export function checkShape(shape: readonly number[]): void {
+  for (const d of shape) {
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
+  }
+}
+
+/** Reads element `i` of a raw typed array of `dtype` as a number (decodes f16/bf16, int64). */
+export function readElement(dtype: DenseDType, raw: TypedArray, i: number): number {
+  switch (dtype) {
+    case 'f16':
+      return fromF16Bits(raw[i] as number);
+    case 'bf16':
+      return fromBF16Bits(raw[i] as number);
+    case 'int64':
+      return Number(raw[i] as bigint);
+    default:
+      return raw[i] as number;
+  }
+}
+
+/**
+ * Writes a number into element `i` of a raw typed array of `dtype`, converting as a cast does:
+ * floats round to nearest even, integers truncate toward zero and saturate, bool is `x !== 0`.
+ */
+export function writeElement(dtype: DenseDType, raw: TypedArray, i: number, x: number): void {
+  switch (dtype) {
+    case 'f16':
+      raw[i] = toF16Bits(x);
+      return;
+    case 'bf16':
+      raw[i] = toBF16Bits(x);
+      return;
+    case 'f32':
+    case 'f64':
+      raw[i] = x;
+      return;
+    case 'bool':
+      raw[i] = x !== 0 && !Number.isNaN(x) ? 1 : 0;
+      return;
+    case 'int64':
+      (raw as BigInt64Array)[i] = BigInt(Number.isNaN(x) ? 0 : Math.trunc(Math.max(-9.2e18, Math.min(9.2e18, x))));
+      return;
+    default: {
+      const { min, max } = DTYPES[dtype].dense;
+      raw[i] = Number.isNaN(x) ? 0 : Math.max(min, Math.min(max, Math.trunc(x)));
+    }
+  }
+}
+
+/**
+ * A dense n-dimensional array.
+ * @example
+ * const t = tensor([[1, 2], [3, 4]]);
+ * t.shape;            // [2, 2]
+ * t.transpose().toArray(); // [[1, 3], [2, 4]]
+ */
+export class Tensor {
+  constructor(
+    /** The bytes; shared by views. */
+    readonly storage: Storage,
+    readonly dtype: DenseDType,
+    readonly shape: readonly number[],
+    /** Strides in elements (may be 0 for broadcast dimensions, negative never). */
+    readonly strides: readonly number[] = contiguousStrides(shape),
+    /** Offset of element [0,...,0] in elements. */
+    readonly offset = 0,
+  ) {}
+
+  /** Number of elements. */
+  get size(): number {
+    return shapeSize(this.shape);
+  }
+
+  /** Number of dimensions. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** Whether elements are laid out row-major without gaps (views may still have an offset). */
+  get isContiguous(): boolean {
+    let acc = 1;
+    for (let i = this.shape.length - 1; i >= 0; i--) {
+      if (this.shape[i] !== 1 && this.strides[i] !== acc) return false;
+      acc *= this.shape[i];
+    }
+    return true;
+  }
+
+  /** The raw storage viewed as this dtype's typed array (no copy; ignores shape, strides and offset). */
+  raw(): TypedArray {
+    return this.storage.view(arrayCtor(this.dtype));
+  }
+
+  /** Calls `fn(storageIndex, logicalIndex)` for every element in row-major order. */
+  forEachIndex(fn: (storageIndex: number, logicalIndex: number) => void): void {
+    const n = this.size;
+    if (n === 0) return;
+    if (this.isContiguous) {
+      for (let i = 0; i < n; i++) fn(this.offset + i, i);
+      return;
+    }
+    const nd = this.ndim;
+    const idx = new Array<number>(nd).fill(0);
+    let pos = this.offset;
+    for (let i = 0; i < n; i++) {
+      fn(pos, i);
+      for (let d = nd - 1; d >= 0; d--) {
+        idx[d]++;
+        pos += this.strides[d];
+        if (idx[d] < this.shape[d]) break;
+        pos -= this.strides[d] * this.shape[d];
+        idx[d] = 0;
+      }
+    }
+  }
+
+  /** A row-major copy (or `this` when already contiguous with offset 0 and no extra bytes). */
+  contiguous(): Tensor {
+    if (this.isContiguous && this.offset === 0 && this.storage.byteLength === this.size * DTYPES[this.dtype].dense.bytes) {
+      return this;
+    }
+    const out = empty(this.shape, this.dtype);
+    const src = this.raw();
+    const dst = out.raw();
+    this.forEachIndex((s, l) => {
+      dst[l] = src[s];
+    });
+    return out;
+  }
+
+  /**
+   * The values in row-major order, as a new typed array: Float32Array for f32/f16/bf16, Float64Array
+   * for f64, the integer arrays for integers, Uint8Array for bool, BigInt64Array for int64.
+   */
+  data(): TypedArray {
+    const n = this.size;
+    const src = this.raw();
+    if (this.dtype === 'f16' || this.dtype === 'bf16') {
+      const out = new Float32Array(n);
+      const dec = this.dtype === 'f16' ? fromF16Bits : fromBF16Bits;
+      this.forEachIndex((s, l) => {
+        out[l] = dec(src[s] as number);
+      });
+      return out;
+    }
+    const out = new (arrayCtor(this.dtype))(n);
+    this.forEachIndex((s, l) => {
+      out[l] = src[s];
+    });
+    return out;
+  }
+
+  /** The values as f32 in row-major order (a new array; any dtype is converted). */
+  toFloat32(): Float32Array {
+    if (this.dtype === 'f32' || this.dtype === 'f16' || this.dtype === 'bf16') return this.data() as Float32Array;
+    const out = new Float32Array(this.size);
+    const src = this.raw();
+    this.forEachIndex((s, l) => {
+      out[l] = readElement(this.dtype, src, s);
+    });
+    return out;
+  }
+
+  /** The values as nested arrays of numbers (bool as 0/1). */
+  toArray(): NestedArray {
+    const flat = this.dtype === 'int64' ? Array.from(this.data() as BigInt64Array, Number) : Array.from(this.data() as ArrayLike<number>);
+    if (this.ndim === 0) return flat[0];
+    const build = (dim: number, start: number): NestedArray => {
+      const len = this.shape[dim];
+      if (dim === this.ndim - 1) return flat.slice(start, start + len);
+      const step = shapeSize(this.shape.slice(dim + 1));
+      const out: NestedArray[] = [];
+      for (let i = 0; i < len; i++) out.push(build(dim + 1, start + i * step));
+      return out;
+    };
+    return build(0, 0);
+  }
+
+  /** The single value of a one-element tensor. */
+  item(): number {
+    if (this.size !== 1) throw new ShapeError(`item() needs exactly one element, got shape ${fmtShape(this.shape)}`);
+    return readElement(this.dtype, this.raw(), this.offset);
+  }
+
+  /** Frees the storage (shared by every view of it). Later access throws `MemoryError`. */
+  dispose(): void {
+    this.storage.dispose();
+  }
+
+  toString(): string {
+    return `Tensor(${this.dtype}, ${fmtShape(this.shape)})`;
+  }
+}
+
+/** Numbers nested as deep as a tensor's rank. */
+export type NestedArray = number | NestedArray[];
+
+/** An uninitialised (zeroed) tensor. */
+export function empty(shape: readonly number[], dtype: DenseDType = 'f32'): Tensor {
+  checkShape(shape);
+  return new Tensor(Storage.alloc(shapeSize(shape) * DTYPES[dtype].dense.bytes), dtype, [...shape]);
+}
+
+function inferShape(data: unknown): number[] {
+  const shape: number[] = [];
+  let cur = data;
+  while (Array.isArray(cur)) {
+    shape.push(cur.length);
+    cur = cur[0];
+  }
+  return shape;
+}
+
+function flatten(data: unknown, shape: number[], dim: number, out: number[]): void {
+  if (dim === shape.length) {
+    if (Array.isArray(data)) throw new ShapeError(`ragged nested array: expected a number at depth ${dim}`);
+    out.push(typeof data === 'boolean' ? Number(data) : (data as number));
+    return;
+  }
+  if (!Array.isArray(data) || data.length !== shape[dim]) {
+    throw new ShapeError(`ragged nested array: expected length ${shape[dim]} at depth ${dim} of inferred shape ${fmtShape(shape)}`);
+  }
+  for (const d of data) flatten(d, shape, dim + 1, out);
+}
+
+/**
+ * Creates a tensor from nested arrays, a flat array or a typed array (copied).
+ * @param shape defaults to the nesting of `data` (or [length] for flat data)
+ * @param dtype defaults to f32 (f64 for Float64Array, the matching integer type for integer arrays)
+ * @example
+ * tensor([[1, 2, 3], [4, 5, 6]]);            // f32 [2,3]
+ * tensor([1, 2, 3, 4], [2, 2], 'int32');
+ * tensor(new Float64Array([0.5]));            // f64 [1]
+ */
+export function tensor(data: NestedArray | boolean | ArrayLike<number> | TypedArray, shape?: readonly number[], dtype?: DenseDType): Tensor {
+  if (dtype !== undefined && !isDenseDType(dtype)) throw new DTypeError(`unknown dense dtype ${String(dtype)}`);
+  let flat: ArrayLike<number> | BigInt64Array;
+  let inferred: number[];
+  let defaultDType: DenseDType = 'f32';
+  if (ArrayBuffer.isView(data)) {
+    flat = data as unknown as ArrayLike<number>;
+    inferred = [flat.length];
+    if (data instanceof Float64Array) defaultDType = 'f64';
+    else if (data instanceof Int32Array) defaultDType = 'int32';
+    else if (data instanceof Int16Array) defaultDType = 'int16';
+    else if (data instanceof Int8Array) defaultDType = 'int8';
+    else if (data instanceof Uint8Array) defaultDType = 'uint8';
+    else if (data instanceof BigInt64Array) defaultDType = 'int64';
+  } else if (typeof data === 'number' || typeof data === 'boolean') {
+    flat = [Number(data)];
+    inferred = [];
+  } else {
+    inferred = inferShape(data);
+    const out: number[] = [];
+    flatten(data, inferred, 0, out);
+    flat = out;
+  }
+  const dt = dtype ?? defaultDType;
+  const shp = shape ? [...shape] : inferred;
+  checkShape(shp);
+  if (shapeSize(shp) !== flat.length) {
+    throw new ShapeError(`${flat.length} values do not fill shape ${fmtShape(shp)} (${shapeSize(shp)} elements)`);
+  }
+  const t = empty(shp, dt);
+  const raw = t.raw();
+  if (flat instanceof BigInt64Array) {
+    for (let i = 0; i < flat.length; i++) writeElement(dt, raw, i, Number(flat[i]));
+  } else {
+    for (let i = 0; i < flat.length; i++) {
+      const v = flat[i];
+      if (typeof v !== 'number') throw new ValueError(`tensor data must be numbers, got ${typeof v} at index ${i}`);
+      writeElement(dt, raw, i, v);
+    }
+  }
+  return t;
+}
