@@ -37,18 +37,41 @@ export interface TypedArrayCtor<T extends TypedArray = TypedArray> {
 }
 
 let activeHeap: Heap | null = null;
+let heapInit: (() => void) | null = null;
 
 /**
  * Sets the heap new storage is allocated from (`null`: plain ArrayBuffers). Existing storage keeps
- * the heap it was allocated in. Called by the wasm backend when it is ready.
+ * the heap it was allocated in. Called by the wasm backend when it is ready. An explicit call
+ * cancels a pending `setHeapInit` callback.
  */
 export function setHeap(heap: Heap | null): void {
+  heapInit = null;
   activeHeap = heap;
+}
+
+/**
+ * Registers a callback run once, on the first allocation (or `getHeap()`) after it was registered,
+ * so a backend initialises lazily and calls `setHeap` before the first tensor is allocated
+ * (src/kernels/backend.ts registers one when it is loaded).
+ * @example
+ * setHeapInit(() => setHeap(myHeap));
+ */
+export function setHeapInit(init: (() => void) | null): void {
+  heapInit = init;
+}
+
+function resolveHeap(): Heap | null {
+  if (heapInit) {
+    const init = heapInit;
+    heapInit = null;
+    init();
+  }
+  return activeHeap;
 }
 
 /** The heap new storage is allocated from, or null for plain ArrayBuffers. */
 export function getHeap(): Heap | null {
-  return activeHeap;
+  return resolveHeap();
 }
 
 interface Held {
@@ -89,7 +112,7 @@ export class Storage {
     if (!Number.isInteger(byteLength) || byteLength < 0) {
       throw new MemoryError(`cannot allocate ${byteLength} bytes`);
     }
-    const heap = opts.heap === undefined ? activeHeap : opts.heap;
+    const heap = opts.heap === undefined ? resolveHeap() : opts.heap;
     if (!heap) return new Storage(byteLength, null, 0, new ArrayBuffer(byteLength));
     const ptr = heap.alloc(Math.max(byteLength, 1));
     const s = new Storage(byteLength, heap, ptr, null);
