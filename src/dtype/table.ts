@@ -69,6 +69,12 @@ export interface QuantFacts {
   readonly zeroPoint: boolean;
   /** Whether `bits` is set per tensor rather than by the format (codebook: index bits). */
   readonly variableBits?: boolean;
+  /**
+   * mx: exponent of the largest power of two of the element format (`emax_elem`, OCP MX v1.0 §6.3;
+   * 2 for E2M1, whose largest value is 6 = 1.5 * 2^2). The shared exponent is
+   * `floor(log2(amax)) - emaxElem`.
+   */
+  readonly emaxElem?: number;
 }
 
 /** Precision in which group scales are kept (and counted in bits per weight). */
@@ -76,6 +82,12 @@ export type ScaleDType = 'f32' | 'f16' | 'bf16' | 'e8m0';
 
 /** Bits of storage of one scale, per scale dtype. */
 export const SCALE_BITS = { f32: 32, f16: 16, bf16: 16, e8m0: 8 } as const satisfies Record<ScaleDType, number>;
+
+/**
+ * E8M0 (OCP MX v1.0 §5.4.1): an 8-bit biased exponent, value 2^(bits - bias); bits 0xff is NaN, so the
+ * unbiased exponent spans [minExp, maxExp]. No sign, no zero.
+ */
+export const E8M0 = { bias: 127, minExp: -127, maxExp: 127 } as const;
 
 /** One row of the table. */
 export interface DTypeInfo {
@@ -186,6 +198,7 @@ export const DTYPES = {
       blockSize: 32,
       scaleDtype: 'e8m0',
       zeroPoint: false,
+      emaxElem: 2,
     },
     doc: 'OCP MXFP4: E2M1 codes with a shared power-of-two (e8m0) scale per 32',
   },
