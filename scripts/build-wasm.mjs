@@ -7,6 +7,9 @@
  *
  *   node scripts/build-wasm.mjs           build (rewrites the generated file only when it changed)
  *   node scripts/build-wasm.mjs --check   exit 1 when the generated file is stale versus the sources
+ *   node scripts/build-wasm.mjs --typecheck  type-check the AS sources with asc, emitting nothing
+ *     (tsc cannot check AS: generic arithmetic on T and top-level decorators are AS-only; the
+ *     assembly/tsconfig.json is for editors)
  *
  * Adding a kernel family: create `assembly/<family>.ts` with `export function <name>_<types>(...)`;
  * every exported function of every top-level file becomes a module export (files under
@@ -63,13 +66,13 @@ function generatedHash() {
   return m ? m[1] : null;
 }
 
-async function build() {
+async function build(typecheckOnly = false) {
   const { default: asc } = await import('assemblyscript/asc');
   const files = entries();
   let binary = null;
   const stderr = [];
   const result = await asc.main(
-    [...files, '--config', 'asconfig.json', '--target', 'release', '--baseDir', root],
+    [...files, '--config', 'asconfig.json', '--target', 'release', '--baseDir', root, ...(typecheckOnly ? ['--noEmit'] : [])],
     {
       stderr: { write: (s) => (stderr.push(String(s)), true) },
       stdout: { write: () => true },
@@ -81,9 +84,13 @@ async function build() {
       },
     },
   );
-  if (result.error || !binary) {
+  if (result.error || (!binary && !typecheckOnly)) {
     process.stderr.write(stderr.join(''));
     throw new Error(`asc failed: ${result.error?.message ?? 'no binary emitted'}`);
+  }
+  if (typecheckOnly) {
+    process.stdout.write(`build-wasm: ${files.length} entries type-check\n`);
+    return;
   }
   const hash = sourceHash();
   const b64 = Buffer.from(binary).toString('base64');
@@ -113,7 +120,7 @@ async function main() {
     process.stdout.write('build-wasm: generated binary is up to date\n');
     return;
   }
-  await build();
+  await build(process.argv.includes('--typecheck'));
 }
 
 // Run only as a script, so a test may import `sourceHash` without building.

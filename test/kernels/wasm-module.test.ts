@@ -50,6 +50,6 @@ describe('wasm module', () => {
     expect(inst.exports.heap_base()).toBeGreaterThan(0);
     // A shared memory cannot satisfy the unshared import, and vice versa: the variants really differ.
     const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true } as WebAssembly.MemoryDescriptor);
-    expect(() => new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory: shared } })).toThrow();
+    expect(() => new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory: shared } })).toThrow();
   });
 });

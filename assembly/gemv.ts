@@ -1,0 +1,144 @@
+/**
+ * Dense matrix-vector product exports: y = alpha * A x + beta * y, f32 and f64.
+ *
+ *   a: T (m, n) at a with strides (rsa, csa); x: T (n) stride incx; y: T (m) stride incy
+ *   accumulator: T, read only when beta != 0
+ *
+ * Memory-bound: each weight is read once. Two fast paths, each with a scalar tail:
+ * - rows contiguous (csa == 1, incx == 1): 4 rows at a time share each load of x;
+ * - columns contiguous (rsa == 1, incy == 1; a row-major weight used as Wᵀ): y += x[j] * A[:, j],
+ *   4 columns per pass over y (which stays in L1).
+ * Anything else takes the scalar loop. Not GEMM (gemm.ts), not packed weights (qmatmul).
+ */
+import { hsum, ld, madd, st } from './inline/simd';
+
+// @ts-ignore: decorator
+@inline function rowsContiguous<T>(m: i32, n: i32, alpha: T, a: usize, rsa: usize, x: usize, beta: T, y: usize, incy: usize): void {
+  const L = <i32>(16 / sizeof<T>());
+  const rowBytes = rsa << alignof<T>();
+  let i = 0;
+  for (; i + 4 <= m; i += 4) {
+    const r0 = a + ((<usize>i * rsa) << alignof<T>());
+    const r1 = r0 + rowBytes;
+    const r2 = r1 + rowBytes;
+    const r3 = r2 + rowBytes;
+    let s0 = v128.splat<T>(0);
+    let s1 = s0;
+    let s2 = s0;
+    let s3 = s0;
+    let j = 0;
+    for (; j + L <= n; j += L) {
+      const off = <usize>j << alignof<T>();
+      const xv = v128.load(x + off);
+      s0 = madd<T>(s0, v128.load(r0 + off), xv);
+      s1 = madd<T>(s1, v128.load(r1 + off), xv);
+      s2 = madd<T>(s2, v128.load(r2 + off), xv);
+      s3 = madd<T>(s3, v128.load(r3 + off), xv);
+    }
+    let t0 = hsum<T>(s0);
+    let t1 = hsum<T>(s1);
+    let t2 = hsum<T>(s2);
+    let t3 = hsum<T>(s3);
+    for (; j < n; j++) {
+      const xj = ld<T>(x, j);
+      t0 += ld<T>(r0, j) * xj;
+      t1 += ld<T>(r1, j) * xj;
+      t2 += ld<T>(r2, j) * xj;
+      t3 += ld<T>(r3, j) * xj;
+    }
+    finish<T>(y, <usize>i * incy, alpha, t0, beta);
+    finish<T>(y, <usize>(i + 1) * incy, alpha, t1, beta);
+    finish<T>(y, <usize>(i + 2) * incy, alpha, t2, beta);
+    finish<T>(y, <usize>(i + 3) * incy, alpha, t3, beta);
+  }
+  for (; i < m; i++) {
+    const r = a + ((<usize>i * rsa) << alignof<T>());
+    let s0 = v128.splat<T>(0);
+    let s1 = s0;
+    let j = 0;
+    for (; j + 2 * L <= n; j += 2 * L) {
+      const off = <usize>j << alignof<T>();
+      s0 = madd<T>(s0, v128.load(r + off), v128.load(x + off));
+      s1 = madd<T>(s1, v128.load(r + off, 16), v128.load(x + off, 16));
+    }
+    let t = hsum<T>(v128.add<T>(s0, s1));
+    for (; j < n; j++) t += ld<T>(r, j) * ld<T>(x, j);
+    finish<T>(y, <usize>i * incy, alpha, t, beta);
+  }
+}
+
+// @ts-ignore: decorator
+@inline function finish<T>(y: usize, i: usize, alpha: T, t: T, beta: T): void {
+  st<T>(y, i, beta == <T>0 ? alpha * t : alpha * t + beta * ld<T>(y, i));
+}
+
+// @ts-ignore: decorator
+@inline function colsContiguous<T>(m: i32, n: i32, alpha: T, a: usize, csa: usize, x: usize, incx: usize, beta: T, y: usize): void {
+  const L = <i32>(16 / sizeof<T>());
+  if (beta != <T>1) {
+    for (let i = 0; i < m; i++) st<T>(y, i, beta == <T>0 ? <T>0 : beta * ld<T>(y, i));
+  }
+  const colBytes = csa << alignof<T>();
+  let j = 0;
+  for (; j + 4 <= n; j += 4) {
+    const c0 = a + ((<usize>j * csa) << alignof<T>());
+    const c1 = c0 + colBytes;
+    const c2 = c1 + colBytes;
+    const c3 = c2 + colBytes;
+    const x0 = alpha * ld<T>(x, <usize>j * incx);
+    const x1 = alpha * ld<T>(x, <usize>(j + 1) * incx);
+    const x2 = alpha * ld<T>(x, <usize>(j + 2) * incx);
+    const x3 = alpha * ld<T>(x, <usize>(j + 3) * incx);
+    const v0 = v128.splat<T>(x0);
+    const v1 = v128.splat<T>(x1);
+    const v2 = v128.splat<T>(x2);
+    const v3 = v128.splat<T>(x3);
+    let i = 0;
+    for (; i + L <= m; i += L) {
+      const off = <usize>i << alignof<T>();
+      let acc = v128.load(y + off);
+      acc = madd<T>(acc, v128.load(c0 + off), v0);
+      acc = madd<T>(acc, v128.load(c1 + off), v1);
+      acc = madd<T>(acc, v128.load(c2 + off), v2);
+      acc = madd<T>(acc, v128.load(c3 + off), v3);
+      v128.store(y + off, acc);
+    }
+    for (; i < m; i++) {
+      st<T>(y, i, ld<T>(y, i) + ld<T>(c0, i) * x0 + ld<T>(c1, i) * x1 + ld<T>(c2, i) * x2 + ld<T>(c3, i) * x3);
+    }
+  }
+  for (; j < n; j++) {
+    const c0 = a + ((<usize>j * csa) << alignof<T>());
+    const x0 = alpha * ld<T>(x, <usize>j * incx);
+    const v0 = v128.splat<T>(x0);
+    let i = 0;
+    for (; i + L <= m; i += L) {
+      const off = <usize>i << alignof<T>();
+      v128.store(y + off, madd<T>(v128.load(y + off), v128.load(c0 + off), v0));
+    }
+    for (; i < m; i++) st<T>(y, i, ld<T>(y, i) + ld<T>(c0, i) * x0);
+  }
+}
+
+function gemv<T>(m: i32, n: i32, alpha: T, a: usize, rsa: usize, csa: usize, x: usize, incx: usize, beta: T, y: usize, incy: usize): void {
+  if (m <= 0) return;
+  if (csa == 1 && incx == 1) {
+    rowsContiguous<T>(m, n, alpha, a, rsa, x, beta, y, incy);
+  } else if (rsa == 1 && incy == 1) {
+    colsContiguous<T>(m, n, alpha, a, csa, x, incx, beta, y);
+  } else {
+    for (let i = 0; i < m; i++) {
+      let t = <T>0;
+      for (let j = 0; j < n; j++) t += ld<T>(a, <usize>i * rsa + <usize>j * csa) * ld<T>(x, <usize>j * incx);
+      finish<T>(y, <usize>i * incy, alpha, t, beta);
+    }
+  }
+}
+
+export function gemv_f32(m: i32, n: i32, alpha: f32, a: usize, rsa: i32, csa: i32, x: usize, incx: i32, beta: f32, y: usize, incy: i32): void {
+  gemv<f32>(m, n, alpha, a, rsa, csa, x, incx, beta, y, incy);
+}
+
+export function gemv_f64(m: i32, n: i32, alpha: f64, a: usize, rsa: i32, csa: i32, x: usize, incx: i32, beta: f64, y: usize, incy: i32): void {
+  gemv<f64>(m, n, alpha, a, rsa, csa, x, incx, beta, y, incy);
+}

@@ -1,0 +1,284 @@
+/**
+ * The GEMM engine shared by gemm, syrk, cholesky and trsm: C = alpha * A B + beta * C for float T
+ * (f32 or f64), after Goto & van de Geijn, "Anatomy of high-performance matrix multiplication"
+ * (2008) and BLIS: loops over NC-wide column blocks of B, KC-deep slices of K and MC-tall row blocks
+ * of A; each B slice is packed into NR-wide panels and each A block into MR-tall panels (contiguous,
+ * zero padded), and a register-tiled MR x NR micro-kernel multiplies one A panel by one B panel.
+ *
+ * Operands are (pointer, row stride, column stride) with strides in elements, so transposed views
+ * cost nothing but a different packing walk. Scratch for the packed panels is passed in (the module
+ * never allocates); `gemmScratchBytes` says how much.
+ *
+ * Micro-kernel: MR = 4 rows by NR = 2 vectors (8 f32 or 4 f64 columns) = 8 v128 accumulators.
+ * Without FMA each step needs a temporary for the product; 8 accumulators + 2 B vectors + 1 A splat
+ * + 1 product fit the 15 XMM registers V8 allocates without spilling. Accumulation is in T.
+ *
+ * Not exported from the module: thin wrappers in assembly/gemm.ts are.
+ */
+import { at, ld, madd, splatLoad, st } from './simd';
+
+export const MR: i32 = 4;
+/** Depth of a packed slice. */
+export const KC: i32 = 256;
+/** Rows of A packed at once (MC x KC x 4 bytes = 128 KiB f32: fits L2). */
+export const MC: i32 = 128;
+/** Columns of B packed at once (KC x NC x 4 bytes = 2 MiB f32). */
+export const NC: i32 = 2048;
+
+/** Columns of a micro-tile: two vectors of T. */
+// @ts-ignore: decorator
+@inline export function nr<T>(): i32 {
+  return <i32>(32 / sizeof<T>());
+}
+
+// @ts-ignore: decorator
+@inline function roundUp(x: i32, m: i32): i32 {
+  return ((x + m - 1) / m) * m;
+}
+
+// @ts-ignore: decorator
+@inline function imin(a: i32, b: i32): i32 {
+  return a < b ? a : b;
+}
+
+/** Bytes of scratch `gemmCore<T>` needs for an m x n x k product. */
+export function gemmScratchBytes<T>(m: i32, n: i32, k: i32): usize {
+  const kc = <usize>imin(KC, k);
+  const mc = <usize>roundUp(imin(MC, m), MR);
+  const nc = <usize>roundUp(imin(NC, n), nr<T>());
+  return (kc * (mc + nc) + <usize>(MR * nr<T>())) * sizeof<T>() + 64;
+}
+
+/**
+ * Packs rows [0, mc) x depth [0, kc) of A (element (i, p) at a + i*rsa + p*csa) into MR-tall panels:
+ * panel q holds elements (q*MR + r, p) at dst + (q*kc*MR + p*MR + r). Rows past mc are zeros.
+ */
+function packA<T>(dst: usize, a: usize, rsa: usize, csa: usize, mc: i32, kc: i32): void {
+  for (let i0 = 0; i0 < mc; i0 += MR) {
+    const rows = imin(MR, mc - i0);
+    const panel = dst + ((<usize>i0 * <usize>kc) << alignof<T>());
+    if (rows == MR && csa == 1) {
+      const r0 = a + ((<usize>i0 * rsa) << alignof<T>());
+      const r1 = r0 + (rsa << alignof<T>());
+      const r2 = r1 + (rsa << alignof<T>());
+      const r3 = r2 + (rsa << alignof<T>());
+      for (let p = 0; p < kc; p++) {
+        const d = panel + ((<usize>p * MR) << alignof<T>());
+        st<T>(d, 0, ld<T>(r0, p));
+        st<T>(d, 1, ld<T>(r1, p));
+        st<T>(d, 2, ld<T>(r2, p));
+        st<T>(d, 3, ld<T>(r3, p));
+      }
+    } else if (rows == MR && rsa == 1) {
+      // Columns of A are contiguous: each depth step reads MR neighbours.
+      for (let p = 0; p < kc; p++) {
+        const s = a + ((<usize>i0 + <usize>p * csa) << alignof<T>());
+        const d = panel + ((<usize>p * MR) << alignof<T>());
+        if (sizeof<T>() == 4) v128.store(d, v128.load(s));
+        else {
+          v128.store(d, v128.load(s));
+          v128.store(d, v128.load(s, 16), 16);
+        }
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const d = panel + ((<usize>p * MR) << alignof<T>());
+        for (let r = 0; r < MR; r++) {
+          st<T>(d, r, r < rows ? ld<T>(a, <usize>(i0 + r) * rsa + <usize>p * csa) : <T>0);
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Packs depth [0, kc) x columns [0, nc) of B (element (p, j) at b + p*rsb + j*csb) into NR-wide
+ * panels: panel q holds (p, q*NR + c) at dst + (q*kc*NR + p*NR + c). Columns past nc are zeros.
+ */
+function packB<T>(dst: usize, b: usize, rsb: usize, csb: usize, kc: i32, nc: i32): void {
+  const NR = nr<T>();
+  for (let j0 = 0; j0 < nc; j0 += NR) {
+    const cols = imin(NR, nc - j0);
+    const panel = dst + ((<usize>j0 * <usize>kc) << alignof<T>());
+    if (cols == NR && csb == 1) {
+      for (let p = 0; p < kc; p++) {
+        const s = b + ((<usize>p * rsb + <usize>j0) << alignof<T>());
+        const d = panel + ((<usize>p * <usize>NR) << alignof<T>());
+        v128.store(d, v128.load(s));
+        v128.store(d, v128.load(s, 16), 16);
+      }
+    } else if (cols == NR && rsb == 1) {
+      // Rows of op(B) are strided, its columns contiguous (B given transposed): walk each column.
+      for (let c = 0; c < NR; c++) {
+        const s = b + ((<usize>(j0 + c) * csb) << alignof<T>());
+        for (let p = 0; p < kc; p++) st<T>(panel, <usize>p * <usize>NR + <usize>c, ld<T>(s, p));
+      }
+    } else {
+      for (let p = 0; p < kc; p++) {
+        const d = panel + ((<usize>p * <usize>NR) << alignof<T>());
+        for (let c = 0; c < NR; c++) {
+          st<T>(d, c, c < cols ? ld<T>(b, <usize>p * rsb + <usize>(j0 + c) * csb) : <T>0);
+        }
+      }
+    }
+  }
+}
+
+/** Writes one row of a tile: c[0..NR) = alpha*acc (+ beta*c), vector stores (csc == 1, full width). */
+// @ts-ignore: decorator
+@inline function storeRow<T>(c: usize, x0: v128, x1: v128, va: v128, beta: T): void {
+  let r0 = v128.mul<T>(x0, va);
+  let r1 = v128.mul<T>(x1, va);
+  if (beta == <T>1) {
+    r0 = v128.add<T>(r0, v128.load(c));
+    r1 = v128.add<T>(r1, v128.load(c, 16));
+  } else if (beta != <T>0) {
+    const vb = v128.splat<T>(beta);
+    r0 = madd<T>(r0, v128.load(c), vb);
+    r1 = madd<T>(r1, v128.load(c, 16), vb);
+  }
+  v128.store(c, r0);
+  v128.store(c, r1, 16);
+}
+
+/**
+ * C tile (rows x cols, at c with strides rsc/csc) = alpha * Apanel Bpanel + beta * C.
+ * Full tiles with contiguous rows are stored straight from registers; edge tiles go through `tile`.
+ */
+function microKernel<T>(
+  kc: i32,
+  pa: usize,
+  pb: usize,
+  c: usize,
+  rsc: usize,
+  csc: usize,
+  rows: i32,
+  cols: i32,
+  alpha: T,
+  beta: T,
+  tile: usize,
+): void {
+  const NR = nr<T>();
+  let c00 = v128.splat<T>(0);
+  let c01 = c00;
+  let c10 = c00;
+  let c11 = c00;
+  let c20 = c00;
+  let c21 = c00;
+  let c30 = c00;
+  let c31 = c00;
+  const aStep = <usize>MR << alignof<T>();
+  const bStep = <usize>NR << alignof<T>();
+  const S = sizeof<T>();
+  for (let p = 0; p < kc; p++) {
+    const b0 = v128.load(pb);
+    const b1 = v128.load(pb, 16);
+    let a = splatLoad<T>(pa);
+    c00 = madd<T>(c00, a, b0);
+    c01 = madd<T>(c01, a, b1);
+    a = splatLoad<T>(pa + S);
+    c10 = madd<T>(c10, a, b0);
+    c11 = madd<T>(c11, a, b1);
+    a = splatLoad<T>(pa + 2 * S);
+    c20 = madd<T>(c20, a, b0);
+    c21 = madd<T>(c21, a, b1);
+    a = splatLoad<T>(pa + 3 * S);
+    c30 = madd<T>(c30, a, b0);
+    c31 = madd<T>(c31, a, b1);
+    pa += aStep;
+    pb += bStep;
+  }
+  const va = v128.splat<T>(alpha);
+  if (rows == MR && cols == NR && csc == 1) {
+    const rowBytes = rsc << alignof<T>();
+    storeRow<T>(c, c00, c01, va, beta);
+    storeRow<T>(c + rowBytes, c10, c11, va, beta);
+    storeRow<T>(c + 2 * rowBytes, c20, c21, va, beta);
+    storeRow<T>(c + 3 * rowBytes, c30, c31, va, beta);
+    return;
+  }
+  const rb = <usize>NR << alignof<T>();
+  v128.store(tile, v128.mul<T>(c00, va));
+  v128.store(tile, v128.mul<T>(c01, va), 16);
+  v128.store(tile + rb, v128.mul<T>(c10, va));
+  v128.store(tile + rb, v128.mul<T>(c11, va), 16);
+  v128.store(tile + 2 * rb, v128.mul<T>(c20, va));
+  v128.store(tile + 2 * rb, v128.mul<T>(c21, va), 16);
+  v128.store(tile + 3 * rb, v128.mul<T>(c30, va));
+  v128.store(tile + 3 * rb, v128.mul<T>(c31, va), 16);
+  for (let i = 0; i < rows; i++) {
+    for (let j = 0; j < cols; j++) {
+      const dst = c + ((<usize>i * rsc + <usize>j * csc) << alignof<T>());
+      const v = ld<T>(tile, <usize>(i * NR + j));
+      store<T>(dst, beta == <T>0 ? v : v + beta * load<T>(dst));
+    }
+  }
+}
+
+/** C = beta * C over an m x n strided matrix (beta 0 writes zeros without reading C). */
+export function scaleMatrix<T>(m: i32, n: i32, beta: T, c: usize, rsc: usize, csc: usize): void {
+  if (beta == <T>1) return;
+  for (let i = 0; i < m; i++) {
+    for (let j = 0; j < n; j++) {
+      const p = at<T>(c, <usize>i * rsc + <usize>j * csc);
+      store<T>(p, beta == <T>0 ? <T>0 : beta * load<T>(p));
+    }
+  }
+}
+
+/**
+ * C (m x n) = alpha * A (m x k) B (k x n) + beta * C; beta == 0 never reads C (NaN-safe).
+ * `scratch` must hold `gemmScratchBytes<T>(m, n, k)` bytes and be 16-byte aligned.
+ */
+export function gemmCore<T>(
+  m: i32,
+  n: i32,
+  k: i32,
+  alpha: T,
+  a: usize,
+  rsa: usize,
+  csa: usize,
+  b: usize,
+  rsb: usize,
+  csb: usize,
+  beta: T,
+  c: usize,
+  rsc: usize,
+  csc: usize,
+  scratch: usize,
+): void {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0 || alpha == <T>0) {
+    scaleMatrix<T>(m, n, beta, c, rsc, csc);
+    return;
+  }
+  const NR = nr<T>();
+  const kcMax = imin(KC, k);
+  const mcMax = roundUp(imin(MC, m), MR);
+  const ncMax = roundUp(imin(NC, n), NR);
+  const base = (scratch + 15) & ~(<usize>15);
+  const bufA = base;
+  const bufB = bufA + ((<usize>kcMax * <usize>mcMax) << alignof<T>());
+  const tile = bufB + ((<usize>kcMax * <usize>ncMax) << alignof<T>());
+  for (let jc = 0; jc < n; jc += NC) {
+    const nc = imin(NC, n - jc);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = imin(KC, k - pc);
+      packB<T>(bufB, at<T>(b, <usize>pc * rsb + <usize>jc * csb), rsb, csb, kc, nc);
+      const betaEff: T = pc == 0 ? beta : <T>1;
+      for (let ic = 0; ic < m; ic += MC) {
+        const mc = imin(MC, m - ic);
+        packA<T>(bufA, at<T>(a, <usize>ic * rsa + <usize>pc * csa), rsa, csa, mc, kc);
+        for (let jr = 0; jr < nc; jr += NR) {
+          const pb = bufB + ((<usize>jr * <usize>kc) << alignof<T>());
+          const cols = imin(NR, nc - jr);
+          for (let ir = 0; ir < mc; ir += MR) {
+            const pa = bufA + ((<usize>ir * <usize>kc) << alignof<T>());
+            const cp = at<T>(c, <usize>(ic + ir) * rsc + <usize>(jc + jr) * csc);
+            microKernel<T>(kc, pa, pb, cp, rsc, csc, imin(MR, mc - ir), cols, alpha, betaEff, tile);
+          }
+        }
+      }
+    }
+  }
+}

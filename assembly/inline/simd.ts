@@ -1,0 +1,53 @@
+/**
+ * Shared @inline helpers of the kernels: typed loads and stores by element index, and SIMD128
+ * operations generic over the float element type T (f32: 4 lanes, f64: 2 lanes). Compile-time
+ * branches on `sizeof<T>()` vanish after inlining, so generic kernels cost nothing over
+ * hand-specialised ones. Not kernels: nothing here is exported from the module.
+ */
+
+/** Lanes of T in a v128. */
+// @ts-ignore: decorator
+@inline export function lanes<T>(): i32 {
+  return <i32>(16 / sizeof<T>());
+}
+
+/** Address of element `i` of a T array at `base`. */
+// @ts-ignore: decorator
+@inline export function at<T>(base: usize, i: usize): usize {
+  return base + (i << alignof<T>());
+}
+
+/** Reads element `i` of a T array at `base`. */
+// @ts-ignore: decorator
+@inline export function ld<T>(base: usize, i: usize): T {
+  return load<T>(base + (i << alignof<T>()));
+}
+
+/** Writes element `i` of a T array at `base`. */
+// @ts-ignore: decorator
+@inline export function st<T>(base: usize, i: usize, v: T): void {
+  store<T>(base + (i << alignof<T>()), v);
+}
+
+/** Loads one T at `p` into every lane. */
+// @ts-ignore: decorator
+@inline export function splatLoad<T>(p: usize): v128 {
+  if (sizeof<T>() == 4) return v128.load32_splat(p);
+  return v128.load64_splat(p);
+}
+
+/** Sum of the lanes of `v`, as T. */
+// @ts-ignore: decorator
+@inline export function hsum<T>(v: v128): T {
+  if (sizeof<T>() == 4) {
+    const s = f32x4.add(v, i32x4.shuffle(v, v, 2, 3, 0, 1));
+    return <T>(f32x4.extract_lane(s, 0) + f32x4.extract_lane(s, 1));
+  }
+  return <T>(f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
+}
+
+/** `acc + a * b` lane-wise (no fused multiply-add: relaxed SIMD is opt-in only). */
+// @ts-ignore: decorator
+@inline export function madd<T>(acc: v128, a: v128, b: v128): v128 {
+  return v128.add<T>(acc, v128.mul<T>(a, b));
+}
