@@ -1,12 +1,23 @@
 /**
  * Tensor: a dense dtype, a shape, strides and an offset (in elements) over a Storage. Views (reshape,
  * transpose, slice, expand, ...) share the storage; `contiguous()` copies only when needed.
- * Ops live in src/ops/; this file holds the type, its element access and the constructors of data.
+ * This file holds the type, its element access and the constructors of data. The ops live in
+ * src/ops/ as free functions (tree-shakeable); the few methods here that call them (views, `astype`,
+ * `clone`) import src/ops at call time only, an ESM cycle that is safe because neither module uses
+ * the other while it loads. Arithmetic and reductions are free functions only, so a bundle that
+ * uses `Tensor` does not pull them in.
+ *
+ * Invariant: strides are non-negative (0 on broadcast dimensions). Slicing with a negative step and
+ * `flip` therefore copy (src/ops/movement.ts).
  */
 import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { DTYPES, type DenseDType, isDenseDType } from './dtype/table.js';
 import { fromBF16Bits, fromF16Bits, toBF16Bits, toF16Bits } from './dtype/half.js';
 import { Storage, type TypedArray, type TypedArrayCtor } from './memory/storage.js';
+import { copyStrided } from './ops/strided.js';
+import * as movement from './ops/movement.js';
+import * as cast from './ops/cast.js';
+import type { SliceSpec } from './ops/movement.js';
 
 const CTORS = {
   Float32Array,
@@ -63,9 +74,15 @@ export function readElement(dtype: DenseDType, raw: TypedArray, i: number): numb
   }
 }
 
+/** 2^63, the first magnitude int64 cannot hold (as an f64, exact). */
+const TWO_63 = 9223372036854775808;
+
 /**
  * Writes a number into element `i` of a raw typed array of `dtype`, converting as a cast does:
- * floats round to nearest even, integers truncate toward zero and saturate, bool is `x !== 0`.
+ * floats round to nearest even; integers truncate toward zero and saturate at the dtype's range
+ * (±Inf saturate, NaN becomes 0); bool is `x !== 0` (so NaN is true, as in numpy and torch).
+ * @example
+ * const raw = new Int8Array(1); writeElement('int8', raw, 0, 300.7); raw[0] === 127
  */
 export function writeElement(dtype: DenseDType, raw: TypedArray, i: number, x: number): void {
   switch (dtype) {
@@ -80,10 +97,16 @@ export function writeElement(dtype: DenseDType, raw: TypedArray, i: number, x: n
       raw[i] = x;
       return;
     case 'bool':
-      raw[i] = x !== 0 && !Number.isNaN(x) ? 1 : 0;
+      raw[i] = x !== 0 ? 1 : 0;
       return;
     case 'int64':
-      (raw as BigInt64Array)[i] = BigInt(Number.isNaN(x) ? 0 : Math.trunc(Math.max(-9.2e18, Math.min(9.2e18, x))));
+      (raw as BigInt64Array)[i] = Number.isNaN(x)
+        ? 0n
+        : x >= TWO_63
+          ? 0x7fffffffffffffffn
+          : x < -TWO_63
+            ? -0x8000000000000000n
+            : BigInt(Math.trunc(x));
       return;
     default: {
       const { min, max } = DTYPES[dtype].dense;
@@ -165,11 +188,8 @@ export class Tensor {
       return this;
     }
     const out = empty(this.shape, this.dtype);
-    const src = this.raw();
-    const dst = out.raw();
-    this.forEachIndex((s, l) => {
-      dst[l] = src[s];
-    });
+    // Views are taken after the allocation, which may have grown (and detached) a wasm memory.
+    copyStrided(this.raw(), this.shape, this.strides, this.offset, out.raw(), 0);
     return out;
   }
 
@@ -179,19 +199,15 @@ export class Tensor {
    */
   data(): TypedArray {
     const n = this.size;
-    const src = this.raw();
-    if (this.dtype === 'f16' || this.dtype === 'bf16') {
-      const out = new Float32Array(n);
-      const dec = this.dtype === 'f16' ? fromF16Bits : fromBF16Bits;
-      this.forEachIndex((s, l) => {
-        out[l] = dec(src[s] as number);
-      });
-      return out;
-    }
     const out = new (arrayCtor(this.dtype))(n);
-    this.forEachIndex((s, l) => {
-      out[l] = src[s];
-    });
+    copyStrided(this.raw(), this.shape, this.strides, this.offset, out, 0);
+    if (this.dtype === 'f16' || this.dtype === 'bf16') {
+      const bits = out as Uint16Array;
+      const f = new Float32Array(n);
+      const dec = this.dtype === 'f16' ? fromF16Bits : fromBF16Bits;
+      for (let i = 0; i < n; i++) f[i] = dec(bits[i]);
+      return f;
+    }
     return out;
   }
 
@@ -225,6 +241,123 @@ export class Tensor {
   item(): number {
     if (this.size !== 1) throw new ShapeError(`item() needs exactly one element, got shape ${fmtShape(this.shape)}`);
     return readElement(this.dtype, this.raw(), this.offset);
+  }
+
+  /** Storage index of the element at `index` (negative entries count from the end of their axis). */
+  private storageIndex(index: readonly number[]): number {
+    if (index.length !== this.ndim) {
+      throw new ShapeError(`index [${index.join(',')}] has ${index.length} entries for shape ${fmtShape(this.shape)}`);
+    }
+    let pos = this.offset;
+    for (let d = 0; d < index.length; d++) {
+      const n = this.shape[d];
+      const i = index[d] < 0 ? index[d] + n : index[d];
+      if (!Number.isInteger(i) || i < 0 || i >= n) {
+        throw new ShapeError(`index ${index[d]} is out of range for axis ${d} of shape ${fmtShape(this.shape)}`);
+      }
+      pos += i * this.strides[d];
+    }
+    return pos;
+  }
+
+  /**
+   * The element at `index` as a number (f16/bf16 decoded, bool as 0/1).
+   * @example
+   * tensor([[1, 2], [3, 4]]).get([1, -1]); // 4
+   */
+  get(index: readonly number[]): number {
+    return readElement(this.dtype, this.raw(), this.storageIndex(index));
+  }
+
+  /**
+   * Writes one element in place (converted as a cast does, see `writeElement`) and returns `this`.
+   * Views share storage, so the write is visible through every view of it.
+   * @example
+   * const t = zeros([2, 2]); t.set([0, 1], 5); t.get([0, 1]); // 5
+   */
+  set(index: readonly number[], value: number): this {
+    writeElement(this.dtype, this.raw(), this.storageIndex(index), value);
+    return this;
+  }
+
+  /**
+   * Writes `value` into every element of this tensor (or view) in place and returns `this`.
+   * @example
+   * const t = zeros([2, 3]); t.slice(null, [1]).fill(7); // column 1 of t is now 7
+   */
+  fill(value: number): this {
+    const raw = this.raw();
+    const one = new (arrayCtor(this.dtype))(1);
+    writeElement(this.dtype, one, 0, value);
+    const v = one[0];
+    if (this.isContiguous) {
+      (raw as Float64Array).fill(v as number, this.offset, this.offset + this.size);
+    } else {
+      this.forEachIndex((s) => {
+        raw[s] = v;
+      });
+    }
+    return this;
+  }
+
+  /** `reshape` from src/ops/movement.ts: a view when the layout allows it, else a copy. */
+  reshape(shape: readonly number[]): Tensor {
+    return movement.reshape(this, shape);
+  }
+
+  /** `view` from src/ops/movement.ts: a view sharing storage, or ShapeError (never copies). */
+  view(shape: readonly number[]): Tensor {
+    return movement.view(this, shape);
+  }
+
+  /** `flatten` from src/ops/movement.ts. */
+  flatten(startAxis = 0, endAxis = -1): Tensor {
+    return movement.flatten(this, startAxis, endAxis);
+  }
+
+  /** `transpose` from src/ops/movement.ts: no axes reverses them all (a 2-D matrix transpose). */
+  transpose(axis0?: number, axis1?: number): Tensor {
+    return movement.transpose(this, axis0, axis1);
+  }
+
+  /** `permute` from src/ops/movement.ts. */
+  permute(axes: readonly number[]): Tensor {
+    return movement.permute(this, axes);
+  }
+
+  /** `slice` from src/ops/movement.ts: one spec per leading axis (`null`, an index, or `[start, stop, step]`). */
+  slice(...specs: SliceSpec[]): Tensor {
+    return movement.slice(this, ...specs);
+  }
+
+  /** `broadcastTo` from src/ops/movement.ts. */
+  broadcastTo(shape: readonly number[]): Tensor {
+    return movement.broadcastTo(this, shape);
+  }
+
+  /** `expand` from src/ops/movement.ts (-1 keeps a dimension). */
+  expand(shape: readonly number[]): Tensor {
+    return movement.expand(this, shape);
+  }
+
+  /** `squeeze` from src/ops/movement.ts. */
+  squeeze(axes?: number | readonly number[]): Tensor {
+    return movement.squeeze(this, axes);
+  }
+
+  /** `unsqueeze` from src/ops/movement.ts. */
+  unsqueeze(axis: number): Tensor {
+    return movement.unsqueeze(this, axis);
+  }
+
+  /** `astype` from src/ops/cast.ts (returns `this` when the dtype already matches). */
+  astype(dtype: DenseDType): Tensor {
+    return cast.astype(this, dtype);
+  }
+
+  /** `clone` from src/ops/cast.ts: a contiguous copy with storage of its own. */
+  clone(): Tensor {
+    return cast.clone(this);
   }
 
   /** Frees the storage (shared by every view of it). Later access throws `MemoryError`. */
