@@ -1,0 +1,93 @@
+/**
+ * WASM side of the linear algebra kernels (assembly/linalg.ts): marshals `Ref`s into pointers,
+ * allocates the scratch (`linalg_scratch_*`) and, for cholesky_inverse, the n x n work matrix.
+ * Same signatures and meaning as src/kernels/js/linalg.ts.
+ */
+import { wasmRuntime } from '../backend.js';
+import type { CholeskyArgs, CholeskyInverseArgs, SyrkArgs, TriInvArgs, TrsmArgs } from '../js/linalg.js';
+import { matrixExtent } from '../ref.js';
+import { Marshal, type WasmRuntime } from './runtime.js';
+
+type Bpe = 4 | 8;
+
+function call<R>(f: (rt: WasmRuntime, mm: Marshal, scratch: (n: number) => number) => R, bpe: Bpe): R {
+  const rt = wasmRuntime();
+  const mm = new Marshal(rt);
+  const scratch = (n: number): number =>
+    mm.scratch(bpe === 4 ? rt.exports.linalg_scratch_f32(n) : rt.exports.linalg_scratch_f64(n));
+  try {
+    const r = f(rt, mm, scratch);
+    mm.commit();
+    return r;
+  } finally {
+    mm.release();
+  }
+}
+
+const b = (x: boolean): number => (x ? 1 : 0);
+
+function cholesky(g: CholeskyArgs, bpe: Bpe): number {
+  return call((rt, mm, scratch) => {
+    const a = mm.inout(g.a, bpe, matrixExtent(g.n, g.n, g.rsa, g.csa));
+    const f = bpe === 4 ? rt.exports.cholesky_f32 : rt.exports.cholesky_f64;
+    return f(g.n, a, g.rsa, g.csa, b(g.upper), scratch(g.n));
+  }, bpe);
+}
+
+function trsm(g: TrsmArgs, bpe: Bpe): void {
+  call((rt, mm, scratch) => {
+    const size = g.side === 'left' ? g.m : g.n;
+    const t = mm.in(g.t, bpe, matrixExtent(size, size, g.rst, g.cst));
+    const bp = mm.inout(g.b, bpe, matrixExtent(g.m, g.n, g.rsb, g.csb));
+    const f = bpe === 4 ? rt.exports.trsm_f32 : rt.exports.trsm_f64;
+    f(b(g.side === 'right'), b(g.upper), b(g.trans), b(g.unit), g.m, g.n, g.alpha, t, g.rst, g.cst, bp, g.rsb, g.csb, scratch(Math.max(g.m, g.n)));
+  }, bpe);
+}
+
+function triInv(g: TriInvArgs, bpe: Bpe): void {
+  call((rt, mm, scratch) => {
+    const t = mm.in(g.t, bpe, matrixExtent(g.n, g.n, g.rst, g.cst));
+    const x = mm.inout(g.x, bpe, matrixExtent(g.n, g.n, g.rsx, g.csx));
+    const f = bpe === 4 ? rt.exports.tri_inv_f32 : rt.exports.tri_inv_f64;
+    f(g.n, t, g.rst, g.cst, b(g.upper), b(g.unit), x, g.rsx, g.csx, scratch(g.n));
+  }, bpe);
+}
+
+function syrk(g: SyrkArgs, bpe: Bpe): void {
+  call((rt, mm, scratch) => {
+    const a = mm.in(g.a, bpe, matrixExtent(g.n, g.k, g.rsa, g.csa));
+    const c = mm.inout(g.c, bpe, matrixExtent(g.n, g.n, g.rsc, g.csc));
+    const f = bpe === 4 ? rt.exports.syrk_f32 : rt.exports.syrk_f64;
+    f(g.n, g.k, g.alpha, a, g.rsa, g.csa, g.beta, c, g.rsc, g.csc, scratch(Math.max(g.n, g.k)));
+  }, bpe);
+}
+
+function choleskyInverse(g: CholeskyInverseArgs, bpe: Bpe): number {
+  return call((rt, mm, scratch) => {
+    const a = mm.inout(g.a, bpe, matrixExtent(g.n, g.n, g.rsa, g.csa));
+    const w = mm.scratch(g.n * g.n * bpe);
+    const f = bpe === 4 ? rt.exports.cholesky_inverse_f32 : rt.exports.cholesky_inverse_f64;
+    return f(g.n, a, g.rsa, g.csa, w, g.n, 1, scratch(g.n));
+  }, bpe);
+}
+
+/** WASM `cholesky_f32`. @example choleskyF32Wasm(args); */
+export const choleskyF32Wasm = (g: CholeskyArgs): number => cholesky(g, 4);
+/** WASM `cholesky_f64`. @example choleskyF64Wasm(args); */
+export const choleskyF64Wasm = (g: CholeskyArgs): number => cholesky(g, 8);
+/** WASM `trsm_f32`. @example trsmF32Wasm(args); */
+export const trsmF32Wasm = (g: TrsmArgs): void => trsm(g, 4);
+/** WASM `trsm_f64`. @example trsmF64Wasm(args); */
+export const trsmF64Wasm = (g: TrsmArgs): void => trsm(g, 8);
+/** WASM `tri_inv_f32`. @example triInvF32Wasm(args); */
+export const triInvF32Wasm = (g: TriInvArgs): void => triInv(g, 4);
+/** WASM `tri_inv_f64`. @example triInvF64Wasm(args); */
+export const triInvF64Wasm = (g: TriInvArgs): void => triInv(g, 8);
+/** WASM `syrk_f32`. @example syrkF32Wasm(args); */
+export const syrkF32Wasm = (g: SyrkArgs): void => syrk(g, 4);
+/** WASM `syrk_f64`. @example syrkF64Wasm(args); */
+export const syrkF64Wasm = (g: SyrkArgs): void => syrk(g, 8);
+/** WASM `cholesky_inverse_f32`. @example choleskyInverseF32Wasm(args); */
+export const choleskyInverseF32Wasm = (g: CholeskyInverseArgs): number => choleskyInverse(g, 4);
+/** WASM `cholesky_inverse_f64`. @example choleskyInverseF64Wasm(args); */
+export const choleskyInverseF64Wasm = (g: CholeskyInverseArgs): number => choleskyInverse(g, 8);
