@@ -480,9 +480,12 @@ export class QTensor {
   }
 }
 
+// Views of storage are taken only after every allocation: growing a wasm memory detaches them.
+
 function copyTensor(t: Tensor): Tensor {
+  const src = t.contiguous();
   const out = empty(t.shape, t.dtype);
-  out.raw().set(t.contiguous().raw() as never);
+  out.raw().set(src.raw() as never);
   return out;
 }
 
@@ -511,7 +514,7 @@ export function dequantize(q: QTensor): Tensor {
   const qp = q.qparams;
   const facts = quantInfo(q.dtype);
   const bits = q.bits;
-  const codes = q.codeBytes();
+  const out = empty(q.shape, 'f32');
   const scales = qp.scales ? (qp.scales.data() as Float32Array) : null;
   const zeros = qp.zeros ? (qp.zeros.data() as Uint8Array) : null;
   const values = facts.values ?? [];
@@ -522,36 +525,39 @@ export function dequantize(q: QTensor): Tensor {
   const perm = qp.perm ? (qp.perm.data() as Int32Array) : null;
   const inv = qp.inputScale ? (qp.inputScale.data() as Float32Array) : null;
 
-  const out = empty(q.shape, 'f32');
+  const codes = q.codeBytes();
   const o = out.raw() as Float32Array;
   const codeRow = new Uint8Array(codesPerRow);
   const row = new Float32Array(cols); // stored column order, rounded to f32 once
   for (let r = 0; r < rows; r++) {
     unpackBits(codes.subarray(r * rowBytes, (r + 1) * rowBytes), bits, codesPerRow, codeRow);
     const sBase = qp.perTensor ? 0 : r * nGroups;
-    switch (facts.family) {
-      case 'affine':
-        for (let j = 0; j < cols; j++) {
-          const gi = sBase + Math.floor(j / gs);
-          const z = zeros ? zeros[gi] : symZero;
-          row[j] = (codeRow[j] - z) * scales![gi];
+    // Group by group, so the scale and zero are read once per group.
+    for (let g = 0, j0 = 0; j0 < cols; g++, j0 += gs) {
+      const j1 = Math.min(cols, j0 + gs);
+      const s = scales ? scales[sBase + g] : 1;
+      switch (facts.family) {
+        case 'affine': {
+          const z = zeros ? zeros[sBase + g] : symZero;
+          for (let j = j0; j < j1; j++) row[j] = (codeRow[j] - z) * s;
+          break;
         }
-        break;
-      case 'lut':
-      case 'mx':
-        for (let j = 0; j < cols; j++) row[j] = values[codeRow[j]] * scales![sBase + Math.floor(j / gs)];
-        break;
-      case 'codebook':
-        for (let j = 0; j < cols; j++) {
-          const v = cb![codeRow[Math.floor(j / d)] * d + (j % d)];
-          row[j] = scales ? v * scales[sBase + Math.floor(j / gs)] : v;
-        }
-        break;
+        case 'lut':
+        case 'mx':
+          for (let j = j0; j < j1; j++) row[j] = values[codeRow[j]] * s;
+          break;
+        case 'codebook':
+          for (let j = j0; j < j1; j++) row[j] = cb![codeRow[Math.floor(j / d)] * d + (j % d)] * s;
+          break;
+      }
     }
     const base = r * cols;
-    for (let j = 0; j < cols; j++) {
-      const oc = perm ? perm[j] : j;
-      o[base + oc] = inv ? row[j] / inv[oc] : row[j];
+    if (!perm && !inv) o.set(row, base);
+    else {
+      for (let j = 0; j < cols; j++) {
+        const oc = perm ? perm[j] : j;
+        o[base + oc] = inv ? row[j] / inv[oc] : row[j];
+      }
     }
   }
   return out;
