@@ -14,7 +14,7 @@
  * Adding a kernel family: create `assembly/<family>.ts` with `export function <name>_<types>(...)`;
  * every exported function of every top-level file becomes a module export (files under
  * `assembly/inline/` are helpers, compiled only where imported). Then declare the export in
- * src/kernels/wasm/exports.ts (a test checks the instance against it) and run this script.
+ * src/kernels/wasm/abi/<family>.ts (a test checks the instance against it) and run this script.
  *
  * Not a bundler: the TS sources are bundled by tsup; this only produces the wasm binary.
  */
