@@ -9,3 +9,5 @@ export * from './elementwise.js';
 export * from './reduce.js';
 export * from './movement.js';
 export { broadcastShapes, normalizeAxis, normalizeAxes } from './strided.js';
+export * from './matmul.js';
+export * from './linalg.js';
