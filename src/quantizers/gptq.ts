@@ -1,0 +1,277 @@
+/**
+ * GPTQ (Frantar, Ashkboos, Hoefler, Alistarh 2022, "GPTQ: Accurate Post-Training Quantization for
+ * Generative Pre-trained Transformers"), following the reference IST-DASLab/gptq `fasterquant`:
+ * dead channels zeroed, optional act-order (columns by decreasing diag H), damping with automatic
+ * escalation, U = chol((H + damp·I)⁻¹)ᵀ, then scalar error feedback in lazy blocks
+ * (./gptq/error-feedback.ts) where each group's scales are chosen from the working weight when the
+ * group starts (or, with `staticGroups`, from the original weight before the loop).
+ *
+ * Worked example (2×2, per-channel int2 would be too coarse to see; think "round to integers"):
+ * W = [[0.6, 0.6]], H = [[1, 0.5], [0.5, 1]] → H⁻¹ = [[4/3, −2/3], [−2/3, 4/3]], U = [[1.155, −0.577],
+ * [0, 1]]. Column 0: q = 1, e = (0.6 − 1) / 1.155 = −0.346; column 1 becomes 0.6 − e·(−0.577) = 0.4,
+ * so q = 0 instead of RTN's 1: the rounding up of the first weight is compensated by the correlated
+ * second input, and the output error tr(ΔHΔᵀ)/2 drops from 0.24 (RTN) to 0.14.
+ *
+ * The result is a QTensor: with act-order (and dynamic groups) the codes are stored in the permuted
+ * order and qparams.perm maps stored column j to original column perm[j], so dequantize and matmul
+ * need no user step. With `staticGroups` the groups are the original column groups, so the codes are
+ * stored in the original order and no permutation is needed.
+ */
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
+import { roundToF16 } from '../dtype/half.js';
+import { QTensor, type QParams } from '../qtensor.js';
+import { dequantize, quantize } from '../ops/quant.js';
+import { Tensor, tensor } from '../tensor.js';
+import { HessianAccumulator } from './hessian.js';
+import { errorFeedback, type ColumnBlock, type ColumnEncoder } from './gptq/error-feedback.js';
+import { prepareHessian } from './gptq/hessian-prep.js';
+import { chooseGroupQParams, type ClipSearchOptions } from './rtn.js';
+import { Phases, makeReport, type QuantReport } from './report.js';
+
+export { errorFeedback, type ColumnBlock, type ColumnEncoder, type ErrorFeedbackOptions, type ErrorFeedbackResult } from './gptq/error-feedback.js';
+export { prepareHessian, type HessianPrepOptions, type PreparedHessian } from './gptq/hessian-prep.js';
+
+/** Options of `gptq`. */
+export interface GptqOptions {
+  /** A scalar quantized dtype: int2, int3, int4, int8, fp4, nf4 (mxfp4 with groups of 32). */
+  readonly dtype: QuantDType;
+  /** Columns per group, or 'channel' (default: one group per row, as the reference's groupsize -1). */
+  readonly groupSize?: number | 'channel';
+  /** Affine dtypes: fixed zero point (default false). */
+  readonly symmetric?: boolean;
+  /** Precision of the stored scales (default f16). */
+  readonly scaleDtype?: ScaleDType;
+  /** Quantize columns in order of decreasing diag(H) (default false). */
+  readonly actOrder?: boolean;
+  /** Choose every group's scales from the original weight before the loop (default false). */
+  readonly staticGroups?: boolean;
+  /** Columns per lazy batch update (default 128). */
+  readonly blockSize?: number;
+  /** Damping as a fraction of mean(diag H) (default 0.01); multiplied by 10 while the Cholesky fails. */
+  readonly percDamp?: number;
+  /** Upper limit of the damping escalation (default 100). */
+  readonly maxPercDamp?: number;
+  /** Working precision of the inverse and the column loop (default 'f32', like the reference). */
+  readonly precision?: 'f32' | 'f64';
+  /** Search each group's clip factor (quant.py `mse` mode) when its scales are chosen (default off). */
+  readonly clipSearch?: boolean | Omit<ClipSearchOptions, 'hessian'>;
+  /**
+   * AWQ input scales s [in] (rounded to f16), not folded elsewhere: GPTQ runs on W·diag(s) with
+   * H' = diag(1/s) H diag(1/s) and the QTensor keeps s in qparams.inputScale.
+   */
+  readonly inputScale?: ArrayLike<number> | Tensor;
+}
+
+/** Extras of a GPTQ report. */
+export interface GptqExtras {
+  /** percDamp that succeeded (the requested one unless escalated). */
+  readonly percDamp: number;
+  /** Absolute damping added to diag(H). */
+  readonly damp: number;
+  /** Times percDamp was multiplied by 10 because a Cholesky failed. */
+  readonly escalations: number;
+  /** Dead input channels (diag H = 0): their weights were set to 0. */
+  readonly deadColumns: number;
+  /** The GPTQ loss Σ‖E‖²/2 = tr(Δ(H + damp·I)Δᵀ)/2, under the damped Hessian. */
+  readonly loss: number;
+  readonly actOrder: boolean;
+  readonly staticGroups: boolean;
+}
+
+/**
+ * Quantizes a weight [out, in] with GPTQ given the layer Hessian H [in, in] (a tensor or a
+ * HessianAccumulator). Returns the QTensor and a report whose error is the output error
+ * mean‖(W − Q)x‖² over the calibration tokens (tr(ΔHΔᵀ)/2, from the loop's errors, undamped).
+ * @throws ShapeError for mismatched shapes; ValueError for bad options, a non-finite weight or
+ *   Hessian; LinAlgError when no damping up to maxPercDamp makes H positive definite
+ * @example
+ * const acc = new HessianAccumulator(384);
+ * acc.add(x);                                       // [tokens, 384] layer inputs
+ * const { q, report } = gptq(w, acc, { dtype: 'int4', groupSize: 128, actOrder: true });
+ * report.extras.percDamp;                           // 0.01 unless the Cholesky needed more
+ * q.dequantize();                                   // original column order
+ */
+export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOptions): { q: QTensor; report: QuantReport<GptqExtras> } {
+  const sw = new Phases();
+  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`gptq expects a weight [out, in], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  const [rows, cols] = w.shape;
+  const facts = quantInfo(opts.dtype);
+  if (facts.family === 'codebook') throw new ValueError(`gptq quantizes scalar dtypes; ${opts.dtype} needs a codebook encoder (use errorFeedback)`);
+  const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;
+  if (!(ht instanceof Tensor) || ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {
+    throw new ShapeError(`gptq: H must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${ht instanceof Tensor ? fmtShape(ht.shape) : typeof ht}`);
+  }
+  const gOpt = opts.groupSize ?? facts.blockSize ?? 'channel';
+  if (gOpt !== 'channel' && (!Number.isInteger(gOpt) || gOpt < 1)) throw new ValueError(`groupSize must be a positive integer or 'channel', got ${String(gOpt)}`);
+  if (facts.blockSize !== undefined && gOpt !== facts.blockSize) throw new ValueError(`${opts.dtype} uses blocks of ${facts.blockSize}; groupSize ${String(gOpt)} is not allowed`);
+  const gs = gOpt === 'channel' ? cols : Math.min(gOpt, cols);
+  const staticGroups = opts.staticGroups ?? false;
+  const actOrder = opts.actOrder ?? false;
+
+  // Weight and Hessian in f64, original column order; input scales applied (W·s, H / (s sᵀ)).
+  const W = w.dtype === 'f64' ? (w.data() as Float64Array) : Float64Array.from(w.toFloat32());
+  for (let i = 0; i < W.length; i++) {
+    if (!Number.isFinite(W[i])) throw new ValueError(`gptq: non-finite weight ${W[i]} at [${Math.floor(i / cols)},${i % cols}] of ${fmtShape(w.shape)}`);
+  }
+  let inputScale: Float32Array | null = null;
+  let hIn = ht;
+  if (opts.inputScale !== undefined) {
+    inputScale = toInputScale(opts.inputScale, cols);
+    for (let i = 0; i < W.length; i++) W[i] *= inputScale[i % cols];
+    const hv = ht.dtype === 'f64' ? (ht.data() as Float64Array) : Float64Array.from(ht.toFloat32());
+    for (let i = 0; i < hv.length; i++) hv[i] /= inputScale[Math.floor(i / cols)] * inputScale[i % cols];
+    hIn = tensor(hv, [cols, cols], 'f64');
+  }
+
+  const prep = prepareHessian(hIn, { percDamp: opts.percDamp, maxPercDamp: opts.maxPercDamp, actOrder, precision: opts.precision });
+  if (hIn !== ht) hIn.dispose();
+  if (ht !== h) ht.dispose();
+  for (const c of prep.dead) for (let r = 0; r < rows; r++) W[r * cols + c] = 0;
+  const perm = prep.perm;
+  sw.lap('inverse');
+
+  const choose = (vals: Float64Array, n: number): QParams => {
+    const t = tensor(vals, [rows, n], 'f64');
+    try {
+      return chooseGroupQParams(t, {
+        dtype: opts.dtype,
+        groupSize: facts.blockSize ?? 'channel',
+        symmetric: opts.symmetric,
+        scaleDtype: opts.scaleDtype,
+        clipSearch: opts.clipSearch,
+      }).qparams;
+    } finally {
+      t.dispose();
+    }
+  };
+  const nGroups = Math.ceil(cols / gs);
+  // Static groups: the original column groups, chosen before the loop.
+  const staticQp: QParams[] = [];
+  if (staticGroups) {
+    for (let g = 0; g < nGroups; g++) {
+      const c0 = g * gs;
+      const n = Math.min(gs, cols - c0);
+      const vals = new Float64Array(rows * n);
+      for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) vals[r * n + k] = W[r * cols + c0 + k];
+      staticQp.push(choose(vals, n));
+    }
+  }
+  const dynamicQp: QParams[] = [];
+  let current: QParams | null = null;
+  const encoder: ColumnEncoder = {
+    width: 1,
+    groupSize: staticGroups ? undefined : gs,
+    startGroup: (b: ColumnBlock) => {
+      current = choose(b.values, b.j1 - b.j0);
+      dynamicQp.push(current);
+    },
+    encode: (b: ColumnBlock) => {
+      const oc = perm ? perm[b.j0] : b.j0;
+      const qp = staticGroups ? staticQp[Math.floor(oc / gs)] : current!;
+      return encodeColumn(b.values, rows, opts.dtype, qp, facts.blockSize ?? 1);
+    },
+  };
+  const wPerm = new Float64Array(rows * cols);
+  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) wPerm[r * cols + j] = W[r * cols + (perm ? perm[j] : j)];
+  const wt = tensor(wPerm, [rows, cols], 'f64');
+  const { q: qWork, loss } = errorFeedback(wt, prep.u, encoder, { blockSize: opts.blockSize });
+  wt.dispose();
+  prep.u.dispose();
+  sw.lap('loop');
+
+  // Output error without the damping: Σ‖E‖²/2 − damp‖W − Q‖²/2 (both in the working space).
+  const qv = qWork.raw() as Float32Array | Float64Array;
+  let dd = 0;
+  for (let i = 0; i < wPerm.length; i++) dd += (wPerm[i] - qv[i]) ** 2;
+  const outputError = Math.max(0, loss - (prep.damp * dd) / 2);
+
+  // Pack: codes of the quantized values with the groups' qparams (values on the grid encode to themselves).
+  const groups = staticGroups ? staticQp : dynamicQp;
+  let stored = qWork;
+  if (staticGroups && perm) {
+    // Static groups are original column groups: store in the original order, no permutation.
+    const orig = new Float64Array(rows * cols);
+    const v = qWork.raw() as Float32Array | Float64Array;
+    for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) orig[r * cols + perm[j]] = v[r * cols + j];
+    stored = tensor(orig, [rows, cols], 'f64');
+    qWork.dispose();
+  }
+  const qp = assembleQParams(groups, rows, nGroups, gs);
+  const packed = quantize(stored, { dtype: opts.dtype, qparams: qp });
+  stored.dispose();
+  for (const g of groups) disposeQParams(g);
+  disposeQParams(qp);
+  const keepPerm = perm && !staticGroups;
+  const q =
+    keepPerm || inputScale
+      ? new QTensor(opts.dtype, [rows, cols], packed.codes, {
+          ...packed.qparams,
+          ...(keepPerm ? { perm: tensor(perm, [cols], 'int32') } : {}),
+          ...(inputScale ? { inputScale: tensor(inputScale, [cols], 'f32') } : {}),
+        })
+      : packed;
+  sw.lap('pack');
+  const report = makeReport('gptq', q, { kind: 'output', value: outputError }, sw.start, sw.record, {
+    percDamp: prep.percDamp,
+    damp: prep.damp,
+    escalations: prep.escalations,
+    deadColumns: prep.dead.length,
+    loss,
+    actOrder,
+    staticGroups,
+  });
+  return { q, report };
+}
+
+/** AWQ input scales as f16-rounded positive f32 values. */
+function toInputScale(s: ArrayLike<number> | Tensor, cols: number): Float32Array {
+  const a = s instanceof Tensor ? s.toFloat32() : s;
+  if (a.length !== cols) throw new ShapeError(`inputScale has ${a.length} entries, expected ${cols}`);
+  const out = new Float32Array(cols);
+  for (let i = 0; i < cols; i++) {
+    out[i] = roundToF16(a[i]);
+    if (!(out[i] > 0) || !Number.isFinite(out[i])) throw new ValueError(`inputScale ${a[i]} at [${i}] is not positive and finite in f16`);
+  }
+  return out;
+}
+
+/** Quantized values of one column [rows] under a group's qparams (scales [rows, 1]). */
+function encodeColumn(values: Float64Array, rows: number, dtype: QuantDType, qp: QParams, colGroup: number): Float64Array {
+  const col = tensor(values, [rows, 1], 'f64');
+  const q = quantize(col, { dtype, qparams: { ...qp, groupSize: colGroup } });
+  col.dispose();
+  const d = dequantize(q);
+  q.dispose();
+  const out = Float64Array.from(d.raw() as Float32Array);
+  d.dispose();
+  return out;
+}
+
+/** The per-group qparams (scales [rows, 1] each) joined into [rows, nGroups]. */
+function assembleQParams(groups: QParams[], rows: number, nGroups: number, gs: number): QParams {
+  if (groups.length !== nGroups) throw new ValueError(`internal: ${groups.length} groups chosen, expected ${nGroups}`);
+  const scales = new Float32Array(rows * nGroups);
+  const hasZeros = groups[0].zeros !== undefined;
+  const zeros = hasZeros ? new Uint8Array(rows * nGroups) : null;
+  groups.forEach((g, gi) => {
+    const s = g.scales!.data() as Float32Array;
+    const z = g.zeros ? (g.zeros.data() as Uint8Array) : null;
+    for (let r = 0; r < rows; r++) {
+      scales[r * nGroups + gi] = s[r];
+      if (zeros) zeros[r * nGroups + gi] = z![r];
+    }
+  });
+  return {
+    groupSize: gs,
+    perTensor: false,
+    scaleDtype: groups[0].scaleDtype,
+    symmetric: groups[0].symmetric,
+    scales: tensor(scales, [rows, nGroups], 'f32'),
+    ...(zeros ? { zeros: tensor(zeros, [rows, nGroups], 'uint8') } : {}),
+  };
+}
+
+function disposeQParams(qp: QParams): void {
+  for (const t of [qp.scales, qp.zeros, qp.codebook, qp.perm, qp.inputScale]) t?.dispose();
+}

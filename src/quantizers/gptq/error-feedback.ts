@@ -1,0 +1,229 @@
+/**
+ * GPTQ's error feedback, generic over the encoder (Frantar et al. 2022, Algorithm 1; the structure of
+ * IST-DASLab/gptq `fasterquant`): columns of a weight W [rows, cols] are quantized left to right, and
+ * after each step the quantization error is spread over the columns not yet quantized, weighted by
+ * the upper Cholesky factor U of H⁻¹ (H⁻¹ = UᵀU). Updates to columns outside the current block are
+ * deferred and applied at the block's end as one GEMM ("lazy batch updates", §3 step 2).
+ *
+ * The encoder decides what "quantize" means: scalar GPTQ encodes one column at a time (width 1) with
+ * per-group scales chosen when a group starts; vector quantizers (PVQ, VQ) encode `width` columns
+ * jointly. For a step of columns [s0, s1) with working values D and quantized values Q, the errors
+ * E solve E · U[s0:s1, s0:s1] = D − Q (one division per column when width = 1: e = (w − q) / U_jj),
+ * and every later column k gets W[:, k] −= E · U[s0:s1, k]. With exact arithmetic this equals the
+ * column-by-column algorithm, and Σ‖E‖² = tr((W − Q) H (W − Q)ᵀ), the loss GPTQ minimises greedily.
+ *
+ * Group contract: with `groupSize` set, block boundaries are chosen so that when column g (a multiple
+ * of groupSize) is reached, `startGroup` sees columns [g, g + groupSize) with every update from the
+ * columns before g applied (the reference instead reads a group starting inside a block without that
+ * block's pending updates; the two agree whenever groupSize is a multiple of blockSize).
+ *
+ * Not the Hessian preparation (damping, inverse, act-order: ./hessian-prep.ts) and not a quantizer.
+ */
+import { ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { kernel } from '../../kernels/table.js';
+import { tensorRef } from '../../kernels/ref.js';
+import { Tensor, empty } from '../../tensor.js';
+
+/** A block of working columns [j0, j1) of W, row-major [rows, j1 − j0] (a copy: writes are ignored). */
+export interface ColumnBlock {
+  readonly j0: number;
+  readonly j1: number;
+  readonly rows: number;
+  readonly values: Float64Array;
+}
+
+/** What `errorFeedback` calls to quantize columns. */
+export interface ColumnEncoder {
+  /** Columns encoded together per `encode` call (default 1); blockSize and groupSize must be multiples of it. */
+  readonly width?: number;
+  /** Columns per group: `startGroup` is called at every multiple of it (default: never). */
+  readonly groupSize?: number;
+  /** Called when column block.j0 (a multiple of groupSize) is reached, with the group's fully updated columns. */
+  startGroup?(block: ColumnBlock): void;
+  /**
+   * Quantizes the working columns [j0, j1) (j1 − j0 = width, except a ragged last step) and returns
+   * their quantized values, row-major [rows, j1 − j0]. Must return finite values.
+   */
+  encode(block: ColumnBlock): Float64Array;
+}
+
+/** Options of `errorFeedback`. */
+export interface ErrorFeedbackOptions {
+  /** Columns per lazy batch (default 128): larger blocks mean fewer, larger GEMMs. */
+  readonly blockSize?: number;
+}
+
+/** Result of `errorFeedback`. */
+export interface ErrorFeedbackResult {
+  /** The quantized values, [rows, cols] in the working precision (U's dtype), in W's column order. */
+  readonly q: Tensor;
+  /** Σ‖E‖² / 2 = tr((W − Q) H (W − Q)ᵀ) / 2 for the H whose inverse U factors. */
+  readonly loss: number;
+}
+
+/**
+ * Runs GPTQ error feedback over W [rows, cols] with U [cols, cols], the upper Cholesky factor of H⁻¹
+ * (only its upper triangle is read), calling `encoder` for the values of each step. The working
+ * precision is U's dtype (f32 or f64); W (any float dtype) is copied, never modified.
+ * @throws ShapeError for mismatched shapes; ValueError for a bad block size or width, a non-positive
+ *   diagonal of U, or an encoder returning a wrong length or a non-finite value
+ * @example
+ * // Round every column to multiples of 0.5, feeding the rounding error forward (scalar GPTQ on a fixed grid):
+ * const { q, loss } = errorFeedback(w, u, {
+ *   encode: (b) => b.values.map((v) => Math.round(v * 2) / 2),
+ * });
+ * // A 4-column vector encoder (VQ/PVQ style) with its own per-group state:
+ * errorFeedback(w, u, { width: 4, groupSize: 64, startGroup: (b) => fitScales(b), encode: (b) => nearestVectors(b) });
+ */
+export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts: ErrorFeedbackOptions = {}): ErrorFeedbackResult {
+  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`errorFeedback needs a weight [rows, cols], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  const [rows, cols] = w.shape;
+  if (!(u instanceof Tensor) || u.ndim !== 2 || u.shape[0] !== cols || u.shape[1] !== cols) {
+    throw new ShapeError(`errorFeedback: U must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${u instanceof Tensor ? fmtShape(u.shape) : typeof u}`);
+  }
+  if (u.dtype !== 'f32' && u.dtype !== 'f64') throw new ValueError(`errorFeedback: U must be f32 or f64, got ${u.dtype}`);
+  const prec = u.dtype;
+  const width = encoder.width ?? 1;
+  const bs = opts.blockSize ?? 128;
+  const gs = encoder.groupSize ?? 0;
+  if (!Number.isInteger(width) || width < 1) throw new ValueError(`encoder width must be a positive integer, got ${width}`);
+  if (!Number.isInteger(bs) || bs < 1 || bs % width !== 0) throw new ValueError(`blockSize must be a positive multiple of the encoder width ${width}, got ${bs}`);
+  if (gs !== 0 && (!Number.isInteger(gs) || gs < 1 || gs % width !== 0)) {
+    throw new ValueError(`groupSize must be a positive multiple of the encoder width ${width}, got ${gs}`);
+  }
+
+  const uc = u.contiguous();
+  const ud = uc.data() as Float32Array | Float64Array;
+  for (let j = 0; j < cols; j++) {
+    if (!(ud[j * cols + j] > 0) || !Number.isFinite(ud[j * cols + j])) {
+      throw new ValueError(`errorFeedback: diagonal ${ud[j * cols + j]} at [${j},${j}] of U is not positive and finite (U must be the upper Cholesky factor of H⁻¹)`);
+    }
+  }
+  // The working matrix: W, overwritten by Q block by block.
+  const work = empty([rows, cols], prec);
+  (work.raw() as Float32Array | Float64Array).set(prec === 'f64' && w.dtype === 'f64' ? (w.data() as Float64Array) : w.toFloat32());
+
+  let loss = 0;
+  for (let j0 = 0, j1 = 0; j0 < cols; j0 = j1) {
+    j1 = blockEnd(j0, cols, bs, gs);
+    const nb = j1 - j0;
+    const W1 = readColumns(work, rows, cols, j0, j1);
+    const U1 = new Float64Array(nb * nb);
+    for (let a = 0; a < nb; a++) for (let b = a; b < nb; b++) U1[a * nb + b] = ud[(j0 + a) * cols + j0 + b];
+    const E1 = new Float64Array(rows * nb);
+    for (let s0 = j0; s0 < j1; s0 += width) {
+      const s1 = Math.min(s0 + width, j1);
+      const sw = s1 - s0;
+      const a0 = s0 - j0;
+      if (gs && s0 % gs === 0 && encoder.startGroup) {
+        encoder.startGroup(groupColumns(W1, work, rows, cols, j0, j1, s0, Math.min(s0 + gs, cols)));
+      }
+      const D = sliceColumns(W1, rows, nb, a0, a0 + sw);
+      const Q = encoder.encode({ j0: s0, j1: s1, rows, values: D });
+      if (!Q || Q.length !== rows * sw) throw new ValueError(`encoder returned ${Q?.length} values for columns [${s0}, ${s1}) of ${rows} rows (expected ${rows * sw})`);
+      for (let r = 0; r < rows; r++) {
+        // Solve e · U[s0:s1, s0:s1] = d − q (U upper triangular): forward over the step's columns.
+        const eb = r * nb + a0;
+        for (let t = 0; t < sw; t++) {
+          const qv = Q[r * sw + t];
+          if (!Number.isFinite(qv)) throw new ValueError(`encoder returned non-finite value ${qv} at row ${r}, column ${s0 + t}`);
+          let v = D[r * sw + t] - qv;
+          for (let p = 0; p < t; p++) v -= E1[eb + p] * U1[(a0 + p) * nb + a0 + t];
+          const e = v / U1[(a0 + t) * nb + a0 + t];
+          E1[eb + t] = e;
+          loss += e * e;
+          W1[r * nb + a0 + t] = qv;
+        }
+        // In-block feedback to the later columns of this block.
+        const wr = r * nb;
+        for (let t = 0; t < sw; t++) {
+          const e = E1[eb + t];
+          if (e === 0) continue;
+          const ur = (a0 + t) * nb;
+          for (let k = a0 + sw; k < nb; k++) W1[wr + k] -= e * U1[ur + k];
+        }
+      }
+    }
+    writeColumns(work, W1, rows, cols, j0, j1);
+    if (j1 < cols) lazyUpdate(work, E1, uc, rows, cols, j0, j1);
+  }
+  if (uc !== u) uc.dispose();
+  return { q: work, loss: loss / 2 };
+}
+
+/**
+ * End of the block starting at j0: j0 + blockSize (capped at cols), cut back to the start of a group
+ * that would otherwise cross the block's end, so that group sees its columns fully updated.
+ */
+function blockEnd(j0: number, cols: number, bs: number, gs: number): number {
+  let j1 = Math.min(j0 + bs, cols);
+  if (gs) {
+    for (let g = (Math.floor(j0 / gs) + 1) * gs; g < j1; g += gs) {
+      if (g + gs > j1 && j1 < cols) return g;
+    }
+  }
+  return j1;
+}
+
+function readColumns(work: Tensor, rows: number, cols: number, j0: number, j1: number): Float64Array {
+  const nb = j1 - j0;
+  const src = work.raw() as Float32Array | Float64Array;
+  const out = new Float64Array(rows * nb);
+  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) out[r * nb + k] = src[r * cols + j0 + k];
+  return out;
+}
+
+function writeColumns(work: Tensor, W1: Float64Array, rows: number, cols: number, j0: number, j1: number): void {
+  const nb = j1 - j0;
+  const dst = work.raw() as Float32Array | Float64Array;
+  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) dst[r * cols + j0 + k] = W1[r * nb + k];
+}
+
+function sliceColumns(W1: Float64Array, rows: number, nb: number, a0: number, a1: number): Float64Array {
+  const w = a1 - a0;
+  const out = new Float64Array(rows * w);
+  for (let r = 0; r < rows; r++) for (let t = 0; t < w; t++) out[r * w + t] = W1[r * nb + a0 + t];
+  return out;
+}
+
+/** Columns [g0, g1) as the encoder must see them: in-block ones from W1, later ones from `work`. */
+function groupColumns(W1: Float64Array, work: Tensor, rows: number, cols: number, j0: number, j1: number, g0: number, g1: number): ColumnBlock {
+  const n = g1 - g0;
+  const nb = j1 - j0;
+  const src = work.raw() as Float32Array | Float64Array;
+  const values = new Float64Array(rows * n);
+  for (let r = 0; r < rows; r++) {
+    for (let k = 0; k < n; k++) {
+      const j = g0 + k;
+      values[r * n + k] = j < j1 ? W1[r * nb + j - j0] : src[r * cols + j];
+    }
+  }
+  return { j0: g0, j1: g1, rows, values };
+}
+
+/** work[:, j1:] −= E1 · U[j0:j1, j1:] as one GEMM in the working precision. */
+function lazyUpdate(work: Tensor, E1: Float64Array, u: Tensor, rows: number, cols: number, j0: number, j1: number): void {
+  const nb = j1 - j0;
+  const e = empty([rows, nb], work.dtype);
+  (e.raw() as Float32Array | Float64Array).set(E1);
+  try {
+    kernel(work.dtype === 'f64' ? 'gemm_f64' : 'gemm_f32')({
+      m: rows,
+      n: cols - j1,
+      k: nb,
+      alpha: -1,
+      a: tensorRef(e),
+      rsa: nb,
+      csa: 1,
+      b: { storage: u.storage, offset: u.offset + j0 * cols + j1 },
+      rsb: cols,
+      csb: 1,
+      beta: 1,
+      c: { storage: work.storage, offset: work.offset + j1 },
+      rsc: cols,
+      csc: 1,
+    });
+  } finally {
+    e.dispose();
+  }
+}

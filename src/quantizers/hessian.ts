@@ -1,0 +1,197 @@
+/**
+ * The layer Hessian of GPTQ (Frantar et al. 2022, §2: H = 2 X Xᵀ for the squared output error of one
+ * linear layer) as a streaming accumulator over calibration batches, plus the per-input-channel
+ * activation statistics AWQ needs (mean |x| and max |x|). Batches of any dense dtype and any rank
+ * ([..., in]: every leading index is one token) are added one at a time; two accumulators over
+ * different data merge exactly.
+ *
+ * Stored: S = Σ xᵀx (a symmetric [in, in] matrix in f32 or f64, updated with the `syrk` kernel), the
+ * token count n, Σ|x| and max|x| per channel (f64). `hessian()` returns H = 2/n · S, the average the
+ * reference keeps incrementally (IST-DASLab/gptq `add_batch`); keeping the raw sum instead makes
+ * `merge` exact and the result independent of how the tokens were split into batches (up to float
+ * summation order).
+ *
+ * Not the inverse or the damping: GPTQ does those (src/quantizers/gptq.ts).
+ */
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { kernel } from '../kernels/table.js';
+import { tensorRef } from '../kernels/ref.js';
+import { Tensor, empty, tensor } from '../tensor.js';
+
+/** Options of `HessianAccumulator`. */
+export interface HessianOptions {
+  /** Precision of the accumulated XᵀX (default 'f32', like the reference; 'f64' is ~2.5x slower). */
+  readonly dtype?: 'f32' | 'f64';
+}
+
+/**
+ * Streaming H = 2/n · Σ xᵀx over activation batches, with per-channel mean |x| and max |x|.
+ * @example
+ * const acc = new HessianAccumulator(384);
+ * acc.add(batch1);            // [tokens, 384], any dense dtype
+ * acc.add(batch2);
+ * const h = acc.hessian();    // f32 [384, 384] = 2/n Σ xᵀx
+ * acc.meanAbs();              // Float64Array(384): mean |x| per input channel (AWQ)
+ * acc.dispose();
+ */
+export class HessianAccumulator {
+  /** Number of input channels (the last axis of every batch). */
+  readonly features: number;
+  /** Precision of the accumulated sum. */
+  readonly dtype: 'f32' | 'f64';
+  private readonly sum: Tensor;
+  private tokens = 0;
+  private readonly absSum: Float64Array;
+  private readonly absMax: Float64Array;
+
+  constructor(features: number, opts: HessianOptions = {}) {
+    if (!Number.isInteger(features) || features < 1) throw new ValueError(`features must be a positive integer, got ${features}`);
+    const dtype = opts.dtype ?? 'f32';
+    if (dtype !== 'f32' && dtype !== 'f64') throw new ValueError(`HessianAccumulator dtype must be 'f32' or 'f64', got ${String(dtype)}`);
+    this.features = features;
+    this.dtype = dtype;
+    this.sum = empty([features, features], dtype);
+    this.absSum = new Float64Array(features);
+    this.absMax = new Float64Array(features);
+  }
+
+  /** Tokens seen so far (rows of all batches). */
+  get count(): number {
+    return this.tokens;
+  }
+
+  /**
+   * Adds a batch of activations [..., in] (any dense dtype; leading axes are tokens).
+   * @throws ShapeError when the last axis is not `features`; ValueError for a non-finite value (the
+   *   accumulator is left unchanged)
+   * @example
+   * acc.add(tensor(x, [tokens, 384], 'bf16'));
+   */
+  add(x: Tensor): this {
+    if (!(x instanceof Tensor)) throw new ValueError(`HessianAccumulator.add expects a Tensor`);
+    const f = this.features;
+    if (x.ndim < 1 || x.shape[x.ndim - 1] !== f) {
+      throw new ShapeError(`activations ${fmtShape(x.shape)} must have ${f} input channels on the last axis`);
+    }
+    const n = x.size / f;
+    if (n === 0) return this;
+    // One copy in the accumulation precision, contiguous [n, f]; it also validates the values.
+    const vals = this.dtype === 'f64' ? Float64Array.from(x.dtype === 'f64' ? (x.data() as Float64Array) : x.toFloat32()) : x.toFloat32();
+    for (let i = 0; i < vals.length; i++) {
+      if (!Number.isFinite(vals[i])) {
+        throw new ValueError(`non-finite activation ${vals[i]} at token ${Math.floor(i / f)}, channel ${i % f} of ${x.dtype} ${fmtShape(x.shape)}`);
+      }
+    }
+    for (let t = 0; t < n; t++) {
+      const base = t * f;
+      for (let c = 0; c < f; c++) {
+        const a = Math.abs(vals[base + c]);
+        this.absSum[c] += a;
+        if (a > this.absMax[c]) this.absMax[c] = a;
+      }
+    }
+    const xt = tensor(vals, [n, f], this.dtype);
+    try {
+      // S += Xᵀ X: syrk computes C = alpha A Aᵀ + beta C with A = Xᵀ (n = f features, k = tokens).
+      kernel(this.dtype === 'f32' ? 'syrk_f32' : 'syrk_f64')({
+        n: f,
+        k: n,
+        alpha: 1,
+        a: tensorRef(xt),
+        rsa: 1,
+        csa: f,
+        beta: this.tokens === 0 ? 0 : 1,
+        c: tensorRef(this.sum),
+        rsc: f,
+        csc: 1,
+      });
+    } finally {
+      xt.dispose();
+    }
+    this.tokens += n;
+    return this;
+  }
+
+  /**
+   * Adds another accumulator's data to this one (same features; the other is left unchanged).
+   * @example
+   * a.merge(b); a.count === na + nb
+   */
+  merge(other: HessianAccumulator): this {
+    if (other.features !== this.features) {
+      throw new ShapeError(`cannot merge a Hessian of ${other.features} features into one of ${this.features}`);
+    }
+    if (other.tokens === 0) return this;
+    const src = other.sum.data();
+    const dst = this.sum.raw() as Float32Array | Float64Array;
+    if (this.tokens === 0) dst.set(src as Float32Array);
+    else for (let i = 0; i < dst.length; i++) dst[i] += src[i] as number;
+    for (let c = 0; c < this.features; c++) {
+      this.absSum[c] += other.absSum[c];
+      if (other.absMax[c] > this.absMax[c]) this.absMax[c] = other.absMax[c];
+    }
+    this.tokens += other.tokens;
+    return this;
+  }
+
+  private checkNonEmpty(what: string): void {
+    if (this.tokens === 0) throw new ValueError(`${what}: the calibration set is empty (no tokens were added)`);
+  }
+
+  /**
+   * H = 2/n · Σ xᵀx as a new [in, in] tensor of the accumulator's dtype (or `dtype`).
+   * @throws ValueError when no token was added (an empty calibration set)
+   * @example
+   * const h = acc.hessian('f64');
+   */
+  hessian(dtype: 'f32' | 'f64' = this.dtype): Tensor {
+    this.checkNonEmpty('hessian');
+    const f = this.features;
+    const out = empty([f, f], dtype);
+    const src = this.sum.raw() as Float32Array | Float64Array;
+    const dst = out.raw() as Float32Array | Float64Array;
+    const k = 2 / this.tokens;
+    for (let i = 0; i < f * f; i++) dst[i] = src[i] * k;
+    return out;
+  }
+
+  /**
+   * Mean |x| per input channel over every token added (AWQ's activation salience).
+   * @example
+   * acc.meanAbs()[0];
+   */
+  meanAbs(): Float64Array {
+    this.checkNonEmpty('meanAbs');
+    return this.absSum.map((s) => s / this.tokens);
+  }
+
+  /**
+   * Max |x| per input channel over every token added.
+   * @example
+   * acc.maxAbs()[0];
+   */
+  maxAbs(): Float64Array {
+    this.checkNonEmpty('maxAbs');
+    return this.absMax.slice();
+  }
+
+  /** Frees the accumulated matrix. */
+  dispose(): void {
+    this.sum.dispose();
+  }
+}
+
+/**
+ * H = 2/n · xᵀx of one activation matrix [..., in] in one call (a `HessianAccumulator` of one batch).
+ * @example
+ * const h = hessianOf(x);  // f32 [in, in]
+ */
+export function hessianOf(x: Tensor, opts: HessianOptions = {}): Tensor {
+  if (!(x instanceof Tensor) || x.ndim < 1) throw new ShapeError(`hessianOf needs activations [..., in]`);
+  const acc = new HessianAccumulator(x.shape[x.ndim - 1], opts);
+  try {
+    return acc.add(x).hessian();
+  } finally {
+    acc.dispose();
+  }
+}
