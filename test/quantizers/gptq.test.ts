@@ -120,7 +120,7 @@ describe('gptq equals the column-by-column algorithm', () => {
         blockSize: c.blockSize,
         precision: 'f64',
       });
-      expect(Array.from(q.dequantize().data())).toEqual(Array.from(ref));
+      expect(Array.from(q.dequantize().toFloat32())).toEqual(Array.from(ref));
       expect(report.extras.escalations).toBe(0);
       // The reported error is the exact undamped output error tr(ΔHΔᵀ)/2.
       expect(report.error.value).toBeCloseTo(outputError(w, ref, h, rows, cols), 9);
@@ -132,7 +132,7 @@ describe('gptq equals the column-by-column algorithm', () => {
   it('f32 working precision stays within rounding of the f64 result', () => {
     const ref = referenceGptq(w, rows, cols, h, { dtype: 'int4', gs: 8 });
     const { q } = gptq(tensor(w, [rows, cols], 'f64'), tensor(h, [cols, cols], 'f64'), { dtype: 'int4', groupSize: 8, precision: 'f32' });
-    const got = q.dequantize().data();
+    const got = q.dequantize().toFloat32();
     // A few codes may flip by one step where a value sits on a rounding boundary within f32 noise.
     let diff = 0;
     for (let i = 0; i < ref.length; i++) if (got[i] !== ref[i]) diff++;
@@ -164,7 +164,7 @@ describe('gptq invariants', () => {
         const { q } = gptq(w, eye, { dtype, groupSize: gs, symmetric: sym, blockSize });
         const r = quantize(w, { dtype, groupSize: gs, symmetric: sym });
         expect(Array.from(q.codeBytes())).toEqual(Array.from(r.codeBytes()));
-        expect(Array.from(q.scales.data())).toEqual(Array.from(r.scales.data()));
+        expect(Array.from(q.scales.toFloat32())).toEqual(Array.from(r.scales.toFloat32()));
         q.dispose();
         r.dispose();
       }),
@@ -213,7 +213,7 @@ describe('gptq on bad Hessians', () => {
       h[j * 6 + 2] = 0;
     }
     const { q, report } = gptq(tensor(w, [4, 6], 'f64'), tensor(h, [6, 6], 'f64'), { dtype: 'int4' });
-    const d = q.dequantize().data();
+    const d = q.dequantize().toFloat32();
     for (let r = 0; r < 4; r++) expect(d[r * 6 + 2]).toBe(0);
     expect(report.extras.deadColumns).toBe(1);
   });
@@ -224,7 +224,7 @@ describe('gptq on bad Hessians', () => {
     const { q, report } = gptq(tensor(w, [5, 16], 'f64'), tensor(h, [16, 16], 'f64'), { dtype: 'int4', percDamp: 0 });
     expect(report.extras.escalations).toBeGreaterThan(0);
     expect(report.extras.percDamp).toBeGreaterThan(0);
-    expect((q.dequantize().data() as Float32Array).every(Number.isFinite)).toBe(true);
+    expect((q.dequantize().toFloat32() as Float32Array).every(Number.isFinite)).toBe(true);
     // An indefinite matrix stays indefinite with any damping up to the limit: LinAlgError.
     const bad = new Float64Array(16 * 16);
     for (let i = 0; i < 16; i++) bad[i * 16 + i] = i === 3 ? 1 : 1;
@@ -250,7 +250,7 @@ describe('gptq on bad Hessians', () => {
     expect(u[1]).toBeCloseTo(-2 / 3 / Math.sqrt(4 / 3), 12);
     expect(u[3]).toBeCloseTo(1, 12);
     const { q, loss } = errorFeedback(tensor([0.6, 0.6], [1, 2], 'f64'), p.u, { encode: (b) => b.values.map(Math.round) });
-    expect(Array.from(q.data())).toEqual([1, 0]);
+    expect(Array.from(q.data() as Float64Array)).toEqual([1, 0]);
     expect(loss).toBeCloseTo(0.14, 12);
     expect(outputError([0.6, 0.6], [1, 1], [1, 0.5, 0.5, 1], 1, 2)).toBeCloseTo(0.24, 12);
   });
@@ -294,8 +294,8 @@ describe('gptq on real layers of tiny-llama-bytes', () => {
       const hh = c.down ? (hDown.data() as Float64Array) : hv;
       const { q, report } = gptq(w, h, { dtype: c.dtype, groupSize: c.gs, actOrder: true });
       const r = quantize(w, { dtype: c.dtype, groupSize: c.gs });
-      const eq = outputError(data, q.dequantize().data(), hh, rows, cols);
-      const er = outputError(data, r.dequantize().data(), hh, rows, cols);
+      const eq = outputError(data, q.dequantize().toFloat32(), hh, rows, cols);
+      const er = outputError(data, r.dequantize().toFloat32(), hh, rows, cols);
       expect(eq).toBeLessThan(er * 0.9);
       expect(report.error.value).toBeCloseTo(eq, 2);
       expect(Math.abs(report.error.value - eq) / eq).toBeLessThan(1e-3);
