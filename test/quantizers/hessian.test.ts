@@ -1,0 +1,89 @@
+/**
+ * HessianAccumulator against a naive f64 2/n Σ xᵀx written in the test: batch splitting, merging,
+ * dtypes of the input, the AWQ statistics, and the defined errors (empty set, non-finite values,
+ * wrong width).
+ */
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import { tensor } from '../../src/tensor.js';
+import { ShapeError, ValueError } from '../../src/errors.js';
+import { HessianAccumulator, hessianOf } from '../../src/quantizers/hessian.js';
+import { mulberry32 } from '../arbitraries.js';
+import { naiveHessian } from './helpers.js';
+
+function data(n: number, f: number, seed: number): Float32Array {
+  const next = mulberry32(seed);
+  return Float32Array.from({ length: n * f }, () => Math.fround((next() * 2 - 1) * (1 + next() * 3)));
+}
+
+function expectClose(a: ArrayLike<number>, b: ArrayLike<number>, rel: number): void {
+  expect(a.length).toBe(b.length);
+  let scale = 0;
+  for (let i = 0; i < b.length; i++) scale = Math.max(scale, Math.abs(b[i]));
+  for (let i = 0; i < b.length; i++) expect(Math.abs(a[i] - b[i])).toBeLessThanOrEqual(rel * scale + 1e-300);
+}
+
+describe('HessianAccumulator', () => {
+  it('any split into batches gives 2/n Σ xᵀx (f64 and f32), and merging equals adding', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 1, max: 40 }),
+        fc.array(fc.integer({ min: 0, max: 40 }), { maxLength: 4 }),
+        fc.integer({ min: 0, max: 1e9 }),
+        (f, n, cuts, seed) => {
+          const x = data(n, f, seed);
+          const ref = naiveHessian(x, n, f);
+          const points = [0, ...cuts.map((c) => Math.min(c, n)).sort((a, b) => a - b), n];
+          for (const dtype of ['f64', 'f32'] as const) {
+            const acc = new HessianAccumulator(f, { dtype });
+            const a2 = new HessianAccumulator(f, { dtype });
+            for (let i = 1; i < points.length; i++) {
+              const part = x.subarray(points[i - 1] * f, points[i] * f);
+              (i % 2 ? acc : a2).add(tensor(part, [points[i] - points[i - 1], f]));
+            }
+            acc.merge(a2);
+            expect(acc.count).toBe(n);
+            expectClose(acc.hessian('f64').data() as Float64Array, ref, dtype === 'f64' ? 1e-12 : 1e-5);
+            acc.dispose();
+            a2.dispose();
+          }
+        },
+      ),
+      { numRuns: 50 },
+    );
+  });
+
+  it('mean |x| and max |x| per channel; leading axes are tokens; bf16 input', () => {
+    const f = 5;
+    const x = data(12, f, 3);
+    const acc = new HessianAccumulator(f);
+    acc.add(tensor(x.subarray(0, 6 * f), [2, 3, f], 'bf16'));
+    acc.add(tensor(x.subarray(6 * f), [6, f], 'bf16'));
+    const bf = tensor(x, [12, f], 'bf16').toFloat32();
+    for (let c = 0; c < f; c++) {
+      let s = 0;
+      let m = 0;
+      for (let t = 0; t < 12; t++) {
+        s += Math.abs(bf[t * f + c]);
+        m = Math.max(m, Math.abs(bf[t * f + c]));
+      }
+      expect(acc.meanAbs()[c]).toBeCloseTo(s / 12, 12);
+      expect(acc.maxAbs()[c]).toBe(m);
+    }
+    expectClose(acc.hessian('f64').data() as Float64Array, naiveHessian(bf, 12, f), 1e-6);
+    expectClose(hessianOf(tensor(bf, [12, f]), { dtype: 'f64' }).data() as Float64Array, naiveHessian(bf, 12, f), 1e-12);
+  });
+
+  it('defined errors: empty calibration set, non-finite activation (state unchanged), wrong width', () => {
+    const acc = new HessianAccumulator(3, { dtype: 'f64' });
+    expect(() => acc.hessian()).toThrow(/calibration set is empty/);
+    acc.add(tensor([1, 2, 3], [1, 3]));
+    expect(() => acc.add(tensor([1, NaN, 3, 4, 5, 6], [2, 3]))).toThrow(ValueError);
+    expect(() => acc.add(tensor([1, NaN, 3, 4, 5, 6], [2, 3]))).toThrow(/token 0, channel 1/);
+    expect(acc.count).toBe(1);
+    expect(Array.from(acc.hessian().data() as Float64Array)).toEqual([2, 4, 6, 4, 8, 12, 6, 12, 18]);
+    expect(() => acc.add(tensor([1, 2], [1, 2]))).toThrow(ShapeError);
+    expect(() => acc.merge(new HessianAccumulator(4))).toThrow(ShapeError);
+  });
+});
