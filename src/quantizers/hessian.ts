@@ -14,8 +14,7 @@
  * Not the inverse or the damping: GPTQ does those (src/quantizers/gptq.ts).
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import { kernel } from '../kernels/table.js';
-import { tensorRef } from '../kernels/ref.js';
+import { syrk } from '../ops/linalg.js';
 import { Tensor, empty, tensor } from '../tensor.js';
 
 /** Options of `HessianAccumulator`. */
@@ -92,19 +91,8 @@ export class HessianAccumulator {
     }
     const xt = tensor(vals, [n, f], this.dtype);
     try {
-      // S += Xᵀ X: syrk computes C = alpha A Aᵀ + beta C with A = Xᵀ (n = f features, k = tokens).
-      kernel(this.dtype === 'f32' ? 'syrk_f32' : 'syrk_f64')({
-        n: f,
-        k: n,
-        alpha: 1,
-        a: tensorRef(xt),
-        rsa: 1,
-        csa: f,
-        beta: this.tokens === 0 ? 0 : 1,
-        c: tensorRef(this.sum),
-        rsc: f,
-        csc: 1,
-      });
+      // S = XᵀX + S, in place (the first batch overwrites the uninitialised sum).
+      syrk(xt, { beta: this.tokens === 0 ? 0 : 1, c: this.sum, out: this.sum });
     } finally {
       xt.dispose();
     }

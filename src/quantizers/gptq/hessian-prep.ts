@@ -10,9 +10,8 @@
  * Hessian and is a ValueError before any work. Not the column loop (./error-feedback.ts).
  */
 import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { kernel } from '../../kernels/table.js';
-import { tensorRef } from '../../kernels/ref.js';
-import { Tensor, empty } from '../../tensor.js';
+import { cholesky, choleskyInverse } from '../../ops/linalg.js';
+import { Tensor, tensor } from '../../tensor.js';
 
 /** Options of `prepareHessian`. */
 export interface HessianPrepOptions {
@@ -94,27 +93,40 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
     }
   }
 
-  const inv = kernel(prec === 'f64' ? 'cholesky_inverse_f64' : 'cholesky_inverse_f32');
-  const chol = kernel(prec === 'f64' ? 'cholesky_f64' : 'cholesky_f32');
   let percDamp = percDamp0;
+  const a = new Float64Array(n * n);
   for (let escalations = 0; ; escalations++) {
     const damp = percDamp * meanDiag;
-    const a = empty([n, n], prec);
-    const av = a.raw() as Float32Array | Float64Array;
-    av.set(base);
-    for (let i = 0; i < n; i++) av[i * n + i] = base[i * n + i] + damp;
-    let info = inv({ n, a: tensorRef(a), rsa: n, csa: 1 });
-    if (info === 0) info = chol({ n, a: tensorRef(a), rsa: n, csa: 1, upper: true });
-    if (info === 0 && finiteDiagonal(a, n)) return { u: a, perm, dead, percDamp, damp, escalations };
-    a.dispose();
+    a.set(base);
+    for (let i = 0; i < n; i++) a[i * n + i] = base[i * n + i] + damp;
+    const u = upperFactorOfInverse(tensor(a, [n, n], prec));
+    if (u) return { u, perm, dead, percDamp, damp, escalations };
     const next = percDamp === 0 ? 0.01 : percDamp * 10;
     if (next > maxPercDamp) {
       throw new LinAlgError(
-        `GPTQ: the Hessian [${n},${n}] is not positive definite even with percDamp ${percDamp} (leading minor ${info}); ` +
+        `GPTQ: the Hessian [${n},${n}] is not positive definite even with percDamp ${percDamp} (damping ${damp}); ` +
           `check the calibration activations or raise maxPercDamp`,
       );
     }
     percDamp = next;
+  }
+}
+
+/** U with UᵀU = A⁻¹ (upper Cholesky of the inverse), or null when a factorisation fails. Frees `a`. */
+function upperFactorOfInverse(a: Tensor): Tensor | null {
+  let inv: Tensor | null = null;
+  try {
+    inv = choleskyInverse(a);
+    const u = cholesky(inv, { upper: true });
+    if (finiteDiagonal(u, a.shape[0])) return u;
+    u.dispose();
+    return null;
+  } catch (e) {
+    if (e instanceof LinAlgError) return null;
+    throw e;
+  } finally {
+    a.dispose();
+    inv?.dispose();
   }
 }
 
