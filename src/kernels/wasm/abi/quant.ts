@@ -1,8 +1,25 @@
-/** ABI of assembly/quant*.ts: packed-weight matmul (GEMV/GEMM) and dequantize for every quantized dtype. Empty until the family lands. */
+/**
+ * ABI of assembly/quant.ts: packed-weight dequantize, GEMV/GEMM with f32 activations and the
+ * int8-activation product, for every quantized dtype. Pointers are byte offsets; the weight is
+ * described by (kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups,
+ * table, vectorDim) with 0 for an absent pointer; rows [r0, r1) only; scratch from qmatmul_scratch.
+ */
 
 /** Exports of the quant family. */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type
-export interface QuantExports {}
+export interface QuantExports {
+  /** Scratch bytes of one call: mode 0 qgemv_f32, 1 qgemm_f32, 2 qgemv_i8, 3 qdequant_f32. */
+  qmatmul_scratch(mode: number, m: number, k: number, groupSize: number, nGroups: number): number;
+  qdequant_f32(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, out: number, r0: number, r1: number, scratch: number): void;
+  qgemv_f32(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, x: number, rsx: number, y: number, rsy: number, r0: number, r1: number, scratch: number): void;
+  qgemm_f32(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, x: number, rsx: number, y: number, rsy: number, r0: number, r1: number, scratch: number): void;
+  qgemv_i8(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, x: number, rsx: number, y: number, rsy: number, r0: number, r1: number, scratch: number): void;
+}
 
 /** Parameter count of every quant export. */
-export const QUANT_ARITY = {} as const satisfies Record<keyof QuantExports, number>;
+export const QUANT_ARITY = {
+  qmatmul_scratch: 5,
+  qdequant_f32: 16,
+  qgemv_f32: 20,
+  qgemm_f32: 20,
+  qgemv_i8: 20,
+} as const satisfies Record<keyof QuantExports, number>;

@@ -1,0 +1,137 @@
+/**
+ * Packed-weight exports for every quantized dtype: dequantize, GEMV/GEMM with f32 activations, and
+ * the int8-activation product of affine formats. Meaning: src/kernels/js/quant.ts (the reference).
+ *
+ *   W [n, k]: codes u8 [n, rowBytes] (little-endian bit stream per row, `bits` 1..8 per code)
+ *             scales f32, row r at scales + 4 * r * scaleStride (scaleStride 0: per tensor;
+ *             scales 0: every scale is 1); zeros u8 likewise (0: symmetric zero 2^(bits-1));
+ *             groupSize columns per group, nGroups groups; kind 0 affine, 1 table
+ *             (table f32 [2^bits, vectorDim]: nf4/fp4/mxfp4 values, or a VQ codebook)
+ *   x f32 [m, k], row i at x + 4 * i * rsx;  y f32 [m, n], row i at y + 4 * i * rsy
+ *   out f32 [n, k] (dequantize), row r at out + 4 * r * k
+ *   rows [r0, r1) only, so threads split the output rows; scratch: qmatmul_scratch(...) bytes
+ *   (16-byte aligned), one per concurrent call.
+ *
+ * qgemv_f32 runs the fused row loops (each weight byte read once per token, rows kept in cache
+ * across tokens): for m up to a few tokens. qgemm_f32 decodes SLAB rows of W at a time into f32 and
+ * multiplies them with the dense GEMM engine (inline/gemm-core.ts): the decode is paid once per
+ * slab, not per token. qgemv_i8: int8 activations, i32 dot products, bit-exact with the reference.
+ */
+import { gemmCore, gemmScratchBytes } from './inline/gemm-core';
+import { KIND_AFFINE, PLANE_BYTES, W_fused, W_kind, decodeRow, setWeight } from './inline/quant-core';
+import { actBlockCount, dotAffineF32, dotF32, dotI8, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
+
+/** Rows of W decoded at once by qgemm_f32 (SLAB x k f32 in scratch). */
+const SLAB: i32 = 64;
+
+// @ts-ignore: decorator
+@inline function up16(n: usize): usize {
+  return (n + 15) & ~(<usize>15);
+}
+
+/**
+ * Scratch bytes of one call: mode 0 qgemv_f32, 1 qgemm_f32, 2 qgemv_i8, 3 qdequant_f32.
+ * Depends on m, k, the group layout and the mode only.
+ */
+export function qmatmul_scratch(mode: i32, m: i32, k: i32, groupSize: i32, nGroups: i32): usize {
+  let bytes = PLANE_BYTES + 16 + up16(<usize>k << 2); // planes, alignment slack, one decoded row
+  if (mode == 0) bytes += <usize>m * (up16(<usize>k << 2) + up16(<usize>nGroups << 2));
+  else if (mode == 1) bytes += up16(<usize>SLAB * (<usize>k << 2)) + gemmScratchBytes<f32>(m, SLAB, k);
+  else if (mode == 2) {
+    // blocks: at most one per group plus one per 32 columns
+    const nb = <usize>nGroups + <usize>((k + 31) >> 5);
+    bytes += <usize>m * (up16(<usize>k << 1) + 2 * up16(nb << 2));
+  }
+  return bytes;
+}
+
+// @ts-ignore: decorator
+@inline function begin(
+  kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
+  groupSize: i32, nGroups: i32, table: usize, vectorDim: i32, scratch: usize,
+): usize {
+  const base = up16(scratch);
+  setWeight(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, base);
+  return base + PLANE_BYTES; // the decoded-row buffer
+}
+
+export function qdequant_f32(
+  kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
+  groupSize: i32, nGroups: i32, table: usize, vectorDim: i32, out: usize, r0: i32, r1: i32, scratch: usize,
+): void {
+  begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
+  for (let r = r0; r < r1; r++) decodeRow(r, out + ((<usize>r * <usize>k) << 2));
+}
+
+export function qgemv_f32(
+  kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
+  groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
+  m: i32, x: usize, rsx: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize,
+): void {
+  const buf = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
+  const xStride = up16(<usize>k << 2);
+  const xps = buf + xStride;
+  const sxs = xps + <usize>m * xStride;
+  const sxStride = up16(<usize>nGroups << 2);
+  const fused = W_fused;
+  const affine = W_kind == KIND_AFFINE;
+  if (fused) {
+    for (let i = 0; i < m; i++) {
+      const xi = x + ((<usize>i * <usize>rsx) << 2);
+      prepX(xi, xps + <usize>i * xStride);
+      if (affine) groupSums(xi, sxs + <usize>i * sxStride, nGroups);
+    }
+  }
+  for (let r = r0; r < r1; r++) {
+    if (!fused) decodeRow(r, buf);
+    for (let i = 0; i < m; i++) {
+      let v: f32;
+      if (!fused) v = dotF32(buf, x + ((<usize>i * <usize>rsx) << 2), k);
+      else if (affine) v = dotAffineF32(r, xps + <usize>i * xStride, sxs + <usize>i * sxStride);
+      else v = dotTableF32(r, xps + <usize>i * xStride);
+      store<f32>(y + ((<usize>i * <usize>rsy + <usize>r) << 2), v);
+    }
+  }
+}
+
+export function qgemm_f32(
+  kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
+  groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
+  m: i32, x: usize, rsx: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize,
+): void {
+  const buf = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
+  const slab = buf + up16(<usize>k << 2);
+  const gscratch = slab + up16(<usize>SLAB * (<usize>k << 2));
+  for (let rs = r0; rs < r1; rs += SLAB) {
+    const re = min(r1, rs + SLAB);
+    for (let r = rs; r < re; r++) decodeRow(r, slab + ((<usize>(r - rs) * <usize>k) << 2));
+    // y[:, rs:re] = x (m x k) * slabᵀ: B (k x rows) has element (p, j) at slab + j*k + p
+    gemmCore<f32>(m, re - rs, k, 1, x, <usize>rsx, 1, slab, 1, <usize>k, 0, y + (<usize>rs << 2), <usize>rsy, 1, gscratch);
+  }
+}
+
+export function qgemv_i8(
+  kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
+  groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
+  m: i32, x: usize, rsx: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize,
+): void {
+  if (kind != KIND_AFFINE) unreachable();
+  const buf = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
+  const nb = actBlockCount();
+  const nbMax = <usize>nGroups + <usize>((k + 31) >> 5);
+  const qStride = up16(<usize>k << 1);
+  const bStride = up16(nbMax << 2);
+  const xqs = buf + up16(<usize>k << 2);
+  const xss = xqs + <usize>m * qStride;
+  const qss = xss + <usize>m * bStride;
+  if (<usize>nb > nbMax) unreachable();
+  for (let i = 0; i < m; i++) {
+    prepXI8(x + ((<usize>i * <usize>rsx) << 2), xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride);
+  }
+  for (let r = r0; r < r1; r++) {
+    for (let i = 0; i < m; i++) {
+      const v = dotI8(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride);
+      store<f32>(y + ((<usize>i * <usize>rsy + <usize>r) << 2), v);
+    }
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * WASM side of the packed-weight kernels: turns `Ref`s into pointers (runtime.ts `Marshal`),
+ * allocates scratch and calls the exports of assembly/quant.ts. Same signatures and meaning as
+ * src/kernels/js/quant.ts. `qmatmul_f32` takes the fused GEMV loops for few tokens and the
+ * decode-a-slab-then-GEMM path for many (GEMM_MIN_TOKENS).
+ */
+import { matrixExtent } from '../ref.js';
+import { wasmRuntime } from '../backend.js';
+import type { QDequantArgs, QMatmulArgs, QWeightArgs } from '../js/quant.js';
+import { Marshal } from './runtime.js';
+
+/** From this many tokens on, qmatmul_f32 decodes W once per slab and runs the dense GEMM engine. */
+export const GEMM_MIN_TOKENS = 6;
+
+const MODE = { gemv: 0, gemm: 1, i8: 2, dequant: 3 } as const;
+
+/** The 12 weight arguments every quant export starts with, as pointers. */
+function weightArgs(mm: Marshal, w: QWeightArgs): number[] {
+  const scaleCount = (w.scaleStride === 0 ? 1 : w.n) * w.nGroups;
+  const codes = mm.in(w.codes, 1, w.n * w.rowBytes);
+  const scales = w.scales ? mm.in(w.scales, 4, scaleCount) : 0;
+  const zeros = w.zeros ? mm.in(w.zeros, 1, scaleCount) : 0;
+  const table = w.table ? mm.in(w.table, 4, (1 << w.bits) * w.vectorDim) : 0;
+  return [w.kind, w.bits, w.k, codes, w.rowBytes, scales, w.scaleStride, zeros, w.groupSize, w.nGroups, table, w.vectorDim];
+}
+
+/** WASM `qdequant_f32` (see js/quant.ts for the meaning). @example qdequantF32Wasm(args); */
+export function qdequantF32Wasm(a: QDequantArgs): void {
+  if (a.r1 <= a.r0) return;
+  const rt = wasmRuntime();
+  const e = rt.exports;
+  const mm = new Marshal(rt);
+  try {
+    const w = weightArgs(mm, a);
+    const out = mm.inout(a.out, 4, a.n * a.k);
+    const s = mm.scratch(e.qmatmul_scratch(MODE.dequant, 1, a.k, a.groupSize, a.nGroups));
+    e.qdequant_f32(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], out, a.r0, a.r1, s);
+    mm.commit();
+  } finally {
+    mm.release();
+  }
+}
+
+function matmul(a: QMatmulArgs, mode: 0 | 1 | 2): void {
+  if (a.r1 <= a.r0 || a.m === 0) return;
+  const rt = wasmRuntime();
+  const e = rt.exports;
+  const mm = new Marshal(rt);
+  try {
+    const w = weightArgs(mm, a);
+    const x = mm.in(a.x, 4, matrixExtent(a.m, a.k, a.rsx, 1));
+    const y = mm.inout(a.y, 4, matrixExtent(a.m, a.n, a.rsy, 1));
+    const s = mm.scratch(e.qmatmul_scratch(mode, a.m, a.k, a.groupSize, a.nGroups));
+    const f = mode === MODE.gemv ? e.qgemv_f32 : mode === MODE.gemm ? e.qgemm_f32 : e.qgemv_i8;
+    f(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], a.m, x, a.rsx, y, a.rsy, a.r0, a.r1, s);
+    mm.commit();
+  } finally {
+    mm.release();
+  }
+}
+
+/** WASM `qmatmul_f32`: fused GEMV below GEMM_MIN_TOKENS tokens, slab GEMM from there. @example qmatmulF32Wasm(args); */
+export function qmatmulF32Wasm(a: QMatmulArgs): void {
+  matmul(a, a.m >= GEMM_MIN_TOKENS ? MODE.gemm : MODE.gemv);
+}
+
+/** WASM `qmatmul_i8` (affine weights, int8 activations; bit-exact with the reference). @example qmatmulI8Wasm(args); */
+export function qmatmulI8Wasm(a: QMatmulArgs): void {
+  if (a.kind !== 0) throw new Error('qmatmul_i8 serves affine weights only');
+  matmul(a, MODE.i8);
+}
+
+/** Forces one WASM path of qmatmul_f32 (benchmarks and parity tests). @example qmatmulF32WasmPath(args, 'gemm'); */
+export function qmatmulF32WasmPath(a: QMatmulArgs, path: 'gemv' | 'gemm'): void {
+  matmul(a, MODE[path]);
+}
