@@ -1,0 +1,240 @@
+/**
+ * The Llama-family decoder (LlamaForCausalLM): token embeddings, `numLayers` pre-norm blocks
+ * (RMSNorm → grouped-query attention with RoPE → residual, RMSNorm → SwiGLU MLP → residual), a final
+ * RMSNorm and the vocabulary head (untied or tied). Compute is f32; each projection weight is a dense
+ * f32 Tensor or a QTensor, and both go through `linear` (a QTensor through the packed kernels, never
+ * a dequantized copy). A window is one batch: every projection is a GEMM over all its tokens.
+ *
+ * Not the loading of files (./load.ts), not perplexity (./perplexity.ts), not calibration
+ * (./quantize-model.ts).
+ */
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { QTensor } from '../qtensor.js';
+import { Tensor } from '../tensor.js';
+import type { LlamaConfig } from './config.js';
+import { causalAttention } from './attention.js';
+import { addInto, applyRope, embed, rmsNorm, ropeTables, swiglu, type RopeTables } from './fused.js';
+import { linear } from './linear-adapter.js';
+
+/** A projection weight [out, in]: dense f32 or packed. */
+export type Weight = Tensor | QTensor;
+
+/** The projections of a block, by their Hugging Face names. */
+export const PROJECTIONS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
+/** One projection of a block. */
+export type ProjectionName = (typeof PROJECTIONS)[number];
+
+/** Weights of one decoder block. */
+export interface LlamaLayer {
+  /** f32 [hidden]: input_layernorm. */
+  inputNorm: Tensor;
+  /** f32 [hidden]: post_attention_layernorm. */
+  postNorm: Tensor;
+  q: Weight;
+  k: Weight;
+  v: Weight;
+  o: Weight;
+  gate: Weight;
+  up: Weight;
+  down: Weight;
+}
+
+/**
+ * The inputs of the linear groups of a block, in the order the forward pass produces them: 'qkv'
+ * (q, k and v read the same normed input), 'o', 'gateup' (gate and up share one input), 'down'.
+ */
+export type LinearGroup = 'qkv' | 'o' | 'gateup' | 'down';
+
+/** Receives the input [T, in] of each linear group of a block (valid only during the call). */
+export type GroupObserver = (group: LinearGroup, input: Tensor) => void;
+
+function checkWeight(name: string, w: Weight, out: number, inp: number): void {
+  if (w.shape.length !== 2 || w.shape[0] !== out || w.shape[1] !== inp) {
+    throw new ShapeError(`${name}: expected [${out},${inp}], got ${fmtShape(w.shape)}`);
+  }
+  if (w instanceof Tensor && w.dtype !== 'f32') throw new ValueError(`${name}: dense weights must be f32 (converted at load), got ${w.dtype}`);
+}
+
+/** Frees a weight whatever its kind. */
+export function disposeWeight(w: Weight): void {
+  w.dispose();
+}
+
+/**
+ * A Llama-family model held in memory. Usually made by `loadLlama`.
+ * @example
+ * const model = await loadLlama('test/fixtures/tiny-llama-bytes');
+ * const logits = model.forward(new TextEncoder().encode('Mr. Speaker')); // f32 [11, 256]
+ */
+export class LlamaModel {
+  private rope: RopeTables | null = null;
+
+  constructor(
+    readonly config: LlamaConfig,
+    /** f32 [vocab, hidden]. */
+    readonly embedTokens: Tensor,
+    readonly layers: LlamaLayer[],
+    /** f32 [hidden]: the final norm. */
+    readonly norm: Tensor,
+    /** [vocab, hidden]; the embedding tensor itself when tied. */
+    public lmHead: Weight,
+  ) {
+    const c = config;
+    const H = c.hiddenSize;
+    if (embedTokens.shape[0] !== c.vocabSize || embedTokens.shape[1] !== H) {
+      throw new ShapeError(`embed_tokens: expected [${c.vocabSize},${H}], got ${fmtShape(embedTokens.shape)}`);
+    }
+    if (layers.length !== c.numLayers) throw new ShapeError(`expected ${c.numLayers} layers, got ${layers.length}`);
+    layers.forEach((l, i) => this.checkLayer(i, l));
+    checkWeight('lm_head', lmHead, c.vocabSize, H);
+  }
+
+  /** Validates the shapes of layer i (after loading or replacing its weights). */
+  checkLayer(i: number, l: LlamaLayer): void {
+    const c = this.config;
+    const H = c.hiddenSize;
+    const qw = c.numHeads * c.headDim;
+    const kw = c.numKvHeads * c.headDim;
+    const I = c.intermediateSize;
+    const p = `layer ${i}`;
+    checkWeight(`${p} q_proj`, l.q, qw, H);
+    checkWeight(`${p} k_proj`, l.k, kw, H);
+    checkWeight(`${p} v_proj`, l.v, kw, H);
+    checkWeight(`${p} o_proj`, l.o, H, qw);
+    checkWeight(`${p} gate_proj`, l.gate, I, H);
+    checkWeight(`${p} up_proj`, l.up, I, H);
+    checkWeight(`${p} down_proj`, l.down, H, I);
+    for (const [n, g] of [['input_layernorm', l.inputNorm], ['post_attention_layernorm', l.postNorm]] as const) {
+      if (g.size !== H || g.dtype !== 'f32') throw new ShapeError(`${p} ${n}: expected f32 [${H}], got ${g.dtype} ${fmtShape(g.shape)}`);
+    }
+  }
+
+  /** Rotary tables covering at least T positions (cached, grown on demand). */
+  ropeFor(T: number): RopeTables {
+    if (!this.rope || this.rope.length < T) this.rope = ropeTables(Math.max(T, this.rope?.length ?? 0), this.config.headDim, this.config.ropeTheta);
+    return this.rope;
+  }
+
+  /**
+   * Embeds tokens: f32 [T, hidden].
+   * @example
+   * const h = model.embed([77, 114]);
+   */
+  embed(tokens: ArrayLike<number>): Tensor {
+    return embed(this.embedTokens, tokens);
+  }
+
+  /**
+   * Runs block i on hidden states x f32 [T, hidden] (positions 0..T-1) and returns the new hidden
+   * states (x is left unchanged). `observe` sees the input of each linear group.
+   * @example
+   * let h = model.embed(tokens);
+   * for (let i = 0; i < model.layers.length; i++) { const n = model.block(i, h); h.dispose(); h = n; }
+   */
+  block(i: number, x: Tensor, observe?: GroupObserver): Tensor {
+    const c = this.config;
+    const l = this.layers[i];
+    const T = x.shape[0];
+    const rope = this.ropeFor(T);
+    const h = x.clone();
+    // Attention half.
+    const n1 = rmsNorm(h, l.inputNorm, c.rmsNormEps);
+    observe?.('qkv', n1);
+    const q = linear(n1, l.q);
+    const k = linear(n1, l.k);
+    const v = linear(n1, l.v);
+    n1.dispose();
+    applyRope(q, rope, c.numHeads);
+    applyRope(k, rope, c.numKvHeads);
+    const a = causalAttention(q, k, v, c.numHeads, c.numKvHeads);
+    q.dispose();
+    k.dispose();
+    v.dispose();
+    observe?.('o', a);
+    const o = linear(a, l.o);
+    a.dispose();
+    addInto(h, o);
+    o.dispose();
+    // MLP half.
+    const n2 = rmsNorm(h, l.postNorm, c.rmsNormEps);
+    observe?.('gateup', n2);
+    const g = linear(n2, l.gate);
+    const u = linear(n2, l.up);
+    n2.dispose();
+    swiglu(g, u);
+    u.dispose();
+    observe?.('down', g);
+    const d = linear(g, l.down);
+    g.dispose();
+    addInto(h, d);
+    d.dispose();
+    return h;
+  }
+
+  /**
+   * Final norm and vocabulary head: logits f32 [T, vocab] from hidden states [T, hidden].
+   * @example
+   * const logits = model.head(h);
+   */
+  head(x: Tensor): Tensor {
+    const n = rmsNorm(x, this.norm, this.config.rmsNormEps);
+    try {
+      return linear(n, this.lmHead);
+    } finally {
+      n.dispose();
+    }
+  }
+
+  /**
+   * Logits f32 [T, vocab] of every position of `tokens` (one causal window, positions 0..T-1):
+   * logits[t] scores the token following tokens[0..t].
+   * @throws ValueError for an empty window or a token outside the vocabulary
+   * @example
+   * const logits = model.forward([77, 114, 46]); // [3, 256]
+   */
+  forward(tokens: ArrayLike<number>): Tensor {
+    if (tokens.length === 0) throw new ValueError(`forward needs at least one token`);
+    let h = this.embed(tokens);
+    for (let i = 0; i < this.layers.length; i++) {
+      const next = this.block(i, h);
+      h.dispose();
+      h = next;
+    }
+    try {
+      return this.head(h);
+    } finally {
+      h.dispose();
+    }
+  }
+
+  /**
+   * Storage bits per weight over the projection weights of every block (dense f32 counts 32).
+   * @example
+   * model.bitsPerWeight(); // 32 before quantization, ~4.16 after W4 g128
+   */
+  bitsPerWeight(): number {
+    let bits = 0;
+    let n = 0;
+    for (const l of this.layers) {
+      for (const p of PROJECTIONS) {
+        const w = l[p];
+        const size = w.shape[0] * w.shape[1];
+        bits += w instanceof QTensor ? w.sizeBits().total : size * 32;
+        n += size;
+      }
+    }
+    return bits / n;
+  }
+
+  /** Frees every weight. */
+  dispose(): void {
+    this.embedTokens.dispose();
+    if (this.lmHead !== this.embedTokens) this.lmHead.dispose();
+    this.norm.dispose();
+    for (const l of this.layers) {
+      l.inputNorm.dispose();
+      l.postNorm.dispose();
+      for (const p of PROJECTIONS) l[p].dispose();
+    }
+  }
+}
