@@ -25,7 +25,8 @@ import { roundToF16 } from '../dtype/half.js';
 import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import type { QTensor } from '../qtensor.js';
 import { dequantize, quantize } from '../ops/quant.js';
-import { Tensor, tensor } from '../tensor.js';
+import { Tensor } from '../tensor.js';
+import { fromArray } from './arrays.js';
 import { HessianAccumulator } from './hessian.js';
 import { gptq, type GptqOptions } from './gptq.js';
 import { chooseGroupQParams, groupOutputErrors, type ClipSearchOptions } from './rtn.js';
@@ -130,7 +131,7 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
   const groupLoss = (s: Float32Array | null): number => {
     let total = 0;
     for (const l of weights) {
-      const q = quantize(tensor(l.w, [l.rows, cols], 'f64'), { ...qOpts, ...(s ? { inputScale: s } : {}) });
+      const q = quantize(fromArray(l.w, [l.rows, cols], 'f64'), { ...qOpts, ...(s ? { inputScale: s } : {}) });
       const d = dequantize(q);
       q.dispose();
       const dv = d.raw() as Float32Array;
@@ -173,7 +174,7 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
     // The weight as stored: W·s when folded (no inputScale), else W with inputScale s.
     const scaled = new Float64Array(l.w.length);
     for (let i = 0; i < scaled.length; i++) scaled[i] = bestScales && !storeInputScale ? l.w[i] * scales[i % cols] : l.w[i];
-    const wt = tensor(scaled, [l.rows, cols], 'f64');
+    const wt = fromArray(scaled, [l.rows, cols], 'f64');
     let qt: QTensor;
     let meanClip = 1;
     let percDamp: number | undefined;
@@ -204,7 +205,7 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
     let err = 0;
     for (const e of groupOutputErrors(delta, l.rows, cols, h, cols)) err += e / 2;
     const rtnOwn = (() => {
-      const r = quantize(tensor(l.w, [l.rows, cols], 'f64'), qOpts);
+      const r = quantize(fromArray(l.w, [l.rows, cols], 'f64'), qOpts);
       const rd = dequantize(r);
       r.dispose();
       const rv = rd.raw() as Float32Array;
@@ -234,7 +235,7 @@ function scaledHessian(h: Tensor, s: Float32Array): Tensor {
   const n = s.length;
   const v = Float64Array.from(h.data() as Float64Array);
   for (let i = 0; i < v.length; i++) v[i] /= s[Math.floor(i / n)] * s[i % n];
-  return tensor(v, [n, n], 'f64');
+  return fromArray(v, [n, n], 'f64');
 }
 
 /**
@@ -303,5 +304,5 @@ function foldScales(f: AwqFoldTarget, s: Float32Array): Tensor {
   const v = f.weight.toFloat32();
   const per = f.kind === 'norm' ? 1 : f.weight.shape[1];
   for (let i = 0; i < v.length; i++) v[i] /= s[Math.floor(i / per)];
-  return tensor(v, f.weight.shape, 'f32');
+  return fromArray(v, f.weight.shape, 'f32');
 }

@@ -21,11 +21,13 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
-import { dequantize, quantize } from '../ops/quant.js';
-import { Tensor, tensor } from '../tensor.js';
+import { quantize } from '../ops/quant.js';
+import { Tensor } from '../tensor.js';
+import { fromArray } from './arrays.js';
 import { HessianAccumulator } from './hessian.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from './gptq/error-feedback.js';
 import { prepareHessian } from './gptq/hessian-prep.js';
+import { columnGrid, type ColumnGrid } from './gptq/scalar-grid.js';
 import { chooseGroupQParams, type ClipSearchOptions } from './rtn.js';
 import { Phases, makeReport, type QuantReport } from './report.js';
 
@@ -121,7 +123,7 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
     for (let i = 0; i < W.length; i++) W[i] *= inputScale[i % cols];
     const hv = ht.dtype === 'f64' ? (ht.data() as Float64Array) : Float64Array.from(ht.toFloat32());
     for (let i = 0; i < hv.length; i++) hv[i] /= inputScale[Math.floor(i / cols)] * inputScale[i % cols];
-    hIn = tensor(hv, [cols, cols], 'f64');
+    hIn = fromArray(hv, [cols, cols], 'f64');
   }
 
   const prep = prepareHessian(hIn, { percDamp: opts.percDamp, maxPercDamp: opts.maxPercDamp, actOrder, precision: opts.precision });
@@ -132,7 +134,7 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   sw.lap('inverse');
 
   const choose = (vals: Float64Array, n: number): QParams => {
-    const t = tensor(vals, [rows, n], 'f64');
+    const t = fromArray(vals, [rows, n], 'f64');
     try {
       return chooseGroupQParams(t, {
         dtype: opts.dtype,
@@ -157,24 +159,25 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
       staticQp.push(choose(vals, n));
     }
   }
+  const staticGrids = staticQp.map((qp) => columnGrid(opts.dtype, qp));
   const dynamicQp: QParams[] = [];
-  let current: QParams | null = null;
+  let current: ColumnGrid | null = null;
   const encoder: ColumnEncoder = {
     width: 1,
     groupSize: staticGroups ? undefined : gs,
     startGroup: (b: ColumnBlock) => {
-      current = choose(b.values, b.j1 - b.j0);
-      dynamicQp.push(current);
+      const qp = choose(b.values, b.j1 - b.j0);
+      dynamicQp.push(qp);
+      current = columnGrid(opts.dtype, qp);
     },
     encode: (b: ColumnBlock) => {
       const oc = perm ? perm[b.j0] : b.j0;
-      const qp = staticGroups ? staticQp[Math.floor(oc / gs)] : current!;
-      return encodeColumn(b.values, rows, opts.dtype, qp, facts.blockSize ?? 1);
+      return (staticGroups ? staticGrids[Math.floor(oc / gs)] : current!)(b.values);
     },
   };
   const wPerm = new Float64Array(rows * cols);
   for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) wPerm[r * cols + j] = W[r * cols + (perm ? perm[j] : j)];
-  const wt = tensor(wPerm, [rows, cols], 'f64');
+  const wt = fromArray(wPerm, [rows, cols], 'f64');
   const { q: qWork, loss } = errorFeedback(wt, prep.u, encoder, { blockSize: opts.blockSize });
   wt.dispose();
   prep.u.dispose();
@@ -194,7 +197,7 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
     const orig = new Float64Array(rows * cols);
     const v = qWork.raw() as Float32Array | Float64Array;
     for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) orig[r * cols + perm[j]] = v[r * cols + j];
-    stored = tensor(orig, [rows, cols], 'f64');
+    stored = fromArray(orig, [rows, cols], 'f64');
     qWork.dispose();
   }
   const qp = assembleQParams(groups, rows, nGroups, gs);
@@ -207,8 +210,8 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
     keepPerm || inputScale
       ? new QTensor(opts.dtype, [rows, cols], packed.codes, {
           ...packed.qparams,
-          ...(keepPerm ? { perm: tensor(perm, [cols], 'int32') } : {}),
-          ...(inputScale ? { inputScale: tensor(inputScale, [cols], 'f32') } : {}),
+          ...(keepPerm ? { perm: fromArray(perm, [cols], 'int32') } : {}),
+          ...(inputScale ? { inputScale: fromArray(inputScale, [cols], 'f32') } : {}),
         })
       : packed;
   sw.lap('pack');
@@ -236,18 +239,6 @@ function toInputScale(s: ArrayLike<number> | Tensor, cols: number): Float32Array
   return out;
 }
 
-/** Quantized values of one column [rows] under a group's qparams (scales [rows, 1]). */
-function encodeColumn(values: Float64Array, rows: number, dtype: QuantDType, qp: QParams, colGroup: number): Float64Array {
-  const col = tensor(values, [rows, 1], 'f64');
-  const q = quantize(col, { dtype, qparams: { ...qp, groupSize: colGroup } });
-  col.dispose();
-  const d = dequantize(q);
-  q.dispose();
-  const out = Float64Array.from(d.raw() as Float32Array);
-  d.dispose();
-  return out;
-}
-
 /** The per-group qparams (scales [rows, 1] each) joined into [rows, nGroups]. */
 function assembleQParams(groups: QParams[], rows: number, nGroups: number, gs: number): QParams {
   if (groups.length !== nGroups) throw new ValueError(`internal: ${groups.length} groups chosen, expected ${nGroups}`);
@@ -267,8 +258,8 @@ function assembleQParams(groups: QParams[], rows: number, nGroups: number, gs: n
     perTensor: false,
     scaleDtype: groups[0].scaleDtype,
     symmetric: groups[0].symmetric,
-    scales: tensor(scales, [rows, nGroups], 'f32'),
-    ...(zeros ? { zeros: tensor(zeros, [rows, nGroups], 'uint8') } : {}),
+    scales: fromArray(scales, [rows, nGroups], 'f32'),
+    ...(zeros ? { zeros: fromArray(zeros, [rows, nGroups], 'uint8') } : {}),
   };
 }
 

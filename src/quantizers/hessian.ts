@@ -15,7 +15,8 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { syrk } from '../ops/linalg.js';
-import { Tensor, empty, tensor } from '../tensor.js';
+import { Tensor, empty } from '../tensor.js';
+import { fromArray } from './arrays.js';
 
 /** Options of `HessianAccumulator`. */
 export interface HessianOptions {
@@ -89,7 +90,7 @@ export class HessianAccumulator {
         if (a > this.absMax[c]) this.absMax[c] = a;
       }
     }
-    const xt = tensor(vals, [n, f], this.dtype);
+    const xt = fromArray(vals, [n, f], this.dtype);
     try {
       // S = XᵀX + S, in place (the first batch overwrites the uninitialised sum).
       syrk(xt, { beta: this.tokens === 0 ? 0 : 1, c: this.sum, out: this.sum });

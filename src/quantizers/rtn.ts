@@ -15,8 +15,9 @@ import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import { kernel } from '../kernels/table.js';
 import { tensorRef } from '../kernels/ref.js';
 import type { QParams, QTensor } from '../qtensor.js';
-import { dequantize, quantize, type QuantizeOptions } from '../ops/quant.js';
-import { Tensor, empty, tensor } from '../tensor.js';
+import { chooseQParams, dequantize, quantize, type QuantizeOptions } from '../ops/quant.js';
+import { Tensor, empty } from '../tensor.js';
+import { fromArray } from './arrays.js';
 import { Phases, makeReport, type QuantReport } from './report.js';
 
 /** Clipping search settings (all optional). */
@@ -80,7 +81,7 @@ function quantizeOptions(opts: RtnOptions, clip: number): QuantizeOptions {
 export function groupOutputErrors(delta: Float64Array, rows: number, cols: number, h: Tensor, gs: number): Float64Array {
   const nG = Math.ceil(cols / gs);
   const out = new Float64Array(rows * nG);
-  const d = tensor(delta, [rows, cols], 'f64');
+  const d = fromArray(delta, [rows, cols], 'f64');
   const dh = empty([rows, gs], 'f64');
   const hc = h.dtype === 'f64' ? h.contiguous() : h.astype('f64');
   try {
@@ -131,11 +132,15 @@ export function chooseGroupQParams(x: Tensor, opts: RtnOptions): { qparams: QPar
   if (!(x instanceof Tensor) || x.ndim !== 2) throw new ShapeError(`RTN expects a weight [rows, cols], got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
   const [rows, cols] = x.shape;
   const search = resolveClipSearch(opts.clipSearch);
+  if (!search) {
+    const qparams = chooseQParams(x, quantizeOptions(opts, 1));
+    const nG = qparams.scales!.shape[1];
+    return { qparams, clip: new Float64Array(rows * nG).fill(1) };
+  }
   const first = quantize(x, quantizeOptions(opts, 1));
   const { nGroups } = first.geometry;
   const gs = first.qparams.groupSize;
   const clip = new Float64Array(rows * nGroups).fill(1);
-  if (!search) return { qparams: detachQParams(first), clip };
   if (search.hessian && (search.hessian.ndim !== 2 || search.hessian.shape[0] !== cols || search.hessian.shape[1] !== cols)) {
     throw new ShapeError(`clipSearch.hessian must be [${cols},${cols}] for weight ${fmtShape(x.shape)}, got ${fmtShape(search.hessian.shape)}`);
   }
@@ -149,7 +154,7 @@ export function chooseGroupQParams(x: Tensor, opts: RtnOptions): { qparams: QPar
     perTensor: fq.perTensor,
     scaleDtype: fq.scaleDtype,
     symmetric: fq.symmetric,
-    ...(fq.inputScale ? { inputScale: tensor(fq.inputScale.data() as Float32Array, [cols], 'f32') } : {}),
+    ...(fq.inputScale ? { inputScale: fromArray(fq.inputScale.data() as Float32Array, [cols], 'f32') } : {}),
   };
   first.dispose();
   for (let i = 1; i < search.grid; i++) {
@@ -171,17 +176,11 @@ export function chooseGroupQParams(x: Tensor, opts: RtnOptions): { qparams: QPar
   return {
     qparams: {
       ...qparams,
-      scales: tensor(scales, [rows, nGroups], 'f32'),
-      ...(zeros ? { zeros: tensor(zeros, [rows, nGroups], 'uint8') } : {}),
+      scales: fromArray(scales, [rows, nGroups], 'f32'),
+      ...(zeros ? { zeros: fromArray(zeros, [rows, nGroups], 'uint8') } : {}),
     },
     clip,
   };
-}
-
-/** The qparams of a QTensor, taken over (its codes are freed). */
-function detachQParams(q: QTensor): QParams {
-  q.codes.dispose();
-  return q.qparams;
 }
 
 function errorsOf(q: QTensor, w: Float64Array, rows: number, cols: number, gs: number, search: NonNullable<ReturnType<typeof resolveClipSearch>>): Float64Array {

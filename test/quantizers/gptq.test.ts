@@ -14,6 +14,7 @@ import { tensor } from '../../src/tensor.js';
 import { LinAlgError, ValueError } from '../../src/errors.js';
 import { gptq, errorFeedback, prepareHessian } from '../../src/quantizers/gptq.js';
 import { HessianAccumulator } from '../../src/quantizers/hessian.js';
+import { columnGrid } from '../../src/quantizers/gptq/scalar-grid.js';
 import { mulberry32 } from '../arbitraries.js';
 import { block0Inputs, mlpIntermediate, naiveHessian, naiveInverse, naiveUpperCholesky, outputError, readWeight } from './helpers.js';
 
@@ -138,6 +139,33 @@ describe('gptq equals the column-by-column algorithm', () => {
     for (let i = 0; i < ref.length; i++) if (got[i] !== ref[i]) diff++;
     expect(diff).toBeLessThanOrEqual(ref.length * 0.02);
     expect(outputError(w, got, h, rows, cols)).toBeLessThan(outputError(w, ref, h, rows, cols) * 1.05);
+  });
+});
+
+describe('columnGrid (the per-group encoder of the loop)', () => {
+  it('gives exactly fakeQuantize of the column, ties and clamped values included', () => {
+    const dtypes: QuantDType[] = ['int2', 'int3', 'int4', 'int8', 'fp4', 'nf4', 'mxfp4'];
+    fc.assert(
+      fc.property(fc.constantFrom(...dtypes), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 0, max: 1e9 }), fc.boolean(), (dtype, rows, seed, symmetric) => {
+        const next = mulberry32(seed);
+        const n = dtype === 'mxfp4' ? 32 : 6;
+        const g = Float64Array.from({ length: rows * n }, () => (next() * 2 - 1) * 10 ** Math.floor(next() * 4 - 2));
+        const sym = dtype.startsWith('int') ? symmetric : undefined;
+        const qp = chooseQParams(tensor(g, [rows, n], 'f64'), { dtype, groupSize: dtype === 'mxfp4' ? 32 : 'channel', symmetric: sym });
+        const enc = columnGrid(dtype, qp);
+        const s = qp.scales!.data() as Float32Array;
+        for (let trial = 0; trial < 8; trial++) {
+          // Random values, values beyond the range (clamped), and exact ties between grid points.
+          const col = Float64Array.from({ length: rows }, (_, r) => {
+            const k = Math.floor(next() * 20) - 10;
+            return trial % 3 === 0 ? (k + 0.5) * s[r] : trial % 3 === 1 ? (next() * 2 - 1) * 3 * Math.abs(g[r * n]) : k * 0.25 * s[r];
+          });
+          const ref = fakeQuantize(tensor(col, [rows, 1], 'f64'), { dtype, qparams: { ...qp, groupSize: dtype === 'mxfp4' ? 32 : 1 } }).toFloat32();
+          expect(Array.from(enc(col))).toEqual(Array.from(ref));
+        }
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 

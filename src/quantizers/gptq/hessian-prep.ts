@@ -11,7 +11,8 @@
  */
 import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { cholesky, choleskyInverse } from '../../ops/linalg.js';
-import { Tensor, tensor } from '../../tensor.js';
+import { Tensor } from '../../tensor.js';
+import { fromArray } from '../arrays.js';
 
 /** Options of `prepareHessian`. */
 export interface HessianPrepOptions {
@@ -99,7 +100,7 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
     const damp = percDamp * meanDiag;
     a.set(base);
     for (let i = 0; i < n; i++) a[i * n + i] = base[i * n + i] + damp;
-    const u = upperFactorOfInverse(tensor(a, [n, n], prec));
+    const u = upperFactorOfInverse(fromArray(a, [n, n], prec));
     if (u) return { u, perm, dead, percDamp, damp, escalations };
     const next = percDamp === 0 ? 0.01 : percDamp * 10;
     if (next > maxPercDamp) {
