@@ -18,8 +18,8 @@
  * slab, not per token. qgemv_i8: int8 activations, i32 dot products, bit-exact with the reference.
  */
 import { gemmCore, gemmScratchBytes } from './inline/gemm-core';
-import { KIND_AFFINE, PLANE_BYTES, W_fused, W_kind, decodeRow, setWeight } from './inline/quant-core';
-import { actBlockCount, dotAffineF32, dotF32, dotI8, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
+import { KIND_AFFINE, PLANE_BYTES, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
+import { actBlockCount, dotAffineF32, dotF32, dotI8, dotI8x4, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
 
 /** Rows of W decoded at once by qgemm_f32 (SLAB x k f32 in scratch). */
 const SLAB: i32 = 64;
@@ -75,10 +75,11 @@ export function qgemv_f32(
   const sxStride = up16(<usize>nGroups << 2);
   const fused = W_fused;
   const affine = W_kind == KIND_AFFINE;
+  const layout = layoutF32();
   if (fused) {
     for (let i = 0; i < m; i++) {
       const xi = x + ((<usize>i * <usize>rsx) << 2);
-      prepX(xi, xps + <usize>i * xStride);
+      prepX(xi, xps + <usize>i * xStride, layout);
       if (affine) groupSums(xi, sxs + <usize>i * sxStride, nGroups);
     }
   }
@@ -125,10 +126,20 @@ export function qgemv_i8(
   const xss = xqs + <usize>m * qStride;
   const qss = xss + <usize>m * bStride;
   if (<usize>nb > nbMax) unreachable();
+  const layout = layoutI8();
   for (let i = 0; i < m; i++) {
-    prepXI8(x + ((<usize>i * <usize>rsx) << 2), xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride);
+    prepXI8(x + ((<usize>i * <usize>rsx) << 2), xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, layout);
   }
-  for (let r = r0; r < r1; r++) {
+  let r = r0;
+  if (W_fused) {
+    // four rows at a time: one pass over the activations feeds four rows of codes
+    for (; r + 4 <= r1; r += 4) {
+      for (let i = 0; i < m; i++) {
+        dotI8x4(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, y + ((<usize>i * <usize>rsy + <usize>r) << 2), 4);
+      }
+    }
+  }
+  for (; r < r1; r++) {
     for (let i = 0; i < m; i++) {
       const v = dotI8(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride);
       store<f32>(y + ((<usize>i * <usize>rsy + <usize>r) << 2), v);

@@ -113,11 +113,41 @@ export const PLANE_BYTES: usize = 64;
   return bits == 4 && vdim == 1;
 }
 
-/** Whether x is kept in nibble order for this weight (see the top of this file). */
-// @ts-ignore: decorator
-@inline export function nibbleOrder(): bool {
-  return W_fused && W_bits == 4;
+/** Layouts of a token in the fused loops, per full 32-column chunk (see the top of this file). */
+export const LAYOUT_NATURAL: i32 = 0;
+/** Even columns then odd ones: 4-bit table codes split into low and high nibbles. */
+export const LAYOUT_NIBBLE: i32 = 1;
+/** Column 4i + t at 8t + i: 4-bit codes read as nibble t of i16 lane i (int8 path). */
+export const LAYOUT_QUAD: i32 = 2;
+/** Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). */
+export const LAYOUT_OCT: i32 = 3;
+
+/** The token layout of the fused f32 loops for the current weight. */
+export function layoutF32(): i32 {
+  if (!W_fused) return LAYOUT_NATURAL;
+  if (W_kind == KIND_TABLE) return LAYOUT_NIBBLE;
+  return W_bits <= 4 ? LAYOUT_OCT : LAYOUT_NATURAL;
 }
+
+/** The token layout of the int8 loops for the current weight. */
+export function layoutI8(): i32 {
+  return W_fused && W_bits == 4 ? LAYOUT_QUAD : LAYOUT_NATURAL;
+}
+
+/**
+ * Vector constants, read from memory once per call (a v128.const in a loop is rematerialised on
+ * every iteration by V8): 0x0f bytes (offset 0), 0x000f i16 (16), 0x0000000f i32 (32), then at
+ * 32 + 16b, for widths b = 1..3, the swizzle that puts the bytes of codes 8i..8i+7 of a 32-code chunk
+ * in i32 lane i (little-endian, zero-extended).
+ */
+export const CONSTS: usize = memory.data<u8>([
+  15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
+  15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0,
+  15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0, 0,
+  0, 128, 128, 128, 1, 128, 128, 128, 2, 128, 128, 128, 3, 128, 128, 128,
+  0, 1, 128, 128, 2, 3, 128, 128, 4, 5, 128, 128, 6, 7, 128, 128,
+  0, 1, 2, 128, 3, 4, 5, 128, 6, 7, 8, 128, 9, 10, 11, 128,
+], 16);
 
 export function setWeight(
   kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, sstride: i32, zeros: usize,

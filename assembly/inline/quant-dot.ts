@@ -16,7 +16,7 @@
  */
 import {
   ACT_BLOCK_MAX, CHUNK, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, codes8, loadChunk, maskOf, mulOf, nibbleOrder, pairHi, pairLo, readCode, wordsHi, wordsLo,
+  W_zeros, W_planes, CONSTS, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, codes8, loadChunk, maskOf, mulOf, pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 
 // @ts-ignore: decorator
@@ -46,19 +46,22 @@ import {
   return f32x4.add(acc, f32x4.mul(a, b));
 }
 
-/** Position of column j in the kernel layout of x (see quant-core.ts): nibble order inside full chunks. */
+/** Position of column j in a token layout (quant-core.ts): permuted inside full 32-column chunks only. */
 // @ts-ignore: decorator
-@inline export function layoutPos(j: i32, kFull: i32, nibble: bool): i32 {
-  if (!nibble || j >= kFull) return j;
-  return (j & ~31) + ((j & 1) << 4) + ((j & 31) >> 1);
+@inline export function layoutPos(j: i32, kFull: i32, layout: i32): i32 {
+  if (layout == 0 || j >= kFull) return j;
+  const base = j & ~31;
+  const jj = j & 31;
+  if (layout == LAYOUT_NIBBLE) return base + ((jj & 1) << 4) + (jj >> 1);
+  if (layout == LAYOUT_QUAD) return base + ((jj & 3) << 3) + (jj >> 2);
+  return base + ((jj & 7) << 2) + (jj >> 3); // LAYOUT_OCT
 }
 
-/** Copies one token's x (natural, k f32) into the kernel layout at xp. */
-export function prepX(x: usize, xp: usize): void {
+/** Copies one token's x (natural, k f32) into `layout` at xp. */
+export function prepX(x: usize, xp: usize, layout: i32): void {
   const k = W_k;
-  const nib = nibbleOrder();
   const kFull = k & ~31;
-  for (let j = 0; j < k; j++) store<f32>(xp + (<usize>layoutPos(j, kFull, nib) << 2), load<f32>(x + (<usize>j << 2)));
+  for (let j = 0; j < k; j++) store<f32>(xp + (<usize>layoutPos(j, kFull, layout) << 2), load<f32>(x + (<usize>j << 2)));
 }
 
 /** Per-group sums of one token's x (natural), f32, for folding the zero point. */
@@ -74,6 +77,23 @@ export function groupSums(x: usize, sx: usize, nGroups: i32): void {
   }
 }
 
+/**
+ * sum_t f32(field t of each i32 lane of v) * x'[4t .. 4t+4), fields `bits` wide (a literal at every
+ * call site, so the shifts are constants), as a pairwise tree of 8 products.
+ */
+// @ts-ignore: decorator
+@inline function fieldsF32(v: v128, bits: i32, cmw: v128, xq: usize): v128 {
+  const p0 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, cmw)), v128.load(xq));
+  const p1 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, bits), cmw)), v128.load(xq, 16));
+  const p2 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 2 * bits), cmw)), v128.load(xq, 32));
+  const p3 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 3 * bits), cmw)), v128.load(xq, 48));
+  const p4 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 4 * bits), cmw)), v128.load(xq, 64));
+  const p5 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 5 * bits), cmw)), v128.load(xq, 80));
+  const p6 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 6 * bits), cmw)), v128.load(xq, 96));
+  const p7 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 7 * bits), cmw)), v128.load(xq, 112));
+  return f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7)));
+}
+
 /** Fused f32 dot of row r (affine codes) with a token in the kernel layout (xp) and its group sums. */
 export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
   const bits = W_bits;
@@ -82,14 +102,10 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
   const row = W_codes + <usize>r * <usize>W_rowBytes;
   const srow: usize = W_scales + ((<usize>r * <usize>W_sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * <usize>W_sstride : 0;
-  const m4 = i8x16.splat(0x0f);
-  const mk0 = maskOf(bits, 0);
-  const mk1 = maskOf(bits, 1);
-  const mk2 = maskOf(bits, 2);
-  const mk3 = maskOf(bits, 3);
-  const mul = mulOf(bits);
+  const m4w = v128.load(CONSTS, 32);
   const cmask: i32 = (1 << bits) - 1;
-  const cm = i16x8.splat(<i16>cmask);
+  const cmw = i32x4.splat(cmask);
+  const sw = bits <= 3 ? v128.load(CONSTS + 32 + <usize>(bits << 4)) : m4w;
   let total = f32x4.splat(0);
   let scal: f32 = 0;
   let g = 0;
@@ -101,23 +117,18 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
     let a3 = a0;
     let j = j0;
     if (bits == 4) {
+      // i32 lane i holds codes 8i..8i+7 (LAYOUT_OCT): field t is code 8i + t
       for (; j + 32 <= j1; j += 32) {
         const v = v128.load(row + <usize>(j >> 1));
-        const lo = v128.and(v, m4);
-        const hi = i8x16.shr_u(v, 4);
         const xq = xp + (<usize>j << 2);
-        const l0 = i16x8.extend_low_i8x16_u(lo);
-        const l1 = i16x8.extend_high_i8x16_u(lo);
-        const h0 = i16x8.extend_low_i8x16_u(hi);
-        const h1 = i16x8.extend_high_i8x16_u(hi);
-        a0 = madd(a0, cvtLo(l0), v128.load(xq));
-        a1 = madd(a1, cvtHi(l0), v128.load(xq, 16));
-        a2 = madd(a2, cvtLo(l1), v128.load(xq, 32));
-        a3 = madd(a3, cvtHi(l1), v128.load(xq, 48));
-        a0 = madd(a0, cvtLo(h0), v128.load(xq, 64));
-        a1 = madd(a1, cvtHi(h0), v128.load(xq, 80));
-        a2 = madd(a2, cvtLo(h1), v128.load(xq, 96));
-        a3 = madd(a3, cvtHi(h1), v128.load(xq, 112));
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v, m4w)), v128.load(xq));
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 4), m4w)), v128.load(xq, 16));
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 8), m4w)), v128.load(xq, 32));
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 12), m4w)), v128.load(xq, 48));
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 16), m4w)), v128.load(xq, 64));
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 20), m4w)), v128.load(xq, 80));
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 24), m4w)), v128.load(xq, 96));
+        a3 = madd(a3, f32x4.convert_i32x4_s(i32x4.shr_u(v, 28)), v128.load(xq, 112));
       }
     } else if (bits == 8) {
       for (; j + 32 <= j1; j += 32) {
@@ -137,22 +148,21 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
         a2 = madd(a2, cvtLo(h1), v128.load(xq, 96));
         a3 = madd(a3, cvtHi(h1), v128.load(xq, 112));
       }
+    } else if (bits == 3) {
+      for (; j + 32 <= j1; j += 32) {
+        const v = i8x16.swizzle(loadChunk(row + <usize>((j * 3) >> 3), 3), sw);
+        const acc = fieldsF32(v, 3, cmw, xp + (<usize>j << 2));
+        a0 = f32x4.add(a0, acc);
+      }
+    } else if (bits == 2) {
+      for (; j + 32 <= j1; j += 32) {
+        const v = i8x16.swizzle(loadChunk(row + <usize>(j >> 2), 2), sw);
+        a0 = f32x4.add(a0, fieldsF32(v, 2, cmw, xp + (<usize>j << 2)));
+      }
     } else {
       for (; j + 32 <= j1; j += 32) {
-        const xq = xp + (<usize>j << 2);
-        const v = loadChunk(row + <usize>((j * bits) >> 3), bits);
-        const c0 = codes8(v, mk0, mul, cm);
-        const c1 = codes8(v, mk1, mul, cm);
-        const c2 = codes8(v, mk2, mul, cm);
-        const c3 = codes8(v, mk3, mul, cm);
-        a0 = madd(a0, cvtLo(c0), v128.load(xq));
-        a1 = madd(a1, cvtHi(c0), v128.load(xq, 16));
-        a2 = madd(a2, cvtLo(c1), v128.load(xq, 32));
-        a3 = madd(a3, cvtHi(c1), v128.load(xq, 48));
-        a0 = madd(a0, cvtLo(c2), v128.load(xq, 64));
-        a1 = madd(a1, cvtHi(c2), v128.load(xq, 80));
-        a2 = madd(a2, cvtLo(c3), v128.load(xq, 96));
-        a3 = madd(a3, cvtHi(c3), v128.load(xq, 112));
+        const v = i8x16.swizzle(loadChunk(row + <usize>(j >> 3), 1), sw);
+        a0 = f32x4.add(a0, fieldsF32(v, 1, cmw, xp + (<usize>j << 2)));
       }
     }
     let t: f32 = 0;
@@ -175,7 +185,7 @@ export function dotTableF32(r: i32, xp: usize): f32 {
   const p1 = v128.load(W_planes, 16);
   const p2 = v128.load(W_planes, 32);
   const p3 = v128.load(W_planes, 48);
-  const m4 = i8x16.splat(0x0f);
+  const m4 = v128.load(CONSTS);
   let total = f32x4.splat(0);
   let scal: f32 = 0;
   let g = 0;
@@ -202,7 +212,7 @@ export function dotTableF32(r: i32, xp: usize): f32 {
       wh = pairHi(b2, b3);
       a2 = madd(a2, wordsLo(wl, wh), v128.load(xq, 32));
       a3 = madd(a3, wordsHi(wl, wh), v128.load(xq, 48));
-      c = i8x16.shr_u(v, 4);
+      c = v128.and(i16x8.shr_u(v, 4), m4);
       b0 = i8x16.swizzle(p0, c);
       b1 = i8x16.swizzle(p1, c);
       b2 = i8x16.swizzle(p2, c);
@@ -272,10 +282,10 @@ export function actBlockCount(): i32 {
  * Quantizes one token (natural f32 x) per activation block into xq (i16, kernel layout), block
  * scales xs (f32) and block sums of the codes qsum (i32), exactly as the reference.
  */
-export function prepXI8(x: usize, xq: usize, xs: usize, qsum: usize): void {
+export function prepXI8(x: usize, xq: usize, xs: usize, qsum: usize, layout: i32): void {
   const k = W_k;
   const gs = W_gs;
-  const nib = nibbleOrder();
+  const nib = layout;
   const kFull = k & ~31;
   let b = 0;
   for (let j0 = 0; j0 < k; j0 += gs) {
@@ -312,7 +322,7 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   const row = W_codes + <usize>r * <usize>W_rowBytes;
   const srow: usize = W_scales + ((<usize>r * <usize>W_sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * <usize>W_sstride : 0;
-  const m4 = i8x16.splat(0x0f);
+  const m4h = v128.load(CONSTS, 16);
   const mk0 = maskOf(bits, 0);
   const mk1 = maskOf(bits, 1);
   const mk2 = maskOf(bits, 2);
@@ -334,15 +344,14 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
       let j = b0;
       if (fused) {
         if (bits == 4) {
+          // i16 lane i holds codes 4i..4i+3 (LAYOUT_QUAD): nibble t is code 4i + t
           for (; j + 32 <= b1; j += 32) {
             const v = v128.load(row + <usize>(j >> 1));
-            const lo = v128.and(v, m4);
-            const hi = i8x16.shr_u(v, 4);
             const q = xq + (<usize>j << 1);
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(lo), v128.load(q)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(lo), v128.load(q, 16)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(hi), v128.load(q, 32)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(hi), v128.load(q, 48)));
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, m4h), v128.load(q)));
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 4), m4h), v128.load(q, 16)));
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 8), m4h), v128.load(q, 32)));
+            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(q, 48)));
           }
         } else if (bits == 8) {
           for (; j + 32 <= b1; j += 32) {
@@ -372,4 +381,130 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
     }
   }
   return y;
+}
+
+/** Sums of the lanes of a, b, c, d as one vector [sum a, sum b, sum c, sum d] (i32). */
+// @ts-ignore: decorator
+@inline function hsum4I(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
+  const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
+  return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/** acc + the i32 dot of one 32-code chunk at p (fused widths) with 32 int8 activations (i16) at q. */
+// @ts-ignore: decorator
+@inline function chunkI8(acc: v128, p: usize, q: usize, bits: i32, m4h: v128, mk0: v128, mk1: v128, mk2: v128, mk3: v128, mul: v128, cm: v128): v128 {
+  if (bits == 4) {
+    const v = v128.load(p);
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, m4h), v128.load(q)));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 4), m4h), v128.load(q, 16)));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 8), m4h), v128.load(q, 32)));
+    return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(q, 48)));
+  }
+  if (bits == 8) {
+    const v = v128.load(p);
+    const w = v128.load(p, 16);
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), v128.load(q)));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), v128.load(q, 16)));
+    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(w), v128.load(q, 32)));
+    return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(w), v128.load(q, 48)));
+  }
+  const v = loadChunk(p, bits);
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk0, mul, cm), v128.load(q)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk1, mul, cm), v128.load(q, 16)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk2, mul, cm), v128.load(q, 32)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk3, mul, cm), v128.load(q, 48)));
+}
+
+/** The scales (f32) of rows r..r+3 at group g as one vector. */
+// @ts-ignore: decorator
+@inline function scales4(srow: usize, stride: usize, g: i32): v128 {
+  const p = srow + (<usize>g << 2);
+  let v = v128.load32_zero(p);
+  v = v128.load32_lane(p + stride, v, 1);
+  v = v128.load32_lane(p + 2 * stride, v, 2);
+  return v128.load32_lane(p + 3 * stride, v, 3);
+}
+
+/**
+ * dotI8 for the four rows r..r+3 at once (fused weights only): the activation loads are shared and
+ * the per-block float work runs lane-wise (lane i = row r + i), in the reference's order per lane,
+ * so the results are bit-identical to dotI8. Writes the four values at out, out + 4*ostride, ...
+ */
+export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize): void {
+  const bits = W_bits;
+  const k = W_k;
+  const gs = W_gs;
+  const rb = <usize>W_rowBytes;
+  const row0 = W_codes + <usize>r * rb;
+  const sstride = <usize>W_sstride;
+  const srow: usize = W_scales + ((<usize>r * sstride) << 2);
+  const zrow: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
+  const m4h = v128.load(CONSTS, 16);
+  const mk0 = maskOf(bits, 0);
+  const mk1 = maskOf(bits, 1);
+  const mk2 = maskOf(bits, 2);
+  const mk3 = maskOf(bits, 3);
+  const mul = mulOf(bits);
+  const cmask: i32 = (1 << bits) - 1;
+  const cm = i16x8.splat(<i16>cmask);
+  const symZero = i32x4.splat(1 << (bits - 1));
+  let y = f32x4.splat(0);
+  let b = 0;
+  let g = 0;
+  for (let j0 = 0; j0 < k; j0 += gs, g++) {
+    const j1 = min(k, j0 + gs);
+    const step = j1 - j0 <= ACT_BLOCK_MAX ? j1 - j0 : CHUNK;
+    const s4 = scales4(srow, sstride << 2, g);
+    let z4 = symZero;
+    if (zrow) {
+      const zp = zrow + <usize>g;
+      z4 = i32x4.replace_lane(z4, 0, <i32>load<u8>(zp));
+      z4 = i32x4.replace_lane(z4, 1, <i32>load<u8>(zp + sstride));
+      z4 = i32x4.replace_lane(z4, 2, <i32>load<u8>(zp + 2 * sstride));
+      z4 = i32x4.replace_lane(z4, 3, <i32>load<u8>(zp + 3 * sstride));
+    }
+    for (let b0 = j0; b0 < j1; b0 += step, b++) {
+      const b1 = min(j1, b0 + step);
+      let a0 = i32x4.splat(0);
+      let a1 = a0;
+      let a2 = a0;
+      let a3 = a0;
+      let j = b0;
+      for (; j + 32 <= b1; j += 32) {
+        const off = <usize>((j * bits) >> 3);
+        const q = xq + (<usize>j << 1);
+        const p = row0 + off;
+        a0 = chunkI8(a0, p, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
+        a1 = chunkI8(a1, p + rb, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
+        a2 = chunkI8(a2, p + 2 * rb, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
+        a3 = chunkI8(a3, p + 3 * rb, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
+      }
+      let isum = hsum4I(a0, a1, a2, a3);
+      if (j < b1) {
+        let t0 = 0;
+        let t1 = 0;
+        let t2 = 0;
+        let t3 = 0;
+        for (; j < b1; j++) {
+          const qj = <i32>load<i16>(xq + (<usize>j << 1));
+          t0 += readCode(row0, bits, j) * qj;
+          t1 += readCode(row0 + rb, bits, j) * qj;
+          t2 += readCode(row0 + 2 * rb, bits, j) * qj;
+          t3 += readCode(row0 + 3 * rb, bits, j) * qj;
+        }
+        let t = i32x4.splat(t0);
+        t = i32x4.replace_lane(t, 1, t1);
+        t = i32x4.replace_lane(t, 2, t2);
+        t = i32x4.replace_lane(t, 3, t3);
+        isum = i32x4.add(isum, t);
+      }
+      isum = i32x4.sub(isum, i32x4.mul(z4, i32x4.splat(load<i32>(qsum + (<usize>b << 2)))));
+      y = f32x4.add(y, f32x4.mul(f32x4.mul(s4, f32x4.splat(load<f32>(xs + (<usize>b << 2)))), f32x4.convert_i32x4_s(isum)));
+    }
+  }
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
 }
