@@ -1,0 +1,208 @@
+/**
+ * The benchmark harness: what a case is, how it is checked and timed (tinybench), and the record
+ * each result becomes. A case prepares its operands, runs once and checks that output against an
+ * independent reference (sampled naive dot products in f64, or a residual), and only then is timed,
+ * so a fast wrong kernel never gets a number. Results keep the last output alive (`sink`) so the
+ * work cannot be optimized away.
+ *
+ * Not the suites (bench/*.bench.ts) and not the CLI (bench/run.ts).
+ */
+import { Bench } from 'tinybench';
+
+/** What a suite is asked for: the run's thread count and whether shapes are the quick ones. */
+export interface SuiteContext {
+  readonly quick: boolean;
+  readonly threads: number;
+}
+
+/** A prepared case: one call of the measured operation, and the check of its output. */
+export interface Prepared {
+  run(): unknown;
+  /** Throws (with the worst error found) when the output of one `run()` is wrong. */
+  check(): void | Promise<void>;
+  dispose?(): void;
+}
+
+/** One measurement: an operation of one library on one shape. */
+export interface BenchCase {
+  readonly family: string;
+  readonly kernel: string;
+  readonly lib: string;
+  readonly shape: string;
+  readonly dtype: string;
+  readonly groupSize?: number;
+  /** Floating-point operations per call (2mkn for a matmul). */
+  readonly flops: number;
+  /** Bytes of weights (the constant operand) read per call; 0 when the notion does not apply. */
+  readonly weightBytes: number;
+  /** Iteration count when one call takes seconds (the default adapts to a ~1.5 s budget). */
+  readonly iterations?: number;
+  /** A note for the report (e.g. "timed once"). */
+  readonly note?: string;
+  /** Builds the operands, or a result measured elsewhere (a numpy subprocess). */
+  prepare(): Promise<Prepared | External> | Prepared | External;
+}
+
+/** A case timed outside this process (numpy): its median and sample count, already checked. */
+export interface External {
+  readonly external: { medianMs: number; samples: number };
+}
+
+/** One result row, as written by `--json` and read by bench/report.ts. */
+export interface BenchResult {
+  family: string;
+  kernel: string;
+  lib: string;
+  shape: string;
+  dtype: string;
+  groupSize: number | null;
+  threads: number;
+  medianMs: number | null;
+  samples: number;
+  gflops: number | null;
+  gbps: number | null;
+  note: string | null;
+  /** Why the case has no number (load failure, wrong result, exception). */
+  error: string | null;
+}
+
+/** Keeps outputs reachable so the engine cannot drop the work. */
+export const sink: unknown[] = [];
+
+/** Time budget per case in ms, and the iteration bounds. */
+const BUDGET_MS = 1500;
+const MAX_ITER = 200;
+const MIN_ITER = 3;
+
+function row(c: BenchCase, threads: number): BenchResult {
+  return {
+    family: c.family,
+    kernel: c.kernel,
+    lib: c.lib,
+    shape: c.shape,
+    dtype: c.dtype,
+    groupSize: c.groupSize ?? null,
+    threads,
+    medianMs: null,
+    samples: 0,
+    gflops: null,
+    gbps: null,
+    note: c.note ?? null,
+    error: null,
+  };
+}
+
+function withRates(r: BenchResult, c: BenchCase, ms: number, samples: number): BenchResult {
+  r.medianMs = ms;
+  r.samples = samples;
+  r.gflops = c.flops > 0 ? c.flops / (ms * 1e6) : null;
+  r.gbps = c.weightBytes > 0 ? c.weightBytes / (ms * 1e6) : null;
+  return r;
+}
+
+const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
+
+/**
+ * Prepares, checks and times one case. Never throws: a failure becomes the row's `error`.
+ * @example
+ * const r = await measure(someCase, 1);
+ */
+export async function measure(c: BenchCase, threads: number): Promise<BenchResult> {
+  const r = row(c, threads);
+  let p: Prepared | External;
+  try {
+    p = await c.prepare();
+  } catch (e) {
+    r.error = `setup failed: ${message(e)}`;
+    return r;
+  }
+  if ('external' in p) return withRates(r, c, p.external.medianMs, p.external.samples);
+  try {
+    // The checked call doubles as the warm-up, and its time sizes the iteration count.
+    const t0 = performance.now();
+    sink[0] = await p.run();
+    const first = performance.now() - t0;
+    await p.check();
+    const iterations = c.iterations ?? Math.min(MAX_ITER, Math.max(MIN_ITER, Math.ceil(BUDGET_MS / Math.max(first, 1e-3))));
+    const bench = new Bench({ iterations, time: 0, warmup: false, throws: true });
+    bench.add(c.kernel, async () => {
+      sink[0] = await p.run();
+    });
+    await bench.run();
+    const res = bench.tasks[0].result;
+    if (!('latency' in res)) throw new Error(`tinybench state ${res.state}`);
+    return withRates(r, c, res.latency.p50, res.latency.samplesCount);
+  } catch (e) {
+    r.error = message(e);
+    return r;
+  } finally {
+    p.dispose?.();
+    sink.length = 0;
+  }
+}
+
+/** A deterministic generator (mulberry32) so every library sees the same operands. */
+export function rng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/**
+ * `n` uniform values in [-1, 1) from a seed.
+ * @example
+ * const w = randomF32(4096 * 4096, 1);
+ */
+export function randomF32(n: number, seed: number): Float32Array {
+  const r = rng(seed);
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = 2 * r() - 1;
+  return out;
+}
+
+/**
+ * Checks sampled entries of an output against reference values, with a relative-to-scale bound.
+ * `got(i)` and `want(i)` read entry `i` of `count` sampled entries.
+ * @example
+ * checkSamples('gemv', 16, (s) => y[idx[s]], (s) => dot(idx[s]), 1e-3);
+ */
+export function checkSamples(what: string, count: number, got: (s: number) => number, want: (s: number) => number, tol: number): void {
+  let worst = 0;
+  let at = -1;
+  let scale = 0;
+  const g: number[] = [];
+  const w: number[] = [];
+  for (let s = 0; s < count; s++) {
+    g.push(got(s));
+    w.push(want(s));
+    scale = Math.max(scale, Math.abs(w[s]));
+  }
+  scale = Math.max(scale, 1e-30);
+  for (let s = 0; s < count; s++) {
+    const e = Math.abs(g[s] - w[s]) / scale;
+    if (!(e <= worst)) {
+      worst = e;
+      at = s;
+    }
+  }
+  if (!(worst <= tol)) {
+    throw new Error(`${what}: wrong result, sample ${at} is ${g[at]} where ${w[at]} was expected (relative error ${worst.toExponential(2)} > ${tol})`);
+  }
+}
+
+/**
+ * `count` sample positions spread over [0, n) (first, last and a deterministic spread).
+ * @example
+ * samplePositions(4096, 8);
+ */
+export function samplePositions(n: number, count: number): number[] {
+  const r = rng(n * 31 + count);
+  const out = [0, n - 1];
+  while (out.length < Math.min(count, n)) out.push(Math.floor(r() * n));
+  return out;
+}

@@ -1,0 +1,201 @@
+/**
+ * Writes docs/benchmarks.md from a JSON run of bench/run.ts, so no number in it is typed by hand:
+ *
+ *   npm run bench -- --json docs/benchmarks.json
+ *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md
+ *
+ * The page has the machine, the commands, the targets (each a ratio of ours to the named peer or
+ * to our own reference row), and one table per family with every library side by side.
+ * Not the runner (bench/run.ts).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import type { BenchResult } from './harness.js';
+
+interface Run {
+  started: string;
+  quick: boolean;
+  machine: { cpu: string; cores: number; node: string; platform: string; load?: { before: number; after: number } };
+  results: BenchResult[];
+}
+
+/** A row selector: fields a result must have. */
+type Sel = Partial<Pick<BenchResult, 'family' | 'kernel' | 'lib' | 'shape' | 'dtype' | 'groupSize' | 'threads'>>;
+
+interface Target {
+  readonly what: string;
+  readonly ours: Sel;
+  /** The row ours is compared with (a peer, or our own baseline row). */
+  readonly vs: Sel;
+  /** How the ratio reads. */
+  readonly metric: 'speed' | 'gbps';
+}
+
+const Q4 = { family: 'quant', dtype: 'int4', groupSize: 128 } as const;
+const OURS = { lib: 'quantensor' } as const;
+
+/** The comparisons the project set itself (see the task list in docs/benchmarks.md). */
+const TARGETS: readonly Target[] = [
+  ...(['onnxruntime-node', 'onnxruntime-web'] as const).flatMap((peer) =>
+    (['qmatmul_f32', 'qmatmul_i8'] as const).map((kernel) => ({
+      what: `int4 g128 GEMV 1x4096x4096, ${kernel}, 1 thread`,
+      ours: { ...Q4, ...OURS, kernel, shape: '1x4096x4096', threads: 1 },
+      vs: { ...Q4, lib: peer, kernel, shape: '1x4096x4096', threads: 1 },
+      metric: 'speed' as const,
+    })),
+  ),
+  ...(['int3', 'int2', 'int8', 'fp4', 'nf4', 'mxfp4'] as const).map((dtype) => ({
+    what: `${dtype} GEMV 1x4096x4096 (qmatmul_f32) vs our int4 g128`,
+    ours: { family: 'quant', ...OURS, dtype, kernel: 'qmatmul_f32', shape: '1x4096x4096', threads: 1 },
+    vs: { ...Q4, ...OURS, kernel: 'qmatmul_f32', shape: '1x4096x4096', threads: 1 },
+    metric: 'speed' as const,
+  })),
+  ...(['qmatmul_f32', 'qmatmul_i8'] as const).map((kernel) => ({
+    what: `int4 g128 GEMM 128x4096x4096, ${kernel}, 1 thread`,
+    ours: { ...Q4, ...OURS, kernel, shape: '128x4096x4096', threads: 1 },
+    vs: { ...Q4, lib: 'onnxruntime-web', kernel, shape: '128x4096x4096', threads: 1 },
+    metric: 'speed' as const,
+  })),
+  { what: 'f32 GEMM 1024x1024x1024, 1 thread', ours: { kernel: 'gemm_f32', ...OURS, shape: '1024x1024x1024', threads: 1 }, vs: { kernel: 'gemm_f32', lib: 'onnxruntime-web', shape: '1024x1024x1024', threads: 1 }, metric: 'speed' },
+  { what: 'f32 GEMV 1x4096x4096 (GB/s of weights), 1 thread', ours: { kernel: 'gemv_f32', ...OURS, shape: '1x4096x4096', threads: 1 }, vs: { kernel: 'gemv_f32', lib: 'onnxruntime-node', shape: '1x4096x4096', threads: 1 }, metric: 'gbps' },
+  ...(['numpy', 'ml-matrix'] as const).map((lib) => ({
+    what: 'Cholesky f32 n = 4096, 1 thread',
+    ours: { kernel: 'cholesky', ...OURS, shape: '4096x4096', threads: 1 },
+    vs: { kernel: 'cholesky', lib, shape: '4096x4096', threads: 1 },
+    metric: 'speed' as const,
+  })),
+  ...(['numpy', 'scipy'] as const).map((lib) => ({
+    what: 'SPD inverse f32 n = 4096, 1 thread',
+    ours: { kernel: 'spd_inverse', ...OURS, shape: '4096x4096', threads: 1 },
+    vs: { kernel: 'spd_inverse', lib, shape: '4096x4096', threads: 1 },
+    metric: 'speed' as const,
+  })),
+  { what: 'XᵀX (SYRK) f32 X 2048x4096, 1 thread', ours: { kernel: 'syrk', ...OURS, shape: '2048x4096', threads: 1 }, vs: { kernel: 'syrk', lib: 'numpy', shape: '2048x4096', threads: 1 }, metric: 'speed' },
+  ...(
+    [
+      ['gemm_f32', '1024x1024x1024', 'f32'],
+      ['gemm_f32', '128x4096x4096', 'f32'],
+      ['qmatmul_f32', '128x4096x4096', 'int4'],
+      ['qmatmul_f32', '1x4096x4096', 'int4'],
+      ['syrk', '2048x4096', 'f32'],
+      ['cholesky', '4096x4096', 'f32'],
+    ] as const
+  ).map(([kernel, shape, dtype]) => ({
+    what: `two threads vs one: ${kernel} ${shape} ${dtype}`,
+    ours: { kernel, ...OURS, shape, dtype, threads: 2 },
+    vs: { kernel, ...OURS, shape, dtype, threads: 1 },
+    metric: 'speed' as const,
+  })),
+];
+
+const matches = (r: BenchResult, s: Sel): boolean => Object.entries(s).every(([k, v]) => r[k as keyof BenchResult] === v);
+
+const f = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
+
+const ms = (x: number | null): string => (x === null ? '–' : x >= 100 ? x.toFixed(0) : x >= 1 ? x.toFixed(2) : x.toFixed(3));
+
+const describe = (s: Sel): string => [s.lib, s.threads === undefined ? '' : `${s.threads} thr`].filter(Boolean).join(', ');
+
+function targetRows(results: readonly BenchResult[]): string[] {
+  const lines = ['| target | ours | compared with | ours | theirs | ratio |', '|---|---|---|---:|---:|---:|'];
+  for (const t of TARGETS) {
+    const a = results.find((r) => matches(r, t.ours) && r.medianMs !== null);
+    const b = results.find((r) => matches(r, t.vs) && r.medianMs !== null);
+    const show = (r: BenchResult | undefined): string =>
+      !r ? 'not measured' : t.metric === 'gbps' ? `${f(r.gbps)} GB/s` : `${ms(r.medianMs)} ms`;
+    let ratio = '–';
+    if (a && b) ratio = t.metric === 'gbps' ? `${f(a.gbps! / b.gbps!)}x` : `${f(b.medianMs! / a.medianMs!)}x`;
+    lines.push(`| ${t.what} | ${describe(t.ours)} | ${describe(t.vs)}${t.vs.dtype && t.vs.dtype !== t.ours.dtype ? ` ${t.vs.dtype}` : ''} | ${show(a)} | ${show(b)} | ${ratio} |`);
+  }
+  return lines;
+}
+
+const groupKey = (r: BenchResult): string => `${r.kernel}|${r.shape}|${r.dtype}|${r.groupSize ?? ''}|${r.threads}`;
+
+function familyTable(rows: readonly BenchResult[]): string[] {
+  const lines = [
+    '| kernel | shape | dtype | group | threads | library | median ms | GFLOP/s | GB/s | ours vs this | note |',
+    '|---|---|---|---:|---:|---|---:|---:|---:|---:|---|',
+  ];
+  const groups = new Map<string, BenchResult[]>();
+  for (const r of rows) {
+    const k = groupKey(r);
+    groups.set(k, [...(groups.get(k) ?? []), r]);
+  }
+  for (const g of groups.values()) {
+    const ours = g.find((r) => r.lib === 'quantensor' && r.medianMs !== null);
+    for (const r of g) {
+      const vs = ours && r !== ours && r.medianMs !== null ? `${f(r.medianMs / ours.medianMs!)}x` : '';
+      const note = r.error ? `**no result**: ${r.error.replace(/\|/g, '\\|')}` : (r.note ?? '');
+      lines.push(
+        `| ${r.kernel} | ${r.shape} | ${r.dtype} | ${r.groupSize ?? ''} | ${r.threads} | ${r.lib} | ${ms(r.medianMs)} | ${f(r.gflops)} | ${f(r.gbps)} | ${vs} | ${note} |`,
+      );
+    }
+  }
+  return lines;
+}
+
+/**
+ * The markdown page for a run.
+ * @example
+ * writeFileSync('docs/benchmarks.md', renderReport(JSON.parse(readFileSync('docs/benchmarks.json', 'utf8'))));
+ */
+function renderReport(run: Run, jsonPath: string): string {
+  const m = run.machine;
+  const families = [...new Set(run.results.map((r) => r.family))];
+  const out: string[] = [
+    '# Benchmarks',
+    '',
+    `<!-- Generated by \`npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md\`; do not edit by hand. -->`,
+    '',
+    `Run of ${run.started}${run.quick ? ' (quick shapes)' : ''}, ${run.results.length} measurements. Raw rows: \`${jsonPath}\`.`,
+    '',
+    '## Machine',
+    '',
+    `- CPU: ${m.cpu}, ${m.cores} cores; ${m.platform}; Node ${m.node}`,
+    m.load
+      ? `- 1-minute load average ${f(m.load.before)} at the start and ${f(m.load.after)} at the end: above the core count means other work shared the cores and the numbers are pessimistic for every library alike.`
+      : '',
+    '',
+    '## Commands',
+    '',
+    '```sh',
+    `npm run bench -- --json ${jsonPath}        # everything, one and two threads (each in its own process)`,
+    'npm run bench -- gemv                      # a filter: family, kernel, library, shape, dtype or g128',
+    'npm run bench -- --quick                   # small shapes, seconds',
+    `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md`,
+    '```',
+    '',
+    'Each case is run once and its output checked against f64 reference values (sampled dot products,',
+    'or a residual) before it is timed with tinybench; the median is reported. GFLOP/s counts useful',
+    'work (2mkn for a matmul, n³/3 for Cholesky, n³ for the SPD inverse, rows·cols² for XᵀX); GB/s counts',
+    'the weight bytes one call reads (f32 weights; packed codes + f32 scales + u8 zeros for quantized).',
+    '"ours vs this" is this library\'s median time over ours: above 1 means we are faster.',
+    '',
+    '## Targets',
+    '',
+    ...targetRows(run.results),
+    '',
+  ];
+  for (const fam of families) {
+    out.push(`## ${fam}`, '', ...familyTable(run.results.filter((r) => r.family === fam)), '');
+  }
+  const failed = run.results.filter((r) => r.error);
+  if (failed.length) {
+    out.push('## Rows without a number', '');
+    for (const r of failed) out.push(`- ${r.lib} ${r.kernel} ${r.shape} ${r.dtype}${r.groupSize ? ` g${r.groupSize}` : ''} (${r.threads} thr): ${r.error}`);
+    out.push('');
+  }
+  return out.filter((l, i, a) => !(l === '' && a[i - 1] === '')).join('\n');
+}
+
+function main(): void {
+  const [jsonPath, mdPath, ...rest] = process.argv.slice(2);
+  if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md]');
+  const run = JSON.parse(readFileSync(jsonPath, 'utf8')) as Run;
+  // Optional hand-written notes (peer install problems, caveats) appended verbatim.
+  const notes = rest[0] ? `\n${readFileSync(rest[0], 'utf8')}` : '';
+  writeFileSync(mdPath, `${renderReport(run, jsonPath)}\n${notes}`);
+  console.log(`wrote ${mdPath} from ${run.results.length} results`);
+}
+
+main();

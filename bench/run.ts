@@ -1,0 +1,125 @@
+/**
+ * The benchmark CLI: `npm run bench -- [filter ...] [--quick] [--json FILE] [--threads 1,2]`.
+ *
+ * - filters: a case runs when it matches every filter (see `selected`), e.g. `npm run bench -- gemv`,
+ *   `npm run bench -- cholesky numpy`, `npm run bench -- quant int4 onnxruntime`;
+ * - `--quick`: small shapes (seconds in total), for trying the harness;
+ * - `--json FILE`: every result row (bench/harness.ts `BenchResult`) written as JSON, which
+ *   bench/report.ts turns into docs/benchmarks.md;
+ * - `--threads`: the thread counts to run (default 1,2). Each count runs in its own process,
+ *   because onnxruntime-web and OpenBLAS fix their thread pools once per process.
+ *
+ * Not the report (bench/report.ts) and not the suites (bench/*.bench.ts).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { measure, type BenchCase, type BenchResult, type SuiteContext } from './harness.js';
+import { SUITES } from './suites.js';
+import { applyThreads } from './threads.js';
+
+interface Cli {
+  filters: string[];
+  quick: boolean;
+  json: string | null;
+  threads: number[];
+}
+
+function parse(argv: readonly string[]): Cli {
+  const cli: Cli = { filters: [], quick: false, json: null, threads: [1, 2] };
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') cli.quick = true;
+    else if (a === '--json') cli.json = argv[++i] ?? null;
+    else if (a === '--threads') cli.threads = (argv[++i] ?? '').split(',').map(Number);
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --quick, --json FILE, --threads 1,2)`);
+    else cli.filters.push(a.toLowerCase());
+  }
+  if (cli.json === null && argv.includes('--json')) throw new Error('--json needs a file name');
+  if (cli.threads.length === 0 || cli.threads.some((t) => !Number.isInteger(t) || t < 1)) throw new Error('--threads takes positive integers, e.g. --threads 1,2');
+  return cli;
+}
+
+/**
+ * Whether a case passes every filter. A filter naming a family (`gemm`, `quant`) matches that family
+ * only; any other filter matches a field exactly (`numpy`, `int4`, `1x4096x4096`, `g128`) or part of
+ * the kernel or library name (`cholesky`, `onnxruntime`).
+ */
+function selected(c: BenchCase, filters: readonly string[], families: ReadonlySet<string>): boolean {
+  const fields = [c.family, c.kernel, c.lib, c.shape, c.dtype, c.groupSize ? `g${c.groupSize}` : ''].map((f) => f.toLowerCase());
+  return filters.every((f) =>
+    families.has(f) ? fields[0] === f : fields.includes(f) || fields[1].includes(f) || fields[2].includes(f),
+  );
+}
+
+const fmt = (x: number | null, d: number): string => (x === null ? '-' : x.toFixed(d));
+
+function line(r: BenchResult): string {
+  const head = `${r.family.padEnd(7)} ${r.kernel.padEnd(18)} ${r.lib.padEnd(18)} ${r.shape.padEnd(15)} ${r.dtype.padEnd(5)} ${String(r.groupSize ?? '').padEnd(4)} T${r.threads}`;
+  if (r.error) return `${head}  ERROR ${r.error}`;
+  return `${head}  ${fmt(r.medianMs, 3).padStart(10)} ms  ${fmt(r.gflops, 2).padStart(8)} GFLOP/s  ${fmt(r.gbps, 2).padStart(7)} GB/s  (${r.samples} samples)`;
+}
+
+/** Runs the cases of one thread count in this process. */
+async function runHere(cli: Cli, threads: number): Promise<BenchResult[]> {
+  const ctx: SuiteContext = { quick: cli.quick, threads };
+  const ourThreads = applyThreads(threads);
+  const results: BenchResult[] = [];
+  const cases = SUITES.flatMap((suite) => suite(ctx));
+  const families = new Set(cases.map((c) => c.family.toLowerCase()));
+  for (const c of cases) {
+    if (!selected(c, cli.filters, families)) continue;
+    // Our kernels without a thread pool run single-threaded: skip them rather than mislabel them.
+    if (c.lib === 'quantensor' && ourThreads !== threads) continue;
+    const r = await measure(c, threads);
+    results.push(r);
+    console.log(line(r));
+  }
+  return results;
+}
+
+/** Runs each thread count in a child process (this script with --threads T) and merges the rows. */
+function runChildren(cli: Cli, argv: readonly string[]): BenchResult[] {
+  const dir = mkdtempSync(join(tmpdir(), 'qt-bench-'));
+  const results: BenchResult[] = [];
+  try {
+    for (const t of cli.threads) {
+      const file = join(dir, `t${t}.json`);
+      const args = [...argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json' && a !== '--threads' && argv[i - 1] !== '--threads')];
+      const self = fileURLToPath(import.meta.url);
+      const child = spawnSync(process.execPath, [...process.execArgv, self, ...args, '--threads', String(t), '--json', file], { stdio: 'inherit' });
+      if (child.status !== 0) throw new Error(`the ${t}-thread run failed (exit ${child.status ?? child.signal})`);
+      results.push(...(JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  return results;
+}
+
+async function main(): Promise<void> {
+  const argv = process.argv.slice(2);
+  const cli = parse(argv);
+  const started = new Date();
+  const loadBefore = loadavg()[0];
+  const results = cli.threads.length === 1 ? await runHere(cli, cli.threads[0]) : runChildren(cli, argv);
+  if (cli.json) {
+    const cpu = cpus()[0]?.model ?? 'unknown';
+    // The load average tells a reader whether other work shared the cores during the run.
+    const load = { before: loadBefore, after: loadavg()[0] };
+    const machine = { cpu, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}`, load };
+    writeFileSync(cli.json, JSON.stringify({ started: started.toISOString(), quick: cli.quick, machine, results }, null, 1));
+  }
+  const failed = results.filter((r) => r.error);
+  if (cli.threads.length > 1 || cli.json === null) console.log(`${results.length} results, ${failed.length} without a number`);
+}
+
+main().then(
+  () => process.exit(0),
+  (e: unknown) => {
+    console.error(e instanceof Error ? e.message : e);
+    process.exit(1);
+  },
+);
