@@ -10,6 +10,7 @@
  *   src/dtype/bits.ts has no 8-bit codebook dtype: the codebook is then COUNTED at 16 bits per value
  *   (plus one 16-bit scale), i.e. the reported bits per weight over-count int8 codebooks by
  *   entries · dim · 8 bits per codebook. `int8CodebookBits` gives the true count for the report.
+ *   With row scales (./vq.ts `rowScales`) s is folded into each row's f16 scale instead.
  *
  * Not k-means (./kmeans.ts).
  */
@@ -66,12 +67,13 @@ export function roundCodebook(centroids: Float64Array, dtype: VqCodebookDType): 
 }
 
 /**
- * True storage bits of one int8 codebook: 8 per value plus its 16-bit scale.
+ * True storage bits of the values of one int8 codebook: 8 per value (its scale is a QTensor scale,
+ * counted there).
  * @example
- * int8CodebookBits(256, 4); // 8208
+ * int8CodebookBits(256, 4); // 8192
  */
 export function int8CodebookBits(entries: number, dim: number): number {
-  return entries * dim * 8 + 16;
+  return entries * dim * 8;
 }
 
 function roundHalfEven(x: number): number {
