@@ -2,11 +2,14 @@
  * WASM side of the packed-weight kernels: turns `Ref`s into pointers (runtime.ts `Marshal`),
  * allocates scratch and calls the exports of assembly/quant.ts. Same signatures and meaning as
  * src/kernels/js/quant.ts. `qmatmul_f32` takes the fused GEMV loops for few tokens and the
- * decode-a-slab-then-GEMM path for many (GEMM_MIN_TOKENS).
+ * decode-a-slab-then-GEMM path for many (GEMM_MIN_TOKENS). Every call is split by output rows over
+ * the threads (`parallelRows`, one scratch per range); each row is computed by the same instruction
+ * sequence whatever the split, so results do not depend on the thread count.
  */
 import { matrixExtent } from '../ref.js';
 import { wasmRuntime } from '../backend.js';
 import type { QDequantArgs, QMatmulArgs, QWeightArgs } from '../js/quant.js';
+import { MIN_WORK_PER_THREAD, parallelRows } from '../threads.js';
 import { Marshal } from './runtime.js';
 
 /** From this many tokens on, qmatmul_f32 decodes W once per slab and runs the dense GEMM engine. */
@@ -33,8 +36,10 @@ export function qdequantF32Wasm(a: QDequantArgs): void {
   try {
     const w = weightArgs(mm, a);
     const out = mm.inout(a.out, 4, a.n * a.k);
-    const s = mm.scratch(e.qmatmul_scratch(MODE.dequant, 1, a.k, a.groupSize, a.nGroups));
-    e.qdequant_f32(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], out, a.r0, a.r1, s);
+    const bytes = e.qmatmul_scratch(MODE.dequant, 1, a.k, a.groupSize, a.nGroups);
+    parallelRows('qdequant_f32', a.r1 - a.r0, (r0, r1) => [...w, out, a.r0 + r0, a.r0 + r1, mm.scratch(bytes)], {
+      minRowsPerThread: Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, a.k)),
+    });
     mm.commit();
   } finally {
     mm.release();
@@ -50,9 +55,12 @@ function matmul(a: QMatmulArgs, mode: 0 | 1 | 2): void {
     const w = weightArgs(mm, a);
     const x = mm.in(a.x, 4, matrixExtent(a.m, a.k, a.rsx, 1));
     const y = mm.inout(a.y, 4, matrixExtent(a.m, a.n, a.rsy, 1));
-    const s = mm.scratch(e.qmatmul_scratch(mode, a.m, a.k, a.groupSize, a.nGroups));
-    const f = mode === MODE.gemv ? e.qgemv_f32 : mode === MODE.gemm ? e.qgemm_f32 : e.qgemv_i8;
-    f(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7], w[8], w[9], w[10], w[11], a.m, x, a.rsx, y, a.rsy, a.r0, a.r1, s);
+    const bytes = e.qmatmul_scratch(mode, a.m, a.k, a.groupSize, a.nGroups);
+    const fn = mode === MODE.gemv ? 'qgemv_f32' : mode === MODE.gemm ? 'qgemm_f32' : 'qgemv_i8';
+    parallelRows(fn, a.r1 - a.r0, (r0, r1) => [...w, a.m, x, a.rsx, y, a.rsy, a.r0 + r0, a.r0 + r1, mm.scratch(bytes)], {
+      align: 4,
+      minRowsPerThread: Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, a.k * a.m)),
+    });
     mm.commit();
   } finally {
     mm.release();
