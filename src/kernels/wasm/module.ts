@@ -62,7 +62,12 @@ function decodeBase64(b64: string): Uint8Array {
   return out;
 }
 
-function readLeb(bytes: Uint8Array, pos: number): [value: number, next: number] {
+/**
+ * Reads an unsigned LEB128 number of the wasm binary format at `pos`; returns it and the position after it.
+ * @example
+ * readLeb(Uint8Array.of(0xe5, 0x8e, 0x26), 0); // [624485, 3]
+ */
+export function readLeb(bytes: Uint8Array, pos: number): [value: number, next: number] {
   let result = 0;
   let mul = 1;
   for (;;) {

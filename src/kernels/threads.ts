@@ -1,0 +1,210 @@
+/**
+ * Threads (DESIGN.md decision 5): `setThreads(n)` runs the WASM kernels on n threads, the calling
+ * thread plus n - 1 worker threads that instantiate the same compiled module against the one shared
+ * WebAssembly.Memory, so tensors are never copied to a worker. Kernels split their work by output
+ * rows (GEMM, GEMV, SYRK here; packed GEMV and dequantize through `parallelRows`), every element is
+ * computed by exactly the same instruction sequence whatever the split, and results are bit-identical
+ * for any thread count.
+ *
+ * Where threads run:
+ * - Node (>= 20.16, for `process.getBuiltinModule`), and runtimes implementing `node:worker_threads`
+ *   the same way: worker_threads started from embedded source (`eval`), unref'd so they never keep
+ *   a process alive. `setThreads` waits until the workers are up (tens of ms).
+ * - Anywhere else (browsers, Deno without node compat, a memory that is not shared, the JS backend):
+ *   one thread. Browsers would need cross-origin isolation, a Blob-URL worker (the worker program is
+ *   already plain text, worker-source.ts) and an asynchronous start; that is not done yet.
+ *
+ * The public kernel API stays synchronous: the calling thread takes the first share of the rows,
+ * then blocks on a shared counter (Atomics.wait) until the workers are done. Only the calling thread
+ * allocates; workers only read and write the blocks they are handed. Memory growth needs nothing
+ * special: a shared memory grows in place and every instance sees the new size.
+ *
+ * Not the kernels' meaning (src/kernels/js/*) and not the backend switch (backend.ts).
+ */
+import { ValueError } from '../errors.js';
+import { wasmAvailable, wasmRuntime } from './backend.js';
+import { prepareBinary } from './wasm/module.js';
+import type { WasmRuntime } from './wasm/runtime.js';
+import { passiveDataBinary } from './threads/passive-data.js';
+import { WorkerPool, nodeWorkerCtor, type WasmCall, type WasmFnName } from './threads/pool.js';
+
+export type { WasmCall, WasmFnName } from './threads/pool.js';
+
+/**
+ * Multiply-adds (or elements, for memory-bound kernels) below which a thread is not worth waking:
+ * waking a worker and joining it costs 30-100 µs (measured on a 2-core VM).
+ */
+export const MIN_WORK_PER_THREAD = 1 << 18;
+
+/** Most threads `setThreads` accepts. */
+export const MAX_THREADS = 256;
+
+/** How long `setThreads` waits for workers to start before going on with those that are up. */
+const START_TIMEOUT_MS = 10_000;
+
+let pool: WorkerPool | null = null;
+
+/**
+ * The number of hardware threads this runtime reports (Node's `os.availableParallelism`, a
+ * browser's `navigator.hardwareConcurrency`), or 1.
+ * @example
+ * setThreads(hardwareThreads());
+ */
+export function hardwareThreads(): number {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const os = proc?.getBuiltinModule?.('node:os') as { availableParallelism?: () => number; cpus?: () => unknown[] } | undefined;
+  const n = os?.availableParallelism?.() ?? os?.cpus?.().length ?? (globalThis as { navigator?: { hardwareConcurrency?: number } }).navigator?.hardwareConcurrency;
+  return typeof n === 'number' && n >= 1 ? Math.floor(n) : 1;
+}
+
+/** The module workers instantiate: the runtime's own, unless it has data segments to neutralise. */
+function workerModule(rt: WasmRuntime): WebAssembly.Module {
+  const { bytes } = prepareBinary(true);
+  const passive = passiveDataBinary(bytes);
+  return passive === bytes ? rt.module : new WebAssembly.Module(passive as BufferSource);
+}
+
+/**
+ * Runs the WASM kernels on `n` threads from now on (the calling thread plus n - 1 workers) and
+ * returns the number of threads actually available: 1 where threads are not supported (see the
+ * header) or when WebAssembly SIMD is unavailable. `setThreads(1)` stops the workers. Results do not
+ * depend on the thread count. The JS reference kernels always run on the calling thread.
+ * @throws ValueError unless n is an integer in [1, MAX_THREADS]
+ * @example
+ * setThreads(2);
+ * matmul(a, b); // GEMM rows split over 2 threads
+ * setThreads(1);
+ */
+export function setThreads(n: number): number {
+  if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
+    throw new ValueError(`setThreads: n must be an integer in [1, ${MAX_THREADS}], got ${n}`);
+  }
+  if (pool) {
+    pool.close();
+    pool = null;
+  }
+  if (n === 1 || !wasmAvailable()) return 1;
+  const rt = wasmRuntime();
+  const Worker = nodeWorkerCtor();
+  if (!rt.shared || !Worker) return 1;
+  pool = new WorkerPool(rt, n - 1, workerModule(rt), Worker);
+  pool.waitReady(START_TIMEOUT_MS);
+  return pool.threads();
+}
+
+/**
+ * The number of threads WASM kernels split their work over now (1 without workers).
+ * @example
+ * getThreads(); // 1 until setThreads(n)
+ */
+export function getThreads(): number {
+  return pool ? pool.threads() : 1;
+}
+
+/** Counters of the current worker pool (zeros without one). */
+export interface ThreadStats {
+  /** Threads kernels split over now (as `getThreads()`). */
+  readonly threads: number;
+  /** Kernel dispatches that ran on workers since `setThreads`. */
+  readonly dispatches: number;
+  /** Tasks the workers ran over those dispatches. */
+  readonly workerTasks: number;
+}
+
+/**
+ * How much work went to worker threads since the last `setThreads` (for diagnostics and tests:
+ * a kernel below its work threshold stays on the calling thread).
+ * @example
+ * setThreads(2); matmul(a, b); threadStats().workerTasks; // 1 for a large enough product
+ */
+export function threadStats(): ThreadStats {
+  return { threads: getThreads(), dispatches: pool?.stats.dispatches ?? 0, workerTasks: pool?.stats.workerTasks ?? 0 };
+}
+
+/** The pool when it belongs to the runtime now in use. */
+function activePool(): WorkerPool | null {
+  if (!pool) return null;
+  if (pool.rt !== wasmRuntime()) {
+    // The runtime was replaced (ready() instantiated a new one): workers map a stale memory.
+    pool.close();
+    pool = null;
+  }
+  return pool;
+}
+
+/**
+ * Runs groups of kernel calls concurrently and returns when all are done: `tasks[0]` on the calling
+ * thread, every other group on a worker of its own (calls within a group run in order). At most
+ * `getThreads()` groups. The low-level entry under `parallelRows`, for splits that are not one call
+ * per range (SYRK runs two calls per block row).
+ * @example
+ * runParallel([[{ fn: 'gemv_f32', args: argsTop }], [{ fn: 'gemv_f32', args: argsBottom }]]);
+ */
+export function runParallel(tasks: readonly (readonly WasmCall[])[]): void {
+  const p = activePool();
+  if (!p || tasks.length <= 1) {
+    const ex = wasmRuntime().exports as unknown as Record<string, (...a: number[]) => unknown>;
+    for (const group of tasks) for (const call of group) ex[call.fn](...call.args);
+    return;
+  }
+  p.run(tasks);
+}
+
+/**
+ * Splits [0, total) into at most `parts` contiguous, non-empty ranges of nearly equal length whose
+ * inner boundaries are multiples of `align`.
+ * @example
+ * splitRange(10, 3, 4); // [[0, 4], [4, 8], [8, 10]]
+ */
+export function splitRange(total: number, parts: number, align = 1): [number, number][] {
+  const granules = Math.ceil(total / align);
+  const p = Math.max(1, Math.min(parts, granules));
+  const out: [number, number][] = [];
+  for (let i = 0; i < p; i++) {
+    const g0 = Math.floor((granules * i) / p);
+    const g1 = Math.floor((granules * (i + 1)) / p);
+    if (g1 > g0) out.push([g0 * align, Math.min(total, g1 * align)]);
+  }
+  return out;
+}
+
+/** Options of `parallelRows`. */
+export interface ParallelRowsOptions {
+  /**
+   * Fewest rows worth a thread (default 1): a kernel passes about MIN_WORK_PER_THREAD divided by
+   * the work per row, so small problems stay on one thread.
+   */
+  readonly minRowsPerThread?: number;
+  /**
+   * Every range but the last starts and ends on a multiple of `align` (default 1). A kernel that
+   * processes rows in groups (GEMV: 4 rows share each load of x, leftover rows take another loop
+   * with another summation order) passes its group size, so each row is computed the same way
+   * whatever the split, which is what makes results independent of the thread count.
+   */
+  readonly align?: number;
+}
+
+/**
+ * Runs the kernel export `fn` over the output rows [0, rows) split into one contiguous range per
+ * thread, and returns when all ranges are done. `argsFor(r0, r1)` returns the export's full argument
+ * list for rows [r0, r1): typically the row count `r1 - r0` and the operand pointers advanced by
+ * `r0` rows (`ptr + r0 * rowStride * bytesPerElement`), plus per-range scratch. It is called on the
+ * calling thread, once per range, before any range starts, so it may allocate (e.g. `Marshal.scratch`)
+ * and the allocations stay valid until `parallelRows` returns.
+ *
+ * Contract for `fn`: ranges must write disjoint memory (each range only its own output rows) and
+ * must not depend on each other's output; scratch must be per range. With one thread (or fewer
+ * rows than `minRowsPerThread` allows to split) this is exactly `exports[fn](...argsFor(0, rows))`.
+ *
+ * The quantized GEMV splits like this (src/kernels/wasm/quant.ts):
+ * @example
+ * parallelRows('gemv_f32', m, (r0, r1) => [r1 - r0, n, alpha, a + r0 * rsa * 4, rsa, csa, x, incx, beta, y + r0 * incy * 4, incy],
+ *   { align: 4, minRowsPerThread: Math.ceil(MIN_WORK_PER_THREAD / n) });
+ */
+export function parallelRows(fn: WasmFnName, rows: number, argsFor: (r0: number, r1: number) => number[], opts: ParallelRowsOptions = {}): void {
+  const align = Math.max(1, Math.floor(opts.align ?? 1));
+  const minRows = Math.max(1, Math.ceil(opts.minRowsPerThread ?? 1));
+  const threads = rows > 0 ? Math.min(getThreads(), Math.floor(rows / minRows)) : 1;
+  const ranges = threads > 1 ? splitRange(rows, threads, align) : [[0, rows] as [number, number]];
+  runParallel(ranges.map(([r0, r1]) => [{ fn, args: argsFor(r0, r1) }]));
+}

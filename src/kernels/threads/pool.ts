@@ -1,0 +1,215 @@
+/**
+ * A pool of kernel worker threads over the ONE shared WebAssembly.Memory (DESIGN.md decision 5).
+ * `run(tasks)` executes task 0 on the calling thread and tasks 1.. on workers, then blocks on a
+ * shared counter (Atomics.wait, allowed on Node's main thread) until every worker is done, so the
+ * kernel API stays synchronous. Only workers that finished starting take tasks; a worker that
+ * failed to start is simply never used.
+ *
+ * Not the split policy (src/kernels/threads.ts) and not thread-safe itself: only the main thread
+ * dispatches, one dispatch at a time (kernels never call kernels re-entrantly).
+ */
+import { WASM_EXPORT_ARITY, type WasmExports } from '../wasm/exports.js';
+import type { WasmRuntime } from '../wasm/runtime.js';
+import { LAYOUT, WORKER_SOURCE, type WorkerInit } from './worker-source.js';
+
+/** Name of a function export of the kernel module. */
+export type WasmFnName = keyof WasmExports;
+
+/** One call of a kernel export with its numeric arguments (pointers, counts, strides, scalars). */
+export interface WasmCall {
+  readonly fn: WasmFnName;
+  readonly args: readonly number[];
+}
+
+/** Doubles of call arguments one dispatch may carry over all workers (1 MiB). */
+const ARG_CAPACITY = 1 << 17;
+
+/** The part of Node's `Worker` the pool uses. */
+interface NodeWorker {
+  unref(): void;
+  terminate(): Promise<number>;
+  on(event: 'error', listener: (e: Error) => void): unknown;
+}
+type WorkerCtor = new (source: string, opts: { eval: true; workerData: WorkerInit; name?: string }) => NodeWorker;
+
+/** Node's worker_threads `Worker`, or null outside Node (or before Node 20.16's getBuiltinModule). */
+export function nodeWorkerCtor(): WorkerCtor | null {
+  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+  const wt = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
+  return wt?.Worker ?? null;
+}
+
+/** Whether this thread may block in Atomics.wait (browsers' main threads may not: they spin). */
+function canBlock(): boolean {
+  try {
+    Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 1, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const NAMES = Object.keys(WASM_EXPORT_ARITY) as WasmFnName[];
+const INDEX = new Map<string, number>(NAMES.map((n, i) => [n, i]));
+
+/** Worker threads sharing one runtime's memory. */
+export class WorkerPool {
+  private readonly ctrl: Int32Array;
+  private readonly args: Float64Array;
+  private readonly err: Uint8Array;
+  private readonly workers: NodeWorker[] = [];
+  private readonly blocking = canBlock();
+  private busy = false;
+  private closed = false;
+  /** Slots of the workers that are up, once all are (then it never changes). */
+  private allUp: number[] | null = null;
+  /** Errors workers raised outside a call (e.g. failing to start), for diagnostics. */
+  readonly startErrors: Error[] = [];
+  /** Dispatches that used at least one worker, and the worker tasks they ran (diagnostics, tests). */
+  readonly stats = { dispatches: 0, workerTasks: 0 };
+
+  /**
+   * Starts `size` workers instantiating `module` against `rt.memory` (shared). The module must not
+   * have active data segments (see passive-data.ts).
+   */
+  constructor(
+    readonly rt: WasmRuntime,
+    readonly size: number,
+    module: WebAssembly.Module,
+    Worker: WorkerCtor,
+  ) {
+    this.ctrl = new Int32Array(new SharedArrayBuffer((LAYOUT.SLOT0 + size * LAYOUT.SLOT) * 4));
+    this.args = new Float64Array(new SharedArrayBuffer(ARG_CAPACITY * 8));
+    this.err = new Uint8Array(new SharedArrayBuffer(Math.max(1, size) * LAYOUT.ERRBYTES));
+    for (let index = 0; index < size; index++) {
+      const init: WorkerInit = {
+        module,
+        memory: rt.memory,
+        ctrl: this.ctrl.buffer as SharedArrayBuffer,
+        args: this.args.buffer as SharedArrayBuffer,
+        err: this.err.buffer as SharedArrayBuffer,
+        names: NAMES,
+        index,
+      };
+      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: init, name: `quantensor-kernels-${index}` });
+      // A kernel pool must never keep a process (a CLI, a test runner) alive.
+      w.unref();
+      w.on('error', (e) => this.startErrors.push(e));
+      this.workers.push(w);
+    }
+  }
+
+  /** Blocks until every worker is up or `timeoutMs` passed; returns how many are up. */
+  waitReady(timeoutMs: number): number {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const n = Atomics.load(this.ctrl, LAYOUT.READY);
+      const left = deadline - Date.now();
+      if (n >= this.size || left <= 0 || !this.blocking) return n;
+      Atomics.wait(this.ctrl, LAYOUT.READY, n, left);
+    }
+  }
+
+  /** Slots of the workers that can take a task now. */
+  private upSlots(): number[] {
+    if (this.allUp) return this.allUp;
+    const up: number[] = [];
+    for (let w = 0; w < this.size; w++) if (Atomics.load(this.ctrl, LAYOUT.SLOT0 + w * LAYOUT.SLOT + LAYOUT.UP) === 1) up.push(w);
+    if (up.length === this.size) this.allUp = up;
+    return up;
+  }
+
+  /** Threads a dispatch can use now: the calling thread plus the workers that are up. */
+  threads(): number {
+    return this.closed ? 1 : 1 + this.upSlots().length;
+  }
+
+  /**
+   * Runs `tasks[0]` on the calling thread and `tasks[i]` (i >= 1) on a worker each, and returns when
+   * all are done. `tasks.length` must not exceed `threads()`. Throws the first error (the calling
+   * thread's, else a worker's) after every task has finished, so scratch memory the caller frees
+   * afterwards is no longer in use.
+   */
+  run(tasks: readonly (readonly WasmCall[])[]): void {
+    if (this.busy) throw new Error('kernel thread pool re-entered: a kernel dispatch is already running');
+    const slots = this.upSlots();
+    if (tasks.length - 1 > slots.length || this.closed) {
+      throw new Error(`kernel thread pool: ${tasks.length} tasks for ${this.threads()} threads`);
+    }
+    this.busy = true;
+    try {
+      const used: number[] = [];
+      let p = 0;
+      for (let t = 1; t < tasks.length; t++) {
+        const base = LAYOUT.SLOT0 + slots[t - 1] * LAYOUT.SLOT;
+        this.ctrl[base + LAYOUT.START] = p;
+        this.ctrl[base + LAYOUT.COUNT] = tasks[t].length;
+        this.ctrl[base + LAYOUT.STATUS] = 0;
+        for (const call of tasks[t]) p = this.encode(call, p);
+        used.push(base);
+      }
+      Atomics.store(this.ctrl, LAYOUT.PENDING, used.length);
+      if (used.length > 0) {
+        this.stats.dispatches++;
+        this.stats.workerTasks += used.length;
+      }
+      for (const base of used) {
+        Atomics.add(this.ctrl, base + LAYOUT.SEQ, 1);
+        Atomics.notify(this.ctrl, base + LAYOUT.SEQ);
+      }
+      let first: unknown = null;
+      try {
+        const ex = this.rt.exports as unknown as Record<string, (...a: number[]) => unknown>;
+        for (const call of tasks[0] ?? []) ex[call.fn](...call.args);
+      } catch (e) {
+        first = e;
+      }
+      this.join();
+      if (first) throw first;
+      for (const base of used) {
+        if (this.ctrl[base + LAYOUT.STATUS] !== 0) {
+          const w = (base - LAYOUT.SLOT0) / LAYOUT.SLOT;
+          const bytes = this.err.slice(w * LAYOUT.ERRBYTES, w * LAYOUT.ERRBYTES + this.ctrl[base + LAYOUT.ERRLEN]);
+          throw new Error(`kernel worker ${w} failed: ${new TextDecoder().decode(bytes)}`);
+        }
+      }
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Stops every worker (they exit their loop; terminate() ends them even if stuck). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    for (let w = 0; w < this.size; w++) {
+      const base = LAYOUT.SLOT0 + w * LAYOUT.SLOT;
+      this.ctrl[base + LAYOUT.COUNT] = -1;
+      Atomics.add(this.ctrl, base + LAYOUT.SEQ, 1);
+      Atomics.notify(this.ctrl, base + LAYOUT.SEQ);
+    }
+    for (const w of this.workers) w.terminate().catch(() => undefined);
+  }
+
+  private encode(call: WasmCall, p: number): number {
+    const idx = INDEX.get(call.fn);
+    if (idx === undefined) throw new Error(`kernel thread pool: ${call.fn} is not an export of the kernel module`);
+    const argc = call.args.length;
+    if (p + 2 + argc > ARG_CAPACITY) throw new Error(`kernel thread pool: one dispatch carries more than ${ARG_CAPACITY} arguments`);
+    this.args[p] = idx;
+    this.args[p + 1] = argc;
+    for (let i = 0; i < argc; i++) this.args[p + 2 + i] = call.args[i];
+    return p + 2 + argc;
+  }
+
+  /** Waits until the pending counter is zero (blocking where allowed, spinning elsewhere). */
+  private join(): void {
+    // Spin first: the workers usually finish about when the calling thread does.
+    for (let i = 0; i < LAYOUT.SPIN && Atomics.load(this.ctrl, LAYOUT.PENDING) !== 0; i++);
+    for (;;) {
+      const v = Atomics.load(this.ctrl, LAYOUT.PENDING);
+      if (v === 0) return;
+      if (this.blocking) Atomics.wait(this.ctrl, LAYOUT.PENDING, v);
+    }
+  }
+}

@@ -1,0 +1,111 @@
+/**
+ * The program each kernel worker thread runs, as source text: Node starts it with
+ * `new Worker(source, { eval: true })`, so it works unchanged from the TS sources (vitest), the
+ * ESM and CJS bundles and any bundler, with no worker file to locate. It is plain ES2020 and uses
+ * nothing but WebAssembly and Atomics, so a browser could run the same text from a Blob URL.
+ *
+ * The worker instantiates the kernel module against the shared memory (the module's data segments
+ * are passive, see passive-data.ts, so this writes nothing), reports ready, then loops: wait for its
+ * sequence word to change, run the calls the main thread wrote into the argument buffer, record
+ * success or the error message, decrement the pending counter and wake the main thread when it
+ * reaches zero. Its wasm value stack and locals are its own; scratch memory is handed to it in the
+ * arguments (the module itself has no stack in linear memory and never allocates).
+ *
+ * The layout of the control words is `LAYOUT` below, shared with pool.ts. Not a general task
+ * runner: it only calls exports of the kernel module.
+ */
+
+/** Word layout of the control Int32Array, shared by the pool and the worker program. */
+export const LAYOUT = {
+  /** Number of workers that finished instantiating. */
+  READY: 0,
+  /** Worker tasks of the current dispatch not finished yet. */
+  PENDING: 1,
+  /** First word of worker 0's slot; worker w's slot starts at SLOT0 + w * SLOT. */
+  SLOT0: 4,
+  SLOT: 8,
+  /** Within a slot: sequence number the worker waits on. */
+  SEQ: 0,
+  /** Within a slot: first double of the worker's call list in the argument buffer. */
+  START: 1,
+  /** Within a slot: number of calls (-1 asks the worker to exit). */
+  COUNT: 2,
+  /** Within a slot: 0 after success, 1 after an error (message in the error buffer). */
+  STATUS: 3,
+  /** Within a slot: byte length of the error message. */
+  ERRLEN: 4,
+  /** Within a slot: 1 once this worker has instantiated the module and can take calls. */
+  UP: 5,
+  /** Polls of the sequence word a worker makes before it sleeps in Atomics.wait. */
+  SPIN: 2000,
+  /** Bytes of error message kept per worker. */
+  ERRBYTES: 512,
+} as const;
+
+/** Data a worker receives at start (Node `workerData`, or the first message in a browser). */
+export interface WorkerInit {
+  readonly module: WebAssembly.Module;
+  readonly memory: WebAssembly.Memory;
+  readonly ctrl: SharedArrayBuffer;
+  readonly args: SharedArrayBuffer;
+  readonly err: SharedArrayBuffer;
+  /** Export names by index (a call names its export by this index). */
+  readonly names: readonly string[];
+  /** This worker's slot. */
+  readonly index: number;
+}
+
+/**
+ * The worker program. A call in the argument buffer is [export index, argc, ...args] as doubles
+ * (pointers and counts are exact integers, floats are passed as the f64 the main thread would pass).
+ */
+export const WORKER_SOURCE = `'use strict';
+const L = ${JSON.stringify(LAYOUT)};
+function main(d) {
+  const ctrl = new Int32Array(d.ctrl);
+  const args = new Float64Array(d.args);
+  const err = new Uint8Array(d.err);
+  const instance = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+  const fns = d.names.map((n) => instance.exports[n]);
+  const base = L.SLOT0 + d.index * L.SLOT;
+  // Read the sequence word before announcing UP: the main thread bumps it only after seeing UP.
+  let seen = Atomics.load(ctrl, base + L.SEQ);
+  Atomics.store(ctrl, base + L.UP, 1);
+  Atomics.add(ctrl, L.READY, 1);
+  Atomics.notify(ctrl, L.READY);
+  const buf = [];
+  for (;;) {
+    // Spin briefly before sleeping: kernels are often dispatched back to back, and waking a
+    // sleeping thread costs tens of microseconds.
+    for (let i = 0; i < L.SPIN && Atomics.load(ctrl, base + L.SEQ) === seen; i++);
+    Atomics.wait(ctrl, base + L.SEQ, seen);
+    const seq = Atomics.load(ctrl, base + L.SEQ);
+    if (seq === seen) continue;
+    seen = seq;
+    const count = ctrl[base + L.COUNT];
+    if (count < 0) return;
+    let p = ctrl[base + L.START];
+    let status = 0;
+    try {
+      for (let c = 0; c < count; c++) {
+        const f = fns[args[p]];
+        const argc = args[p + 1];
+        p += 2;
+        buf.length = argc;
+        for (let i = 0; i < argc; i++) buf[i] = args[p + i];
+        p += argc;
+        f.apply(null, buf);
+      }
+    } catch (e) {
+      status = 1;
+      const msg = new TextEncoder().encode(String(e && e.message ? e.message : e)).subarray(0, L.ERRBYTES);
+      err.set(msg, d.index * L.ERRBYTES);
+      ctrl[base + L.ERRLEN] = msg.length;
+    }
+    ctrl[base + L.STATUS] = status;
+    if (Atomics.sub(ctrl, L.PENDING, 1) === 1) Atomics.notify(ctrl, L.PENDING);
+  }
+}
+if (typeof require === 'function') main(require('node:worker_threads').workerData);
+else self.onmessage = (e) => { self.onmessage = null; main(e.data); };
+`;

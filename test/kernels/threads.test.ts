@@ -1,0 +1,301 @@
+/**
+ * Worker threads over the shared memory: bit-identical results for 1, 2 and 3 threads on odd
+ * shapes (GEMM split by rows and by columns, GEMV on its three paths, SYRK by block rows), that the
+ * work really went to workers, the generic `parallelRows` contract, errors raised in a worker,
+ * memory growth, workers not rewriting the module's static data, and a process with live workers
+ * exiting on its own. No timing assertions (the benchmark suite measures speedups).
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ValueError } from '../../src/errors.js';
+import { wasmRuntime } from '../../src/kernels/backend.js';
+import type { Ref } from '../../src/kernels/ref.js';
+import { kernel } from '../../src/kernels/table.js';
+import {
+  MIN_WORK_PER_THREAD,
+  getThreads,
+  parallelRows,
+  runParallel,
+  setThreads,
+  splitRange,
+  threadStats,
+} from '../../src/kernels/threads.js';
+import { passiveDataBinary } from '../../src/kernels/threads/passive-data.js';
+import { prepareBinary } from '../../src/kernels/wasm/module.js';
+import { matmul } from '../../src/ops/matmul.js';
+import { syrk } from '../../src/ops/linalg.js';
+import { tensor } from '../../src/tensor.js';
+import { randArray, readRef, refIn, rng, type FloatCtor } from './helpers.js';
+
+afterAll(() => setThreads(1));
+
+const bytesOf = (r: Ref, ctor: FloatCtor, n: number): Uint8Array => {
+  const a = readRef(r, ctor, n);
+  return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
+};
+
+type Case = { name: string; run: () => Uint8Array };
+
+/** Kernel calls on odd shapes; each returns the raw bytes of its output. */
+function cases(): Case[] {
+  const out: Case[] = [];
+  for (const ctor of [Float32Array, Float64Array] as const) {
+    const t = ctor === Float32Array ? 'f32' : 'f64';
+    const next = rng(ctor === Float32Array ? 1 : 2);
+    const gemm = (m: number, n: number, k: number, transA: boolean, beta: number): Case => {
+      const a = refIn(randArray(ctor, m * k, next), 'wasm', 3);
+      const b = refIn(randArray(ctor, k * n, next), 'wasm', 1);
+      const c0 = randArray(ctor, m * n, next);
+      return {
+        name: `gemm_${t} ${m}x${n}x${k} transA=${transA} beta=${beta}`,
+        run: () => {
+          const c = refIn(c0, 'wasm');
+          kernel(`gemm_${t}`)({
+            m, n, k, alpha: 0.75, a, rsa: transA ? 1 : k, csa: transA ? m : 1, b, rsb: n, csb: 1, beta, c, rsc: n, csc: 1,
+          });
+          return bytesOf(c, ctor, m * n);
+        },
+      };
+    };
+    out.push(gemm(131, 67, 259, false, 0), gemm(131, 67, 259, true, 0.5), gemm(7, 2053, 301, false, 1), gemm(301, 11, 1030, true, 0));
+    const gemv = (m: number, n: number, mode: 'rows' | 'cols' | 'strided', beta: number): Case => {
+      const a = refIn(randArray(ctor, m * n * 2, next), 'wasm');
+      const x = refIn(randArray(ctor, n * 2, next), 'wasm');
+      const y0 = randArray(ctor, m * 2, next);
+      const [rsa, csa] = mode === 'rows' ? [n, 1] : mode === 'cols' ? [1, m] : [2 * n, 2];
+      const [incx, incy] = mode === 'strided' ? [2, 2] : [1, 1];
+      return {
+        name: `gemv_${t} ${m}x${n} ${mode} beta=${beta}`,
+        run: () => {
+          const y = refIn(y0, 'wasm');
+          kernel(`gemv_${t}`)({ m, n, alpha: 1.25, a, rsa, csa, x, incx, beta, y, incy });
+          return bytesOf(y, ctor, m * 2);
+        },
+      };
+    };
+    out.push(gemv(1543, 1031, 'rows', 0), gemv(1543, 1031, 'cols', 0.5), gemv(1027, 517, 'strided', 1));
+    const syrkCase = (n: number, k: number, trans: boolean, beta: number): Case => {
+      const a = refIn(randArray(ctor, n * k, next), 'wasm');
+      const c0 = randArray(ctor, n * n, next);
+      return {
+        name: `syrk_${t} n=${n} k=${k} trans=${trans} beta=${beta}`,
+        run: () => {
+          const c = refIn(c0, 'wasm');
+          kernel(`syrk_${t}`)({ n, k, alpha: 0.5, a, rsa: trans ? 1 : k, csa: trans ? n : 1, beta, c, rsc: n, csc: 1 });
+          return bytesOf(c, ctor, n * n);
+        },
+      };
+    };
+    // k > 256 crosses the GEMM depth blocking (the diagonal tile then sums in another order).
+    out.push(syrkCase(389, 300, false, 0.25), syrkCase(300, 37, true, 0), syrkCase(515, 7, false, 1));
+  }
+  return out;
+}
+
+describe('threads', () => {
+  it('setThreads validates n and reports the threads in use', () => {
+    expect(() => setThreads(0)).toThrow(ValueError);
+    expect(() => setThreads(1.5)).toThrow(ValueError);
+    expect(() => setThreads(1000)).toThrow(/\[1, 256\]/);
+    expect(setThreads(2)).toBe(2);
+    expect(getThreads()).toBe(2);
+    expect(setThreads(3)).toBe(3);
+    expect(setThreads(1)).toBe(1);
+    expect(getThreads()).toBe(1);
+    expect(threadStats()).toEqual({ threads: 1, dispatches: 0, workerTasks: 0 });
+  });
+
+  it('gemm, gemv and syrk are bit-identical on 1, 2 and 3 threads, and 2 and 3 threads use workers', () => {
+    const all = cases();
+    setThreads(1);
+    const want = all.map((c) => c.run());
+    for (const n of [2, 3]) {
+      expect(setThreads(n)).toBe(n);
+      for (let i = 0; i < all.length; i++) {
+        const before = threadStats().workerTasks;
+        const got = all[i].run();
+        expect(threadStats().workerTasks, `${all[i].name} on ${n} threads ran on workers`).toBeGreaterThan(before);
+        expect(Buffer.compare(got, want[i]), `${all[i].name} on ${n} threads`).toBe(0);
+      }
+    }
+    setThreads(1);
+  });
+
+  it('the matmul and syrk ops give the same bytes with and without threads', () => {
+    const next = rng(9);
+    const a = tensor(randArray(Float32Array, 3 * 97 * 211, next), [3, 97, 211]);
+    const b = tensor(randArray(Float32Array, 211 * 173, next), [211, 173]);
+    const x = tensor(randArray(Float64Array, 401 * 263, next), [401, 263], 'f64');
+    const w = tensor(randArray(Float32Array, 1400 * 400, next), [1400, 400]);
+    const v = tensor(randArray(Float32Array, 1400, next), [1400]);
+    setThreads(1);
+    const m1 = matmul(a, b).data() as Float32Array;
+    const v1 = matmul(v, w).data() as Float32Array;
+    const h1 = syrk(x).data() as Float64Array;
+    setThreads(2);
+    expect(Array.from(matmul(a, b).data() as Float32Array)).toEqual(Array.from(m1));
+    expect(Array.from(matmul(v, w).data() as Float32Array)).toEqual(Array.from(v1));
+    expect(Array.from(syrk(x).data() as Float64Array)).toEqual(Array.from(h1));
+    expect(threadStats().workerTasks).toBeGreaterThanOrEqual(3);
+    setThreads(1);
+  });
+
+  it('splitRange: disjoint, covering, aligned ranges of nearly equal size', () => {
+    expect(splitRange(10, 3, 4)).toEqual([[0, 4], [4, 8], [8, 10]]);
+    expect(splitRange(10, 3)).toEqual([[0, 3], [3, 6], [6, 10]]);
+    expect(splitRange(3, 8, 4)).toEqual([[0, 3]]);
+    expect(splitRange(0, 4)).toEqual([]);
+    for (const [total, parts, align] of [[1031, 3, 4], [17, 2, 8], [100, 7, 1], [5, 5, 1]]) {
+      const r = splitRange(total, parts, align);
+      expect(r[0][0]).toBe(0);
+      expect(r[r.length - 1][1]).toBe(total);
+      for (let i = 0; i < r.length; i++) {
+        expect(r[i][1]).toBeGreaterThan(r[i][0]);
+        if (i > 0) expect(r[i][0]).toBe(r[i - 1][1]);
+        if (i < r.length - 1) expect(r[i][1] % align).toBe(0);
+      }
+    }
+  });
+
+  it('parallelRows runs argsFor once per range on the calling thread, then every range', () => {
+    setThreads(3);
+    const m = 1001;
+    const n = 300;
+    const next = rng(4);
+    const aData = randArray(Float32Array, m * n, next);
+    const xData = randArray(Float32Array, n, next);
+    const a = refIn(aData, 'wasm');
+    const x = refIn(xData, 'wasm');
+    const y = refIn(new Float32Array(m).fill(NaN), 'wasm');
+    const ap = a.storage.ptr;
+    const xp = x.storage.ptr;
+    const yp = y.storage.ptr;
+    const ranges: [number, number][] = [];
+    parallelRows('gemv_f32', m, (r0, r1) => {
+      ranges.push([r0, r1]);
+      return [r1 - r0, n, 1, ap + r0 * n * 4, n, 1, xp, 1, 0, yp + r0 * 4, 1];
+    }, { align: 4 });
+    expect(ranges.length).toBe(3);
+    expect(ranges.map((r) => r[0] % 4)).toEqual([0, 0, 0]);
+    const got = readRef(y, Float32Array, m);
+    for (let i = 0; i < m; i++) {
+      let s = 0;
+      for (let j = 0; j < n; j++) s += aData[i * n + j] * xData[j];
+      expect(Math.abs(got[i] - s)).toBeLessThan(1e-3);
+    }
+    // Below the work threshold everything stays on the calling thread: one range.
+    const few: [number, number][] = [];
+    parallelRows('gemv_f32', 8, (r0, r1) => {
+      few.push([r0, r1]);
+      return [r1 - r0, n, 1, ap, n, 1, xp, 1, 0, yp, 1];
+    }, { minRowsPerThread: MIN_WORK_PER_THREAD / n });
+    expect(few).toEqual([[0, 8]]);
+    setThreads(1);
+  });
+
+  it('a trap in a worker is reported after all threads finished, and the pool keeps working', () => {
+    setThreads(2);
+    const ok = refIn(new Float32Array(16), 'wasm');
+    // A pointer far beyond the memory: the worker's gemv traps (memory access out of bounds).
+    const bad = [{ fn: 'gemv_f32' as const, args: [4, 4, 1, 0xfffff000, 4, 1, ok.storage.ptr, 1, 0, ok.storage.ptr, 1] }];
+    const fine = [{ fn: 'heap_base' as const, args: [] }];
+    expect(() => runParallel([fine, bad])).toThrow(/kernel worker \d failed: .*out of bounds/);
+    expect(() => runParallel([bad, fine])).toThrow(/out of bounds/);
+    const all = cases();
+    const c = all[0].run();
+    setThreads(1);
+    expect(Buffer.compare(all[0].run(), c)).toBe(0);
+  });
+
+  it('workers see memory grown after they started', () => {
+    setThreads(2);
+    const rt = wasmRuntime();
+    const before = rt.memory.buffer.byteLength;
+    const m = 1024;
+    const n = 1024;
+    const next = rng(5);
+    const aData = randArray(Float32Array, m * n, next);
+    // Allocate past the current size: the memory grows and the operands land above the old end.
+    const pad = refIn(new Float32Array(before / 4), 'wasm');
+    const a = refIn(aData, 'wasm');
+    const x = refIn(randArray(Float32Array, n, next), 'wasm');
+    expect(rt.memory.buffer.byteLength).toBeGreaterThan(before);
+    expect(a.storage.ptr + m * n * 4).toBeGreaterThan(before);
+    const run = (): Uint8Array => {
+      const y = refIn(new Float32Array(m), 'wasm');
+      kernel('gemv_f32')({ m, n, alpha: 1, a, rsa: n, csa: 1, x, incx: 1, beta: 0, y, incy: 1 });
+      return bytesOf(y, Float32Array, m);
+    };
+    const tasks = threadStats().workerTasks;
+    const two = run();
+    expect(threadStats().workerTasks).toBeGreaterThan(tasks);
+    setThreads(1);
+    expect(Buffer.compare(run(), two)).toBe(0);
+    pad.storage.dispose();
+  });
+
+  it('instantiating a worker leaves live memory alone (active data segments become passive)', () => {
+    // A module importing a shared memory, with two active segments: 4 bytes at 16, and 2 bytes at
+    // 11, whose offset `i32.const 11` is the byte 0x0b, the same as the end opcode.
+    const bytes = Uint8Array.from([
+      0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+      0x02, 0x10, 0x01, 0x03, 0x65, 0x6e, 0x76, 0x06, 0x6d, 0x65, 0x6d, 0x6f, 0x72, 0x79, 0x02, 0x03, 0x01, 0x01,
+      0x0b, 0x11, 0x02, 0x00, 0x41, 0x10, 0x0b, 0x04, 0x01, 0x02, 0x03, 0x04, 0x00, 0x41, 0x0b, 0x0b, 0x02, 0x07, 0x08,
+    ]);
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true } as WebAssembly.MemoryDescriptor);
+    const view = new Uint8Array(memory.buffer);
+    new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    expect(Array.from(view.subarray(11, 20))).toEqual([7, 8, 0, 0, 0, 1, 2, 3, 4]);
+    view.fill(9, 0, 32); // live data changed since
+    const passive = passiveDataBinary(bytes);
+    expect(WebAssembly.validate(passive as BufferSource)).toBe(true);
+    new WebAssembly.Instance(new WebAssembly.Module(passive as BufferSource), { env: { memory } });
+    expect(Array.from(view.subarray(0, 32))).toEqual(new Array(32).fill(9));
+    // The original binary would have rewritten them: the conversion is what protects live data.
+    new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+    expect(Array.from(view.subarray(16, 20))).toEqual([1, 2, 3, 4]);
+    // The kernel module converts and still compiles; without a data section it is returned as is.
+    const real = prepareBinary(true).bytes;
+    expect(WebAssembly.validate(passiveDataBinary(real) as BufferSource)).toBe(true);
+    const noData = bytes.subarray(0, 26);
+    expect(passiveDataBinary(noData)).toBe(noData);
+  });
+
+  it('the static data of the kernel module survives workers starting', () => {
+    const rt = wasmRuntime();
+    const top = rt.exports.heap_base();
+    const view = new Uint8Array(rt.memory.buffer, 0, top);
+    const saved = view.slice();
+    try {
+      view.fill(0xa5);
+      setThreads(3);
+      expect(getThreads()).toBe(3);
+      expect(new Uint8Array(rt.memory.buffer, 0, top).every((b) => b === 0xa5)).toBe(true);
+    } finally {
+      new Uint8Array(rt.memory.buffer, 0, top).set(saved);
+      setThreads(1);
+    }
+  });
+
+  it('live workers do not keep a process alive', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'qt-threads-'));
+    const file = join(dir, 'exit.mts');
+    const src = resolve('src/kernels/threads.ts');
+    const ops = resolve('src/ops/matmul.ts');
+    const tens = resolve('src/tensor.ts');
+    writeFileSync(
+      file,
+      `import { setThreads } from ${JSON.stringify(src)};\n` +
+        `import { matmul } from ${JSON.stringify(ops)};\n` +
+        `import { tensor } from ${JSON.stringify(tens)};\n` +
+        `const n = setThreads(2);\n` +
+        `const a = tensor(new Float32Array(300 * 300).fill(1), [300, 300]);\n` +
+        `console.log(n, matmul(a, a).get([0, 0]));\n`,
+    );
+    const out = execFileSync(process.execPath, ['--import', 'tsx', file], { timeout: 60_000, encoding: 'utf8' });
+    expect(out.trim()).toBe('2 300');
+  });
+});
