@@ -2,7 +2,8 @@
  * Prepares a layer Hessian for GPTQ's error feedback, as IST-DASLab/gptq `fasterquant` does before
  * its column loop: dead input channels (diag 0: the channel is always 0, so its weights never matter)
  * get diag 1, act-order sorts columns by decreasing diag(H), the diagonal is damped by
- * percDamp · mean(diag H), and U = upper Cholesky factor of (H + damp·I)⁻¹ is computed.
+ * percDamp · mean(diag H), and U = upper Cholesky factor of (H + damp·I)⁻¹ is computed (through the
+ * Cholesky factor of the reversed matrix, see `upperFactorOfInverse`).
  *
  * When a Cholesky fails (H not positive definite after damping, e.g. fewer tokens than channels in
  * f32), percDamp is multiplied by 10 and the factorisation retried, up to `maxPercDamp`; the damping
@@ -10,7 +11,7 @@
  * Hessian and is a ValueError before any work. Not the column loop (./error-feedback.ts).
  */
 import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { cholesky, choleskyInverse } from '../../ops/linalg.js';
+import { cholesky, triangularInverse } from '../../ops/linalg.js';
 import { Tensor } from '../../tensor.js';
 import { fromArray } from '../arrays.js';
 
@@ -113,22 +114,44 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
   }
 }
 
-/** U with UᵀU = A⁻¹ (upper Cholesky of the inverse), or null when a factorisation fails. Frees `a`. */
+/**
+ * U with UᵀU = A⁻¹ (the upper Cholesky factor of the inverse), or null when the factorisation fails.
+ * Without forming A⁻¹: with J the order reversal, J A J = M Mᵀ (lower Cholesky) gives
+ * A⁻¹ = J M⁻ᵀ M⁻¹ J = (J M⁻¹ J)ᵀ (J M⁻¹ J), and J M⁻¹ J is upper triangular with a positive diagonal,
+ * so it is U (the Cholesky factor is unique). One Cholesky and one triangular inverse (2n³/3 flops)
+ * instead of the reference's Cholesky, inverse and second Cholesky (4n³/3), and no rounding of A⁻¹.
+ * Frees `a`.
+ */
 function upperFactorOfInverse(a: Tensor): Tensor | null {
-  let inv: Tensor | null = null;
+  const n = a.shape[0];
+  const rev = reversed(a, n);
+  a.dispose();
+  let m: Tensor | null = null;
+  let mi: Tensor | null = null;
   try {
-    inv = choleskyInverse(a);
-    const u = cholesky(inv, { upper: true });
-    if (finiteDiagonal(u, a.shape[0])) return u;
+    m = cholesky(rev);
+    mi = triangularInverse(m);
+    const u = reversed(mi, n);
+    if (finiteDiagonal(u, n)) return u;
     u.dispose();
     return null;
   } catch (e) {
     if (e instanceof LinAlgError) return null;
     throw e;
   } finally {
-    a.dispose();
-    inv?.dispose();
+    rev.dispose();
+    m?.dispose();
+    mi?.dispose();
   }
+}
+
+/** J A J: rows and columns in reverse order (a new tensor of a's dtype). */
+function reversed(a: Tensor, n: number): Tensor {
+  const src = a.contiguous().raw() as Float32Array | Float64Array;
+  const out = new (src instanceof Float64Array ? Float64Array : Float32Array)(n * n);
+  const last = n * n - 1;
+  for (let i = 0; i <= last; i++) out[last - i] = src[i];
+  return fromArray(out, [n, n], a.dtype as 'f32' | 'f64');
 }
 
 function finiteDiagonal(a: Tensor, n: number): boolean {
