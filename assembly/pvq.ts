@@ -1,0 +1,85 @@
+/**
+ * PVQ decode-on-the-fly kernels (the reference is src/kernels/js/pvq.ts; layouts there):
+ *
+ *   codes: u8 (rows, rowBytes), group records of ampBits + indexBits bits (indexBits <= 64)
+ *   scales: f32 (rows); levels: f32 (2^ampBits); table: u64 (dim + 1, pulses + 1) counts V(d, k)
+ *   x: f32 (m, cols); out: f32 (m, rows) for pvq_matmul_f32, f32 (rows, cols) for pvq_dequant_f32
+ *   scratch: 8 * dim bytes (non-zero positions and values of one group)
+ *   accumulator: f32, the reference's order (per group: non-zero coordinates ascending; groups ascending)
+ *
+ * Enumeration decoding is serial per group (O(dim + pulses) table steps), so these loops are scalar:
+ * a group has at most `pulses` non-zeros and its dot product touches only those.
+ */
+import { decodeGroup, lastYY, readBits } from './inline/pvq-core';
+
+// @ts-ignore: decorator
+@inline function gainOf(scales: usize, levels: usize, r: i32, a: u64): f32 {
+  const rho = <f64>load<f32>(scales + (<usize>r << 2));
+  const lev = <f64>load<f32>(levels + (<usize>a << 2));
+  return <f32>((rho * lev) / Math.sqrt(<f64>lastYY));
+}
+
+/** out[t, r] = Σ_groups gain · Σ_nz y_i x[t, ·] for rows [0, rows) of a PVQ weight. */
+export function pvq_matmul_f32(
+  rows: i32, cols: i32, dim: i32, pulses: i32, ampBits: i32, indexBits: i32,
+  codes: usize, rowBytes: i32, scales: usize, levels: usize, table: usize,
+  m: i32, x: usize, out: usize, outStride: i32, scratch: usize,
+): void {
+  const groups = cols / dim;
+  const rec = <u64>(ampBits + indexBits);
+  const nzPos = scratch;
+  const nzVal = scratch + (<usize>dim << 2);
+  for (let t = 0; t < m; t++) {
+    for (let r = 0; r < rows; r++) store<f32>(out + ((<usize>t * <usize>outStride + <usize>r) << 2), 0);
+  }
+  for (let r = 0; r < rows; r++) {
+    const row = codes + <usize>r * <usize>rowBytes;
+    for (let j = 0; j < groups; j++) {
+      const pos = <u64>j * rec;
+      const a = readBits(row, pos, ampBits);
+      const index = readBits(row, pos + <u64>ampBits, indexBits);
+      const nnz = decodeGroup(index, dim, pulses, table, nzPos, nzVal);
+      const gain = gainOf(scales, levels, r, a);
+      const c0 = <usize>j * <usize>dim;
+      for (let t = 0; t < m; t++) {
+        const xb = x + ((<usize>t * <usize>cols + c0) << 2);
+        let dot: f32 = 0;
+        for (let q = 0; q < nnz; q++) {
+          const i = <usize>load<i32>(nzPos + (<usize>q << 2));
+          dot += load<f32>(nzVal + (<usize>q << 2)) * load<f32>(xb + (i << 2));
+        }
+        const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
+        store<f32>(o, load<f32>(o) + gain * dot);
+      }
+    }
+  }
+}
+
+/** out[r, j·dim + i] = y_i · gain for rows [0, rows) of a PVQ weight (zeros included). */
+export function pvq_dequant_f32(
+  rows: i32, cols: i32, dim: i32, pulses: i32, ampBits: i32, indexBits: i32,
+  codes: usize, rowBytes: i32, scales: usize, levels: usize, table: usize,
+  out: usize, scratch: usize,
+): void {
+  const groups = cols / dim;
+  const rec = <u64>(ampBits + indexBits);
+  const nzPos = scratch;
+  const nzVal = scratch + (<usize>dim << 2);
+  for (let r = 0; r < rows; r++) {
+    const row = codes + <usize>r * <usize>rowBytes;
+    const ob = out + ((<usize>r * <usize>cols) << 2);
+    for (let c = 0; c < cols; c++) store<f32>(ob + (<usize>c << 2), 0);
+    for (let j = 0; j < groups; j++) {
+      const pos = <u64>j * rec;
+      const a = readBits(row, pos, ampBits);
+      const index = readBits(row, pos + <u64>ampBits, indexBits);
+      const nnz = decodeGroup(index, dim, pulses, table, nzPos, nzVal);
+      const gain = gainOf(scales, levels, r, a);
+      const gb = ob + ((<usize>j * <usize>dim) << 2);
+      for (let q = 0; q < nnz; q++) {
+        const i = <usize>load<i32>(nzPos + (<usize>q << 2));
+        store<f32>(gb + (i << 2), load<f32>(nzVal + (<usize>q << 2)) * gain);
+      }
+    }
+  }
+}
