@@ -61,38 +61,61 @@ export function checkPoints(p: WeightedPoints): void {
  */
 export function nearestCentroids(
   p: WeightedPoints,
-  centroids: Float64Array | Float32Array,
+  centroids: Float64Array,
   k: number,
   codes: Int32Array | Uint8Array,
   dist?: Float64Array,
 ): number {
-  const { points, n, d, weights } = p;
+  const { points, n, d } = p;
   if (centroids.length !== k * d || k < 1) throw new ValueError(`${k} centroids of dimension ${d} need ${k * d} values, got ${centroids.length}`);
   if (codes.length < n) throw new ValueError(`codes has room for ${codes.length} points, need ${n}`);
-  const period = weights ? weights.length / d : 1;
+  // Missing weights become ones, so one monomorphic loop serves both cases (the hot loop of k-means).
+  const weights = p.weights ?? ones(d);
+  const period = weights.length / d;
   let total = 0;
   for (let i = 0, wRow = 0; i < n; i++) {
     const x0 = i * d;
     const w0 = wRow * d;
     let best = 0;
     let bestDist = Infinity;
-    for (let c = 0; c < k; c++) {
-      const c0 = c * d;
-      let s = 0;
-      if (weights) {
-        for (let t = 0; t < d; t++) {
+    if (d === 2) {
+      const xa = points[x0], xb = points[x0 + 1];
+      const wa = weights[w0], wb = weights[w0 + 1];
+      for (let c = 0, c0 = 0; c < k; c++, c0 += 2) {
+        const ea = xa - centroids[c0];
+        const eb = xb - centroids[c0 + 1];
+        const s = wa * ea * ea + wb * eb * eb;
+        if (s < bestDist) {
+          bestDist = s;
+          best = c;
+        }
+      }
+    } else if (d === 4) {
+      const xa = points[x0], xb = points[x0 + 1], xc = points[x0 + 2], xd = points[x0 + 3];
+      const wa = weights[w0], wb = weights[w0 + 1], wc = weights[w0 + 2], wd = weights[w0 + 3];
+      for (let c = 0, c0 = 0; c < k; c++, c0 += 4) {
+        const ea = xa - centroids[c0];
+        const eb = xb - centroids[c0 + 1];
+        const ec = xc - centroids[c0 + 2];
+        const ed = xd - centroids[c0 + 3];
+        const s = wa * ea * ea + wb * eb * eb + wc * ec * ec + wd * ed * ed;
+        if (s < bestDist) {
+          bestDist = s;
+          best = c;
+        }
+      }
+    } else {
+      for (let c = 0, c0 = 0; c < k; c++, c0 += d) {
+        let s = 0;
+        // Partial distances only grow: stop as soon as this centroid cannot win.
+        for (let t = 0; t < d && s < bestDist; t++) {
           const e = points[x0 + t] - centroids[c0 + t];
           s += weights[w0 + t] * e * e;
         }
-      } else {
-        for (let t = 0; t < d; t++) {
-          const e = points[x0 + t] - centroids[c0 + t];
-          s += e * e;
+        if (s < bestDist) {
+          bestDist = s;
+          best = c;
         }
-      }
-      if (s < bestDist) {
-        bestDist = s;
-        best = c;
       }
     }
     codes[i] = best;
@@ -103,12 +126,19 @@ export function nearestCentroids(
   return total;
 }
 
+const onesCache = new Map<number, Float64Array>();
+function ones(d: number): Float64Array {
+  let o = onesCache.get(d);
+  if (!o) onesCache.set(d, (o = new Float64Array(d).fill(1)));
+  return o;
+}
+
 /**
  * The k-means objective Σ_i dist(x_i, c_{codes[i]}) for given assignments (not necessarily nearest).
  * @example
  * weightedObjective({ points: Float64Array.of(1, 3), n: 2, d: 1, weights: null }, Float64Array.of(2), Int32Array.of(0, 0)); // 2
  */
-export function weightedObjective(p: WeightedPoints, centroids: Float64Array | Float32Array, codes: Int32Array | Uint8Array): number {
+export function weightedObjective(p: WeightedPoints, centroids: Float64Array, codes: Int32Array | Uint8Array): number {
   const { points, n, d, weights } = p;
   const period = weights ? weights.length / d : 1;
   let total = 0;

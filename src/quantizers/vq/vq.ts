@@ -345,8 +345,8 @@ interface GroupFit {
   book: StoredCodebook;
   /** Stored scales: [rows] with rowScales, [1] for an int8 codebook alone, else null. */
   rowScale: Float32Array | null;
-  /** Decoded codewords: [k, d], or [rows, k, d] with rowScales (fround(stored · scale)). */
-  table: Float32Array;
+  /** Decoded codewords: [k, d], or [rows, k, d] with rowScales (fround(stored · scale)), f32 values in f64. */
+  table: Float64Array;
   iterations: number;
   reseeded: number;
 }
@@ -378,14 +378,14 @@ function fitGroup(values: Float64Array, j0: number, j1: number, R: Resolved, col
   const km = kmeans({ points, n: (rows * gc) / d, d, weights }, { k, iters: R.iters, seed });
   const book = roundCodebook(km.centroids, R.cbDtype);
   let rowScale: Float32Array | null = null;
-  let table = book.values;
+  let table = Float64Array.from(book.values);
   if (s) {
     // An int8 codebook's own scale is folded into the row scales (one scale slot per QTensor).
     rowScale = new Float32Array(rows);
-    table = new Float32Array(rows * k * d);
+    table = new Float64Array(rows * k * d);
     for (let r = 0; r < rows; r++) {
       rowScale[r] = book.scale === undefined ? s[r] : roundToScaleDType(s[r] * book.scale, 'f16');
-      for (let i = 0; i < k * d; i++) table[r * k * d + i] = book.stored[i] * rowScale[r];
+      for (let i = 0; i < k * d; i++) table[r * k * d + i] = Math.fround(book.stored[i] * rowScale[r]);
     }
   } else if (book.scale !== undefined) {
     rowScale = Float32Array.of(book.scale);
