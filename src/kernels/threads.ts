@@ -6,13 +6,17 @@
  * computed by exactly the same instruction sequence whatever the split, and results are bit-identical
  * for any thread count.
  *
- * Where threads run:
+ * Where threads run (threads/spawn.ts):
  * - Node (>= 20.16, for `process.getBuiltinModule`), and runtimes implementing `node:worker_threads`
  *   the same way: worker_threads started from embedded source (`eval`), unref'd so they never keep
  *   a process alive. `setThreads` waits until the workers are up (tens of ms).
- * - Anywhere else (browsers, Deno without node compat, a memory that is not shared, the JS backend):
- *   one thread. Browsers would need cross-origin isolation, a Blob-URL worker (the worker program is
- *   already plain text, worker-source.ts) and an asynchronous start; that is not done yet.
+ * - Browsers and Deno when `crossOriginIsolated`: Workers from a Blob URL of the same source. They
+ *   start after the page yields: `await threadsReady()`. The calling thread spins instead of
+ *   Atomics.wait while workers run (a page's main thread may not block). Checked in headless
+ *   Chromium by test/kernels/threads-browser.ts (run by hand: it needs /usr/bin/chromium) and in
+ *   vitest through a Node shim of the Web Worker API.
+ * - Anywhere else (no workers, a page without cross-origin isolation, a memory that is not shared,
+ *   no WebAssembly SIMD): one thread. The JS reference kernels always run on the calling thread.
  *
  * The public kernel API stays synchronous: the calling thread takes the first share of the rows,
  * then blocks on a shared counter (Atomics.wait) until the workers are done. Only the calling thread
@@ -26,7 +30,8 @@ import { wasmAvailable, wasmRuntime } from './backend.js';
 import { prepareBinary } from './wasm/module.js';
 import type { WasmRuntime } from './wasm/runtime.js';
 import { passiveDataBinary } from './threads/passive-data.js';
-import { WorkerPool, nodeWorkerCtor, type WasmCall, type WasmFnName } from './threads/pool.js';
+import { WorkerPool, type WasmCall, type WasmFnName } from './threads/pool.js';
+import { defaultSpawner } from './threads/spawn.js';
 
 export type { WasmCall, WasmFnName } from './threads/pool.js';
 
@@ -57,10 +62,15 @@ export function hardwareThreads(): number {
   return typeof n === 'number' && n >= 1 ? Math.floor(n) : 1;
 }
 
-/** The module workers instantiate: the runtime's own, unless it has data segments to neutralise. */
-function workerModule(rt: WasmRuntime): WebAssembly.Module {
+/**
+ * What workers instantiate: the module without active data segments. Node gets it compiled (the
+ * runtime's own module when there is nothing to neutralise); browsers get the bytes, because their
+ * main thread may not compile synchronously and each worker can.
+ */
+function workerCode(rt: WasmRuntime, kind: 'node' | 'web'): WebAssembly.Module | Uint8Array {
   const { bytes } = prepareBinary(true);
   const passive = passiveDataBinary(bytes);
+  if (kind === 'web') return passive;
   return passive === bytes ? rt.module : new WebAssembly.Module(passive as BufferSource);
 }
 
@@ -85,11 +95,29 @@ export function setThreads(n: number): number {
   }
   if (n === 1 || !wasmAvailable()) return 1;
   const rt = wasmRuntime();
-  const Worker = nodeWorkerCtor();
-  if (!rt.shared || !Worker) return 1;
-  pool = new WorkerPool(rt, n - 1, workerModule(rt), Worker);
-  pool.waitReady(START_TIMEOUT_MS);
+  const spawner = defaultSpawner();
+  if (!rt.shared || !spawner) return 1;
+  pool = new WorkerPool(rt, n - 1, workerCode(rt, spawner.kind), spawner.spawn);
+  // Node workers start while this thread blocks; a browser's start only after the page yields.
+  if (spawner.kind === 'node') pool.waitReady(START_TIMEOUT_MS);
   return pool.threads();
+}
+
+/**
+ * Resolves, with `getThreads()`, once every worker of the last `setThreads` is up (or after 10 s).
+ * In Node `setThreads` already waited; in a browser this is how a page waits for its workers
+ * (until then kernels run on the workers that are up, results unchanged).
+ * @example
+ * setThreads(navigator.hardwareConcurrency);
+ * await threadsReady();
+ */
+export async function threadsReady(): Promise<number> {
+  const p = pool;
+  const deadline = Date.now() + START_TIMEOUT_MS;
+  while (p && p === pool && p.readyCount() < p.size && Date.now() < deadline) {
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  return getThreads();
 }
 
 /**

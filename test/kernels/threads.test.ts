@@ -24,6 +24,10 @@ import {
   threadStats,
 } from '../../src/kernels/threads.js';
 import { passiveDataBinary } from '../../src/kernels/threads/passive-data.js';
+import { WorkerPool } from '../../src/kernels/threads/pool.js';
+import type { Spawner } from '../../src/kernels/threads/spawn.js';
+import { WORKER_SOURCE } from '../../src/kernels/threads/worker-source.js';
+import { Worker } from 'node:worker_threads';
 import { prepareBinary } from '../../src/kernels/wasm/module.js';
 import { matmul } from '../../src/ops/matmul.js';
 import { syrk } from '../../src/ops/linalg.js';
@@ -219,7 +223,7 @@ describe('threads', () => {
     const next = rng(5);
     const aData = randArray(Float32Array, m * n, next);
     // Allocate past the current size: the memory grows and the operands land above the old end.
-    const pad = refIn(new Float32Array(before / 4), 'wasm');
+    const pad = rt.heap.alloc(before);
     const a = refIn(aData, 'wasm');
     const x = refIn(randArray(Float32Array, n, next), 'wasm');
     expect(rt.memory.buffer.byteLength).toBeGreaterThan(before);
@@ -234,7 +238,7 @@ describe('threads', () => {
     expect(threadStats().workerTasks).toBeGreaterThan(tasks);
     setThreads(1);
     expect(Buffer.compare(run(), two)).toBe(0);
-    pad.storage.dispose();
+    rt.heap.free(pad);
   });
 
   it('instantiating a worker leaves live memory alone (active data segments become passive)', () => {
@@ -277,6 +281,45 @@ describe('threads', () => {
     } finally {
       new Uint8Array(rt.memory.buffer, 0, top).set(saved);
       setThreads(1);
+    }
+  });
+
+  it('the browser path: init by message, module compiled in the worker, spinning join (Node shim of the Web Worker API)', async () => {
+    // The worker program sees no `require` and a `self` whose onmessage receives the init, as in a
+    // browser Worker; the pool gets bytes (not a module) and may not block, as on a page's main thread.
+    const shim =
+      `const { parentPort } = require('node:worker_threads');\n` +
+      `globalThis.self = { set onmessage(f) { if (f) parentPort.once('message', (data) => f({ data })); } };\n` +
+      `((require) => { eval(${JSON.stringify(WORKER_SOURCE)}); })(undefined);\n`;
+    const workers: Worker[] = [];
+    const spawn: Spawner = (init, onError) => {
+      const w = new Worker(shim, { eval: true });
+      w.unref();
+      w.on('error', onError);
+      w.postMessage(init);
+      workers.push(w);
+      return { terminate: () => void w.terminate() };
+    };
+    const rt = wasmRuntime();
+    const pool = new WorkerPool(rt, 2, passiveDataBinary(prepareBinary(true).bytes), spawn, false);
+    try {
+      for (let i = 0; i < 2000 && pool.readyCount() < 2; i++) await new Promise((r) => setTimeout(r, 5));
+      expect(pool.startErrors).toEqual([]);
+      expect(pool.threads()).toBe(3);
+      const m = 603;
+      const n = 257;
+      const next = rng(8);
+      const a = refIn(randArray(Float32Array, m * n, next), 'wasm');
+      const x = refIn(randArray(Float32Array, n, next), 'wasm');
+      const y1 = refIn(new Float32Array(m), 'wasm');
+      const y3 = refIn(new Float32Array(m), 'wasm');
+      const args = (y: Ref, r0: number, r1: number): number[] => [r1 - r0, n, 1, a.storage.ptr + r0 * n * 4, n, 1, x.storage.ptr, 1, 0, y.storage.ptr + r0 * 4, 1];
+      rt.exports.gemv_f32(...(args(y1, 0, m) as Parameters<typeof rt.exports.gemv_f32>));
+      pool.run(splitRange(m, 3, 4).map(([r0, r1]) => [{ fn: 'gemv_f32' as const, args: args(y3, r0, r1) }]));
+      expect(pool.stats.workerTasks).toBe(2);
+      expect(Buffer.compare(bytesOf(y3, Float32Array, m), bytesOf(y1, Float32Array, m))).toBe(0);
+    } finally {
+      pool.close();
     }
   });
 

@@ -10,7 +10,8 @@
  */
 import { WASM_EXPORT_ARITY, type WasmExports } from '../wasm/exports.js';
 import type { WasmRuntime } from '../wasm/runtime.js';
-import { LAYOUT, WORKER_SOURCE, type WorkerInit } from './worker-source.js';
+import type { WorkerHandle, Spawner } from './spawn.js';
+import { LAYOUT, type WorkerInit } from './worker-source.js';
 
 /** Name of a function export of the kernel module. */
 export type WasmFnName = keyof WasmExports;
@@ -23,21 +24,6 @@ export interface WasmCall {
 
 /** Doubles of call arguments one dispatch may carry over all workers (1 MiB). */
 const ARG_CAPACITY = 1 << 17;
-
-/** The part of Node's `Worker` the pool uses. */
-interface NodeWorker {
-  unref(): void;
-  terminate(): Promise<number>;
-  on(event: 'error', listener: (e: Error) => void): unknown;
-}
-type WorkerCtor = new (source: string, opts: { eval: true; workerData: WorkerInit; name?: string }) => NodeWorker;
-
-/** Node's worker_threads `Worker`, or null outside Node (or before Node 20.16's getBuiltinModule). */
-export function nodeWorkerCtor(): WorkerCtor | null {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const wt = proc?.getBuiltinModule?.('node:worker_threads') as { Worker?: WorkerCtor } | undefined;
-  return wt?.Worker ?? null;
-}
 
 /** Whether this thread may block in Atomics.wait (browsers' main threads may not: they spin). */
 function canBlock(): boolean {
@@ -57,33 +43,38 @@ export class WorkerPool {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
   private readonly err: Uint8Array;
-  private readonly workers: NodeWorker[] = [];
-  private readonly blocking = canBlock();
+  private readonly workers: WorkerHandle[] = [];
+  private readonly blocking: boolean;
   private busy = false;
   private closed = false;
   /** Slots of the workers that are up, once all are (then it never changes). */
   private allUp: number[] | null = null;
   /** Errors workers raised outside a call (e.g. failing to start), for diagnostics. */
-  readonly startErrors: Error[] = [];
+  readonly startErrors: unknown[] = [];
   /** Dispatches that used at least one worker, and the worker tasks they ran (diagnostics, tests). */
   readonly stats = { dispatches: 0, workerTasks: 0 };
 
   /**
-   * Starts `size` workers instantiating `module` against `rt.memory` (shared). The module must not
-   * have active data segments (see passive-data.ts).
+   * Starts `size` workers instantiating the kernel module against `rt.memory` (shared): `code` is
+   * the compiled module or its bytes (workers then compile it), without active data segments (see
+   * passive-data.ts). `blocking` (default: whether this thread may Atomics.wait) chooses between
+   * sleeping and spinning while workers run.
    */
   constructor(
     readonly rt: WasmRuntime,
     readonly size: number,
-    module: WebAssembly.Module,
-    Worker: WorkerCtor,
+    code: WebAssembly.Module | Uint8Array,
+    spawn: Spawner,
+    blocking = canBlock(),
   ) {
+    this.blocking = blocking;
     this.ctrl = new Int32Array(new SharedArrayBuffer((LAYOUT.SLOT0 + size * LAYOUT.SLOT) * 4));
     this.args = new Float64Array(new SharedArrayBuffer(ARG_CAPACITY * 8));
     this.err = new Uint8Array(new SharedArrayBuffer(Math.max(1, size) * LAYOUT.ERRBYTES));
     for (let index = 0; index < size; index++) {
       const init: WorkerInit = {
-        module,
+        module: code instanceof Uint8Array ? null : code,
+        bytes: code instanceof Uint8Array ? code : null,
         memory: rt.memory,
         ctrl: this.ctrl.buffer as SharedArrayBuffer,
         args: this.args.buffer as SharedArrayBuffer,
@@ -91,12 +82,13 @@ export class WorkerPool {
         names: NAMES,
         index,
       };
-      const w = new Worker(WORKER_SOURCE, { eval: true, workerData: init, name: `quantensor-kernels-${index}` });
-      // A kernel pool must never keep a process (a CLI, a test runner) alive.
-      w.unref();
-      w.on('error', (e) => this.startErrors.push(e));
-      this.workers.push(w);
+      this.workers.push(spawn(init, (e) => this.startErrors.push(e)));
     }
+  }
+
+  /** Number of workers that are up (instantiated and waiting for calls). */
+  readyCount(): number {
+    return Atomics.load(this.ctrl, LAYOUT.READY);
   }
 
   /** Blocks until every worker is up or `timeoutMs` passed; returns how many are up. */
@@ -188,7 +180,7 @@ export class WorkerPool {
       Atomics.add(this.ctrl, base + LAYOUT.SEQ, 1);
       Atomics.notify(this.ctrl, base + LAYOUT.SEQ);
     }
-    for (const w of this.workers) w.terminate().catch(() => undefined);
+    for (const w of this.workers) w.terminate();
   }
 
   private encode(call: WasmCall, p: number): number {

@@ -1,8 +1,9 @@
 /**
  * The program each kernel worker thread runs, as source text: Node starts it with
- * `new Worker(source, { eval: true })`, so it works unchanged from the TS sources (vitest), the
- * ESM and CJS bundles and any bundler, with no worker file to locate. It is plain ES2020 and uses
- * nothing but WebAssembly and Atomics, so a browser could run the same text from a Blob URL.
+ * `new Worker(source, { eval: true })` and browsers from a Blob URL (spawn.ts), so it works
+ * unchanged from the TS sources (vitest), the ESM and CJS bundles and any bundler, with no worker
+ * file to locate. It is plain ES2020 using nothing but WebAssembly and Atomics; it takes its
+ * `WorkerInit` from `workerData` where `require` exists, else from its first message.
  *
  * The worker instantiates the kernel module against the shared memory (the module's data segments
  * are passive, see passive-data.ts, so this writes nothing), reports ready, then loops: wait for its
@@ -44,7 +45,10 @@ export const LAYOUT = {
 
 /** Data a worker receives at start (Node `workerData`, or the first message in a browser). */
 export interface WorkerInit {
-  readonly module: WebAssembly.Module;
+  /** The compiled module (Node), or null when the worker compiles `bytes` itself (browsers, whose
+   * main thread may not compile a module synchronously). Either has no active data segments. */
+  readonly module: WebAssembly.Module | null;
+  readonly bytes: Uint8Array | null;
   readonly memory: WebAssembly.Memory;
   readonly ctrl: SharedArrayBuffer;
   readonly args: SharedArrayBuffer;
@@ -65,7 +69,8 @@ function main(d) {
   const ctrl = new Int32Array(d.ctrl);
   const args = new Float64Array(d.args);
   const err = new Uint8Array(d.err);
-  const instance = new WebAssembly.Instance(d.module, { env: { memory: d.memory } });
+  const module = d.module || new WebAssembly.Module(d.bytes);
+  const instance = new WebAssembly.Instance(module, { env: { memory: d.memory } });
   const fns = d.names.map((n) => instance.exports[n]);
   const base = L.SLOT0 + d.index * L.SLOT;
   // Read the sequence word before announcing UP: the main thread bumps it only after seeing UP.
