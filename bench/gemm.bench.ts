@@ -125,20 +125,19 @@ async function mlMatrix(o: Operands): Promise<Prepared> {
  * const cases = gemmCases({ quick: true, threads: 1 });
  */
 export function gemmCases(ctx: SuiteContext): BenchCase[] {
-  const gemmShapes: MatShape[] = ctx.quick
-    ? [...QUICK.gemm, QUICK.model.prefill16, QUICK.model.prefill128]
-    : [...GEMM_LADDER, MODEL_SHAPES.prefill16, MODEL_SHAPES.prefill128];
-  const gemvShapes: MatShape[] = ctx.quick ? [...QUICK.gemv, QUICK.model.decodeMlp] : [...GEMV_LADDER, MODEL_SHAPES.decodeMlp];
-  const out: BenchCase[] = [];
+  const ladder = ctx.quick ? QUICK.gemm : GEMM_LADDER;
+  const model = ctx.quick ? QUICK.model : MODEL_SHAPES;
+  const vecLadder = ctx.quick ? QUICK.gemv : GEMV_LADDER;
   const two = ctx.threads > 1;
+  // Two-thread runs measure the largest shapes only (the thread comparison of the report).
+  const gemmShapes: MatShape[] = two ? [ladder[ladder.length - 1], model.prefill128] : [...ladder, model.prefill16, model.prefill128];
+  const gemvShapes: MatShape[] = two ? [vecLadder[vecLadder.length - 1]] : [...vecLadder, model.decodeMlp];
+  const out: BenchCase[] = [];
   const add = (s: MatShape, gemv: boolean): void => {
     const kernel = gemv ? 'gemv_f32' : 'gemm_f32';
     const base = { family: gemv ? 'gemv' : 'gemm', kernel, shape: label(s), dtype: 'f32', flops: 2 * s.m * s.k * s.n, weightBytes: 4 * s.k * s.n };
     let cached: Operands | null = null;
     const op = (): Operands => (cached ??= operands(s));
-    const big = s.m * s.k * s.n >= 1024 ** 3;
-    // Two-thread runs measure the largest shapes only (the thread comparison of the report).
-    if (two && !big && !(gemv && s.k * s.n >= 4096 * 4096)) return;
     out.push({ ...base, lib: 'quantensor', prepare: () => ours(op(), gemv) });
     out.push({ ...base, lib: 'onnxruntime-node', prepare: () => ort('onnxruntime-node', ctx.threads, op()) });
     out.push({ ...base, lib: 'onnxruntime-web', prepare: () => ort('onnxruntime-web', ctx.threads, op()) });

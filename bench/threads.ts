@@ -1,13 +1,14 @@
 /**
- * Sets the thread count of our kernels for a run and returns the count they will actually use
- * (1 until the library has a worker pool).
+ * Sets the thread count of our kernels for a benchmark run (src/kernels/threads.ts `setThreads`) and
+ * returns the count in effect, so a run never labels single-threaded numbers as two-threaded.
  */
+import { setThreads } from '../src/kernels/threads.js';
 
 /**
- * Applies `n` threads to quantensor's kernels; returns the count in effect.
+ * Applies `n` threads to quantensor's WASM kernels; returns the count the worker pool provides.
  * @example
- * applyThreads(2); // 2 where the worker pool runs, else 1
+ * applyThreads(2); // 2 in Node with SharedArrayBuffer-backed wasm memory, else 1
  */
 export function applyThreads(n: number): number {
-  return n === 1 ? 1 : 1;
+  return setThreads(n);
 }
