@@ -146,3 +146,31 @@ export class RandomHadamard {
 export function randomHadamard(n: number, opts: RandomHadamardOptions = {}): RandomHadamard {
   return new RandomHadamard(n, opts);
 }
+
+/**
+ * Q H Qᵀ for a symmetric matrix H [n, n] (row-major, f32 or f64 values; result f32 values in a
+ * Float64Array): the Hessian of a layer whose inputs are rotated by Q (x' = Q x gives
+ * E[x'x'ᵀ] = Q E[xxᵀ] Qᵀ). Two passes of the row transform: rows(H) = H Qᵀ, then rows((H Qᵀ)ᵀ) =
+ * rows(Q H) = Q H Qᵀ.
+ * @example
+ * rotateSymmetric(randomHadamard(384, { seed: 1 }), h); // H' for weights rotated by the same Q
+ */
+export function rotateSymmetric(q: RandomHadamard, h: ArrayLike<number>): Float64Array {
+  const n = q.n;
+  if (h.length !== n * n) throw new ShapeError(`rotateSymmetric: H must have ${n}x${n} = ${n * n} values for a rotation of ${n}, got ${h.length}`);
+  const a = Float32Array.from(h);
+  q.applyInPlace(a, false);
+  const t = new Float32Array(n * n);
+  for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) t[j * n + i] = a[i * n + j];
+  q.applyInPlace(t, false);
+  // Symmetrise: rounding leaves tiny asymmetries that a Cholesky of the upper or lower triangle would see differently.
+  const out = new Float64Array(n * n);
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      const v = 0.5 * (t[i * n + j] + t[j * n + i]);
+      out[i * n + j] = v;
+      out[j * n + i] = v;
+    }
+  }
+  return out;
+}
