@@ -221,8 +221,14 @@ export interface ParallelRowsOptions {
  * and the allocations stay valid until `parallelRows` returns.
  *
  * Contract for `fn`: ranges must write disjoint memory (each range only its own output rows) and
- * must not depend on each other's output; scratch must be per range. With one thread (or fewer
- * rows than `minRowsPerThread` allows to split) this is exactly `exports[fn](...argsFor(0, rows))`.
+ * must not depend on each other's output; scratch must be per range. Each call must be
+ * self-contained: module globals (AS top-level `let`) are per instance, so a worker does not see
+ * state a previous call left on another thread (an export that sets its globals from its own
+ * arguments, like the quant kernels' current-weight globals, is fine). The module must never
+ * allocate (the stub runtime's bump pointer is per instance too). To make results independent of
+ * the thread count, a row's arithmetic must not depend on where its range starts (see `align`).
+ * With one thread (or fewer rows than `minRowsPerThread` allows to split) this is exactly
+ * `exports[fn](...argsFor(0, rows))`.
  *
  * The quantized GEMV splits like this (src/kernels/wasm/quant.ts):
  * @example
