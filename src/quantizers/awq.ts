@@ -86,6 +86,8 @@ export interface AwqResult {
   readonly folded: Tensor | null;
   /** Group output error per α tried (index i: α = i / grid), and for s = 1. */
   readonly losses: { readonly alphas: Float64Array; readonly rtn: number };
+  /** The clip factor chosen per (row, group) of each linear ([rows · nGroups], row-major; all 1 without a clip search). */
+  readonly clip: Record<string, Float64Array>;
 }
 
 /**
@@ -167,6 +169,7 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
   const clipOpts = opts.clipSearch === false || opts.gptq ? null : opts.clipSearch === true || opts.clipSearch === undefined ? {} : opts.clipSearch;
   const q: Record<string, QTensor> = {};
   const reports: Record<string, QuantReport<AwqExtras>> = {};
+  const clip: Record<string, Float64Array> = {};
   // The Hessian of what the stored weight multiplies: x / s when folded (H' = H / (s sᵀ)), else x.
   const hStored = bestScales && !storeInputScale ? scaledHessian(h, scales) : h;
   for (const l of weights) {
@@ -194,8 +197,10 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
       qt = quantize(wt, { dtype: opts.dtype, qparams: chosen.qparams });
       for (const t of [chosen.qparams.scales, chosen.qparams.zeros, chosen.qparams.inputScale]) t?.dispose();
       meanClip = chosen.clip.reduce((a, b) => a + b, 0) / chosen.clip.length;
+      clip[l.name] = chosen.clip;
     }
     wt.dispose();
+    clip[l.name] ??= new Float64Array(l.rows * Math.ceil(cols / gs)).fill(1);
     // Output error in the original input space: ‖(W − Q/s)x‖² ↔ tr(ΔHΔᵀ)/2 with Δ = W − deq·(1/s when folded).
     const d = dequantize(qt);
     const dv = d.raw() as Float32Array;
@@ -227,7 +232,7 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
   if (hStored !== h) hStored.dispose();
   h.dispose();
   sw.lap('quantize');
-  return { q, reports, alpha: bestAlpha, scales, folded, losses: { alphas, rtn: rtnLoss } };
+  return { q, reports, alpha: bestAlpha, scales, folded, losses: { alphas, rtn: rtnLoss }, clip };
 }
 
 /** H' = H / (s sᵀ): the Hessian of the scaled input x / s. */

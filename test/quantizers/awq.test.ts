@@ -122,6 +122,11 @@ describe('awq on block 0 q/k/v of tiny-llama-bytes', () => {
     const r = awq(linears, acc, { dtype: 'int3', groupSize: 128, foldInto: { kind: 'norm', weight: tensor(norm.data, norm.shape) } });
     expect(r.alpha).not.toBeNull();
     expect(r.folded).not.toBeNull();
+    // The clip search shrinks some (row, group) ranges, never below 1 - 0.5.
+    const clips = Object.values(r.clip).flatMap((c) => Array.from(c));
+    expect(clips.length).toBe((384 + 128 + 128) * 3);
+    expect(Math.min(...clips)).toBeGreaterThanOrEqual(0.5);
+    expect(Math.min(...clips)).toBeLessThan(1);
     const g2 = r.folded!.toFloat32();
     // Folded activations: RMSNorm with the new weight = x · g'/g = x / s.
     const x2 = Float64Array.from(x, (v, i) => (v / norm.data[i % cols]) * g2[i % cols]);
