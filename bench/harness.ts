@@ -8,6 +8,8 @@
  * Not the suites (bench/*.bench.ts) and not the CLI (bench/run.ts).
  */
 import { Bench } from 'tinybench';
+import { syrk } from '../src/ops/linalg.js';
+import { tensor } from '../src/tensor.js';
 
 /** What a suite is asked for: the run's thread count and whether shapes are the quick ones. */
 export interface SuiteContext {
@@ -21,6 +23,8 @@ export interface Prepared {
   /** Throws (with the worst error found) when the output of one `run()` is wrong. */
   check(): void | Promise<void>;
   dispose?(): void;
+  /** Bytes of weights one call reads, when only the prepared operands know it (packed sizes). */
+  readonly weightBytes?: number;
 }
 
 /** One measurement: an operation of one library on one shape. */
@@ -92,11 +96,11 @@ function row(c: BenchCase, threads: number): BenchResult {
   };
 }
 
-function withRates(r: BenchResult, c: BenchCase, ms: number, samples: number): BenchResult {
+function withRates(r: BenchResult, c: BenchCase, ms: number, samples: number, weightBytes = c.weightBytes): BenchResult {
   r.medianMs = ms;
   r.samples = samples;
   r.gflops = c.flops > 0 ? c.flops / (ms * 1e6) : null;
-  r.gbps = c.weightBytes > 0 ? c.weightBytes / (ms * 1e6) : null;
+  r.gbps = weightBytes > 0 ? weightBytes / (ms * 1e6) : null;
   return r;
 }
 
@@ -131,7 +135,7 @@ export async function measure(c: BenchCase, threads: number): Promise<BenchResul
     await bench.run();
     const res = bench.tasks[0].result;
     if (!('latency' in res)) throw new Error(`tinybench state ${res.state}`);
-    return withRates(r, c, res.latency.p50, res.latency.samplesCount);
+    return withRates(r, c, res.latency.p50, res.latency.samplesCount, p.weightBytes);
   } catch (e) {
     r.error = message(e);
     return r;
@@ -206,3 +210,27 @@ export function samplePositions(n: number, count: number): number[] {
   while (out.length < Math.min(count, n)) out.push(Math.floor(r() * n));
   return out;
 }
+
+const spdCache = new Map<number, Float32Array>();
+
+/**
+ * A well-conditioned SPD matrix (n x n, row-major): G Gᵀ / r + I for a uniform G (n x r), r = n / 4,
+ * the recipe of bench/numpy_bench.py, cached per n. Built with our SYRK for speed; the cases check
+ * their outputs against this matrix whatever it is, and the syrk case checks SYRK itself.
+ * @example
+ * const a = spd(1024);
+ */
+export function spd(n: number): Float32Array {
+  let a = spdCache.get(n);
+  if (a) return a;
+  const r = Math.max(8, n >> 2);
+  const g = tensor(randomF32(r * n, 21), [r, n]);
+  const h = syrk(g, { alpha: 1 / r });
+  a = Float32Array.from(h.data() as Float32Array);
+  g.dispose();
+  h.dispose();
+  for (let i = 0; i < n; i++) a[i * n + i] += 1;
+  spdCache.set(n, a);
+  return a;
+}
+

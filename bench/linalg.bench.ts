@@ -9,30 +9,9 @@
  */
 import { cholesky, choleskyInverse, syrk } from '../src/ops/linalg.js';
 import { Tensor, tensor } from '../src/tensor.js';
-import { checkSamples, randomF32, samplePositions, type BenchCase, type Prepared, type SuiteContext } from './harness.js';
+import { checkSamples, randomF32, samplePositions, spd, type BenchCase, type Prepared, type SuiteContext } from './harness.js';
 import { loadMlMatrix, numpyCase } from './peers.js';
 import { LINALG_SIZES, QUICK } from './shapes.js';
-
-const spdCache = new Map<number, Float32Array>();
-
-/**
- * A well-conditioned SPD matrix (n x n, row-major): G Gᵀ / r + I for a uniform G (n x r), r = n / 4,
- * the recipe of bench/numpy_bench.py. Built with our SYRK (its result is checked by the cases, so a
- * wrong SYRK cannot pass silently: the factor would not reproduce it).
- */
-function spd(n: number): Float32Array {
-  let a = spdCache.get(n);
-  if (a) return a;
-  const r = Math.max(8, n >> 2);
-  const g = tensor(randomF32(r * n, 21), [r, n]);
-  const h = syrk(g, { alpha: 1 / r });
-  a = Float32Array.from(h.data() as Float32Array);
-  g.dispose();
-  h.dispose();
-  for (let i = 0; i < n; i++) a[i * n + i] += 1;
-  spdCache.set(n, a);
-  return a;
-}
 
 /** Checks sampled entries of L Lᵀ (L lower, row-major n x n) against A. */
 function checkFactor(what: string, a: Float32Array, l: ArrayLike<number>, n: number): void {

@@ -97,6 +97,7 @@ function ours(o: QOperands, i8: boolean): Prepared {
     run: () => fn(args),
     check: () => checkY(`quantensor ${i8 ? 'qmatmul_i8' : 'qmatmul_f32'} ${o.q.dtype}`, o, Y.data() as Float32Array, i8),
     dispose: () => (X.dispose(), Y.dispose()),
+    weightBytes: o.bytesRead,
   };
 }
 
@@ -132,6 +133,7 @@ async function matMulNBits(flavor: OrtFlavor, threads: number, o: QOperands, acc
     run: async () => (last = await r.run()),
     check: () => checkY(`${flavor} MatMulNBits accuracy_level ${accuracyLevel}`, o, last!, accuracyLevel === 4),
     dispose: () => void r.release(),
+    weightBytes: o.bytesRead,
   };
 }
 
@@ -163,12 +165,11 @@ export function quantCases(ctx: SuiteContext): BenchCase[] {
       if (i8 && !affine) continue;
       const kernelName = i8 ? 'qmatmul_i8' : 'qmatmul_f32';
       const c = { ...base, kernel: kernelName };
-      // Bytes read are known once quantized: the case computes them after prepare (see withBytes).
-      out.push(withBytes({ ...c, lib: 'quantensor', prepare: () => ours(op(), i8) }, op));
+      out.push({ ...c, lib: 'quantensor', prepare: () => ours(op(), i8) });
       if (!peers) continue;
       const level = i8 ? 4 : 0;
       for (const flavor of ['onnxruntime-node', 'onnxruntime-web'] as const) {
-        out.push(withBytes({ ...c, lib: flavor, note: `MatMulNBits accuracy_level ${level}`, prepare: () => matMulNBits(flavor, ctx.threads, op(), level) }, op));
+        out.push({ ...c, lib: flavor, note: `MatMulNBits accuracy_level ${level}`, prepare: () => matMulNBits(flavor, ctx.threads, op(), level) });
       }
     }
   };
@@ -179,16 +180,4 @@ export function quantCases(ctx: SuiteContext): BenchCase[] {
   if (!two) add(shapes.prefill16, 'int4', 128, true);
   add(shapes.prefill128, 'int4', 128, true);
   return out;
-}
-
-/** Fills in `weightBytes` from the quantized operands when the case is prepared. */
-function withBytes(c: BenchCase, op: () => QOperands): BenchCase {
-  const holder = { ...c };
-  return Object.assign(holder, {
-    prepare: async () => {
-      const p = await c.prepare();
-      Object.assign(holder, { weightBytes: op().bytesRead });
-      return p;
-    },
-  });
 }
