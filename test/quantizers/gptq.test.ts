@@ -109,6 +109,8 @@ describe('gptq equals the column-by-column algorithm', () => {
     { dtype: 'nf4', gs: 16, blockSize: 5 },
     { dtype: 'fp4', gs: 20, blockSize: 7, actOrder: true },
     { dtype: 'int8', gs: 40, blockSize: 3 },
+    { dtype: 'int3', gs: 12, blockSize: 40 }, // sub-blocks of 16 inside the block, cut at group starts
+    { dtype: 'int4', gs: 40, blockSize: 40, actOrder: true }, // sub-block GEMMs only
   ];
   for (const c of cases) {
     it(`${c.dtype} group ${c.gs} block ${c.blockSize}${c.actOrder ? ' act-order' : ''}${c.staticGroups ? ' static' : ''}${c.symmetric ? ' symmetric' : ''}`, () => {
@@ -305,10 +307,19 @@ describe('gptq on bad Hessians', () => {
     // the identity Σ‖E‖² = tr(ΔHΔᵀ) instead, which holds for any encoder.
     const { w, h } = layer(3, 8, 30, 9);
     const p = prepareHessian(tensor(h, [8, 8], 'f64'), { percDamp: 0.01, precision: 'f64' });
-    const { q, loss } = errorFeedback(tensor(w, [3, 8], 'f64'), p.u, { width: 2, encode: (b) => b.values.map((v) => Math.round(v * 3) / 3) }, { blockSize: 4 });
     const hd = Float64Array.from(h);
     for (let i = 0; i < 8; i++) hd[i * 8 + i] += p.damp;
-    expect(loss).toBeCloseTo(outputError(w, q.data() as Float64Array, hd, 3, 8), 9);
+    for (const blockSize of [4, 8]) {
+      const { q, loss } = errorFeedback(tensor(w, [3, 8], 'f64'), p.u, { width: 2, encode: (b) => b.values.map((v) => Math.round(v * 3) / 3) }, { blockSize });
+      expect(loss).toBeCloseTo(outputError(w, q.data() as Float64Array, hd, 3, 8), 9);
+    }
+    // 40 columns, width 4: sub-blocks of 16 with GEMM updates inside 32-column blocks.
+    const big = layer(3, 40, 90, 10);
+    const pb = prepareHessian(tensor(big.h, [40, 40], 'f64'), { percDamp: 0.01, precision: 'f64' });
+    const hb = Float64Array.from(big.h);
+    for (let i = 0; i < 40; i++) hb[i * 40 + i] += pb.damp;
+    const r = errorFeedback(tensor(big.w, [3, 40], 'f64'), pb.u, { width: 4, encode: (b) => b.values.map((v) => Math.round(v * 2) / 2) }, { blockSize: 32 });
+    expect(r.loss).toBeCloseTo(outputError(big.w, r.q.data() as Float64Array, hb, 3, 40), 9);
   });
 });
 
