@@ -33,6 +33,25 @@ export interface PvqGptqOptions extends PvqOptions {
   readonly blockSize?: number;
   /** Working precision of the inverse and the loop (default 'f32'). */
   readonly precision?: 'f32' | 'f64';
+  /**
+   * Choose each group's amplitude to minimise the step's GPTQ loss ‖(D − Q) U_BB⁻¹‖² rather than
+   * ‖D − Q‖² (default true; see `PvqGroupEncoder.encode`).
+   */
+  readonly hessianGain?: boolean;
+}
+
+/** The inverse of the upper-triangular block U[j0:j0+D, j0:j0+D] of U [n, n], row-major D × D (back substitution). */
+function upperBlockInverse(u: ArrayLike<number>, n: number, j0: number, D: number): Float64Array {
+  const inv = new Float64Array(D * D);
+  // Column k of U_BB⁻¹ solves U_BB z = e_k; z is zero below row k.
+  for (let k = 0; k < D; k++) {
+    for (let i = k; i >= 0; i--) {
+      let s = i === k ? 1 : 0;
+      for (let t = i + 1; t <= k; t++) s -= u[(j0 + i) * n + j0 + t] * inv[t * D + k];
+      inv[i * D + k] = s / u[(j0 + i) * n + j0 + i];
+    }
+  }
+  return inv;
 }
 
 /**
@@ -71,12 +90,15 @@ export function pvqGptq(w: Tensor, h: Tensor | HessianAccumulator, opts: PvqGptq
 
   const enc = new PvqGroupEncoder(cfg, rows, cols, wr);
   const D = cfg.dim;
+  const ud = prep.u.data() as Float32Array | Float64Array;
+  const hessianGain = opts.hessianGain ?? true;
   const encoder: ColumnEncoder = {
     width: D,
     encode: (b: ColumnBlock) => {
       const out = new Float64Array(rows * D);
       const g = b.j0 / D;
-      for (let r = 0; r < rows; r++) enc.encode(r, g, b.values.subarray(r * D, (r + 1) * D), out, r * D);
+      const m = hessianGain ? upperBlockInverse(ud, cols, b.j0, D) : undefined;
+      for (let r = 0; r < rows; r++) enc.encode(r, g, b.values.subarray(r * D, (r + 1) * D), out, r * D, m);
       return out;
     },
   };

@@ -183,14 +183,35 @@ export class PvqGroupEncoder {
   /**
    * Codes group `g` (columns [g·dim, (g+1)·dim)) of row r from values x, stores its record and writes
    * the decoded values (the kernels' f32 arithmetic) to out.
+   *
+   * With `metric` M (dim × dim, row-major) the amplitude minimises ‖(x − q) M‖² instead of ‖x − q‖²
+   * (Hessian-aware gain: GPTQ's loss of the step is ‖(D − Q) U_BB⁻¹‖², so M = U_BB⁻¹). For the chosen
+   * direction ŷ the error is quadratic in the level value v, with minimum at
+   * v* = ⟨xM, ŷM⟩ / (ρ ‖ŷM‖²), so the nearest level to v* is the best one.
    */
-  encode(r: number, g: number, x: ArrayLike<number>, out: Float32Array | Float64Array, outOffset: number): void {
+  encode(r: number, g: number, x: ArrayLike<number>, out: Float32Array | Float64Array, outOffset: number, metric?: Float64Array): void {
     const { dim, ampBits } = this.cfg;
     const rho = this.scales[r];
-    const s = this.gain(x);
-    const a = ampBits ? nearestLevel(this.levels, rho > 0 ? s / rho : 0) : 0;
+    let s = this.gain(x);
     let yy = 0;
     for (let i = 0; i < dim; i++) yy += this.y[i] * this.y[i];
+    if (metric) {
+      let num = 0;
+      let den = 0;
+      for (let k = 0; k < dim; k++) {
+        let xm = 0;
+        let ym = 0;
+        for (let i = 0; i <= k; i++) {
+          xm += x[i] * metric[i * dim + k];
+          ym += this.y[i] * metric[i * dim + k];
+        }
+        num += xm * ym;
+        den += ym * ym;
+      }
+      // gain along the unit direction ŷ = y/‖y‖
+      if (den > 0) s = Math.max(0, (num / den) * Math.sqrt(yy));
+    }
+    const a = ampBits ? nearestLevel(this.levels, rho > 0 ? s / rho : 0) : 0;
     const gainF = Math.fround((rho * this.levels[a]) / Math.sqrt(yy));
     for (let i = 0; i < dim; i++) out[outOffset + i] = Math.fround(this.y[i] * gainF);
     const index = this.indexBits <= 53 ? pvqEncodeIndexNumber(this.y, this.table) : pvqEncodeIndex(this.y, this.table);

@@ -25,6 +25,10 @@ describe('pvqGptq', () => {
       // the loop's (rotated-basis, damped-corrected) error equals the independent original-basis one
       expect(Math.abs(hq.report.error.value - eH)).toBeLessThan(0.02 * eH);
       expect(hq.report.method).toBe('pvq+gptq');
+      // the Hessian-aware gain (default) beats the Euclidean gain inside the same loop
+      const euclid = pvqGptq(w, tensor(h, [cols, cols], 'f64'), { bits, dim: 16, hessianGain: false });
+      expect(eH).toBeLessThan(euclid.report.error.value);
+      euclid.q.dispose();
       plain.q.dispose();
       hq.q.dispose();
     }
