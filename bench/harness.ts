@@ -1,6 +1,6 @@
 /**
- * The benchmark harness: what a case is, how it is checked and timed (tinybench), and the record
- * each result becomes. A case prepares its operands, runs once and checks that output against an
+ * The benchmark harness: what a case is, how it is checked and timed (tinybench, interleaved across
+ * the libraries of a group), and the record each result becomes. A case prepares its operands, runs once and checks that output against an
  * independent reference (sampled naive dot products in f64, or a residual), and only then is timed,
  * so a fast wrong kernel never gets a number. Results keep the last output alive (`sink`) so the
  * work cannot be optimized away.
@@ -106,43 +106,93 @@ function withRates(r: BenchResult, c: BenchCase, ms: number, samples: number, we
 
 const message = (e: unknown): string => (e instanceof Error ? e.message : String(e)).split('\n')[0].slice(0, 300);
 
-/**
- * Prepares, checks and times one case. Never throws: a failure becomes the row's `error`.
- * @example
- * const r = await measure(someCase, 1);
- */
-export async function measure(c: BenchCase, threads: number): Promise<BenchResult> {
-  const r = row(c, threads);
-  let p: Prepared | External;
-  try {
-    p = await c.prepare();
-  } catch (e) {
-    r.error = `setup failed: ${message(e)}`;
-    return r;
-  }
-  if ('external' in p) return withRates(r, c, p.external.medianMs, p.external.samples);
-  try {
-    // The checked call doubles as the warm-up, and its time sizes the iteration count.
-    const t0 = performance.now();
+/** Rounds the timing of a group is split into (see `measureGroup`). */
+const ROUNDS = 3;
+
+interface Live {
+  readonly c: BenchCase;
+  readonly r: BenchResult;
+  readonly p: Prepared;
+  remaining: number;
+  perRound: number;
+  samples: number[];
+}
+
+/** Times `iterations` calls of one prepared case with tinybench and returns the samples (ms). */
+async function timeCalls(c: BenchCase, p: Prepared, iterations: number): Promise<number[]> {
+  const bench = new Bench({ iterations, time: 0, warmup: false, throws: true, retainSamples: true });
+  bench.add(c.kernel, async () => {
     sink[0] = await p.run();
-    const first = performance.now() - t0;
-    await p.check();
-    const iterations = c.iterations ?? Math.min(MAX_ITER, Math.max(MIN_ITER, Math.ceil(BUDGET_MS / Math.max(first, 1e-3))));
-    const bench = new Bench({ iterations, time: 0, warmup: false, throws: true });
-    bench.add(c.kernel, async () => {
-      sink[0] = await p.run();
-    });
-    await bench.run();
-    const res = bench.tasks[0].result;
-    if (!('latency' in res)) throw new Error(`tinybench state ${res.state}`);
-    return withRates(r, c, res.latency.p50, res.latency.samplesCount, p.weightBytes);
-  } catch (e) {
-    r.error = message(e);
-    return r;
+  });
+  await bench.run();
+  const res = bench.tasks[0].result;
+  if (!('latency' in res) || !res.latency.samples) throw new Error(`tinybench returned no samples (state ${res.state})`);
+  return Array.from(res.latency.samples);
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  const h = s.length >> 1;
+  return s.length % 2 ? s[h] : (s[h - 1] + s[h]) / 2;
+};
+
+/**
+ * Prepares, checks and times a group of cases that compute the same thing (one kernel, shape and
+ * dtype in several libraries). The timing is interleaved: ROUNDS rounds, each running every
+ * library's share of its iterations in turn, so a change in machine load during the group hits
+ * every library alike. Never throws: a failure becomes that row's `error`.
+ * @example
+ * const rows = await measureGroup([oursCase, peerCase], 1);
+ */
+export async function measureGroup(cases: readonly BenchCase[], threads: number): Promise<BenchResult[]> {
+  const rows: BenchResult[] = [];
+  const live: Live[] = [];
+  try {
+    for (const c of cases) {
+      const r = row(c, threads);
+      rows.push(r);
+      let p: Prepared | External;
+      try {
+        p = await c.prepare();
+      } catch (e) {
+        r.error = `setup failed: ${message(e)}`;
+        continue;
+      }
+      if ('external' in p) {
+        withRates(r, c, p.external.medianMs, p.external.samples);
+        continue;
+      }
+      try {
+        // The checked call doubles as the warm-up, and its time sizes the iteration count.
+        const t0 = performance.now();
+        sink[0] = await p.run();
+        const first = performance.now() - t0;
+        await p.check();
+        const total = c.iterations ?? Math.min(MAX_ITER, Math.max(MIN_ITER, Math.ceil(BUDGET_MS / Math.max(first, 1e-3))));
+        live.push({ c, r, p, remaining: total, perRound: Math.max(1, Math.ceil(total / ROUNDS)), samples: [] });
+      } catch (e) {
+        r.error = message(e);
+        p.dispose?.();
+      }
+    }
+    for (let round = 0; round < ROUNDS; round++) {
+      for (const l of live) {
+        if (l.r.error || l.remaining <= 0) continue;
+        const n = Math.min(l.perRound, l.remaining);
+        try {
+          l.samples.push(...(await timeCalls(l.c, l.p, n)));
+          l.remaining -= n;
+        } catch (e) {
+          l.r.error = message(e);
+        }
+      }
+    }
+    for (const l of live) if (!l.r.error) withRates(l.r, l.c, median(l.samples), l.samples.length, l.p.weightBytes);
   } finally {
-    p.dispose?.();
+    for (const l of live) l.p.dispose?.();
     sink.length = 0;
   }
+  return rows;
 }
 
 /** A deterministic generator (mulberry32) so every library sees the same operands. */

@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { measure, type BenchCase, type BenchResult, type SuiteContext } from './harness.js';
+import { measureGroup, type BenchCase, type BenchResult, type SuiteContext } from './harness.js';
 import { SUITES } from './suites.js';
 import { applyThreads } from './threads.js';
 
@@ -69,13 +69,18 @@ async function runHere(cli: Cli, threads: number): Promise<BenchResult[]> {
   const results: BenchResult[] = [];
   const cases = SUITES.flatMap((suite) => suite(ctx));
   const families = new Set(cases.map((c) => c.family.toLowerCase()));
-  for (const c of cases) {
-    if (!selected(c, cli.filters, families)) continue;
-    // Our kernels without a thread pool run single-threaded: skip them rather than mislabel them.
-    if (c.lib === 'quantensor' && ourThreads !== threads) continue;
-    const r = await measure(c, threads);
-    results.push(r);
-    console.log(line(r));
+  // Our kernels without a worker pool run single-threaded: they are skipped, never mislabeled.
+  // Consecutive cases of one kernel, shape, dtype and group size form a group timed together.
+  const picked = cases.filter((c) => selected(c, cli.filters, families) && !(c.lib === 'quantensor' && ourThreads !== threads));
+  const groupOf = (c: BenchCase): string => `${c.family}|${c.kernel}|${c.shape}|${c.dtype}|${c.groupSize ?? ''}`;
+  for (let i = 0; i < picked.length; ) {
+    let j = i + 1;
+    while (j < picked.length && groupOf(picked[j]) === groupOf(picked[i])) j++;
+    for (const r of await measureGroup(picked.slice(i, j), threads)) {
+      results.push(r);
+      console.log(line(r));
+    }
+    i = j;
   }
   return results;
 }

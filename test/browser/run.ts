@@ -194,10 +194,10 @@ async function main(): Promise<void> {
     if (ready.backend !== 'wasm') fail(`the page runs the '${ready.backend}' backend, not wasm (WebAssembly SIMD unavailable?)`);
     for (const c of cases) {
       const tag = `${c.m}x${c.k}x${c.n}`;
-      const got = await stepOf(`run ${tag} in the page`, 30_000, () =>
+      const got = await stepOf(`run ${tag} in the page`, 60_000, () =>
         page.evaluate((input) => (window as unknown as { quantensorCase: (i: unknown) => unknown }).quantensorCase(input), c) as Promise<CaseOutput>,
       );
-      const want = await stepOf(`reference ${tag} in Node`, 30_000, () => expected(c));
+      const want = await stepOf(`reference ${tag} in Node`, 60_000, () => expected(c));
       step = `compare ${tag}`;
       if (got.backend !== 'wasm') fail(`the page ran on '${got.backend}'`);
       compare(`${tag} dense f32 matmul`, got.dense, want.dense, 1e-5);
