@@ -27,9 +27,9 @@ import type { QTensor } from '../qtensor.js';
 import { dequantize, quantize } from '../ops/quant.js';
 import { Tensor } from '../tensor.js';
 import { fromArray } from './arrays.js';
-import { HessianAccumulator } from './hessian.js';
+import { HessianAccumulator, outputError } from './hessian.js';
 import { gptq, type GptqOptions } from './gptq.js';
-import { chooseGroupQParams, groupOutputErrors, type ClipSearchOptions } from './rtn.js';
+import { chooseGroupQParams, type ClipSearchOptions } from './rtn.js';
 import { Phases, makeReport, type QuantReport } from './report.js';
 
 /** One linear of an AWQ group: a name (for the results) and its weight [out, in]. */
@@ -129,23 +129,22 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
   const wMean = relativeWeightMean(weights, cols, gs);
   const qOpts = { dtype: opts.dtype, groupSize: gs === cols ? ('channel' as const) : gs, symmetric: opts.symmetric, scaleDtype: opts.scaleDtype };
 
-  /** Σ_l tr(Δ_l H Δ_lᵀ)/2 for RTN of W_l·s (s = null: plain RTN). */
-  const groupLoss = (s: Float32Array | null): number => {
-    let total = 0;
-    for (const l of weights) {
-      const q = quantize(fromArray(l.w, [l.rows, cols], 'f64'), { ...qOpts, ...(s ? { inputScale: s } : {}) });
-      const d = dequantize(q);
-      q.dispose();
-      const dv = d.raw() as Float32Array;
-      const delta = new Float64Array(l.w.length);
-      for (let i = 0; i < delta.length; i++) delta[i] = l.w[i] - dv[i];
-      d.dispose();
-      for (const e of groupOutputErrors(delta, l.rows, cols, h, cols)) total += e / 2;
-    }
-    return total;
-  };
+  /** tr(Δ H Δᵀ)/2 of each linear for RTN of W_l·s (s = null: plain RTN). */
+  const layerLosses = (s: Float32Array | null): number[] =>
+    weights.map((l) => {
+      const wt = fromArray(l.w, [l.rows, cols], 'f64');
+      const q = quantize(wt, { ...qOpts, ...(s ? { inputScale: s } : {}) });
+      try {
+        return outputError(wt, q, h);
+      } finally {
+        q.dispose();
+        wt.dispose();
+      }
+    });
+  const groupLoss = (s: Float32Array | null): number => layerLosses(s).reduce((a, b) => a + b, 0);
 
-  const rtnLoss = groupLoss(null);
+  const rtnLayers = layerLosses(null);
+  const rtnLoss = rtnLayers.reduce((a, b) => a + b, 0);
   const alphas = new Float64Array(grid);
   let bestAlpha: number | null = null;
   let bestLoss = rtnLoss;
@@ -201,26 +200,22 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
     }
     wt.dispose();
     clip[l.name] ??= new Float64Array(l.rows * Math.ceil(cols / gs)).fill(1);
-    // Output error in the original input space: ‖(W − Q/s)x‖² ↔ tr(ΔHΔᵀ)/2 with Δ = W − deq·(1/s when folded).
-    const d = dequantize(qt);
-    const dv = d.raw() as Float32Array;
-    const delta = new Float64Array(l.w.length);
-    for (let i = 0; i < delta.length; i++) delta[i] = l.w[i] - (bestScales && !storeInputScale ? dv[i] / scales[i % cols] : dv[i]);
-    d.dispose();
-    let err = 0;
-    for (const e of groupOutputErrors(delta, l.rows, cols, h, cols)) err += e / 2;
-    const rtnOwn = (() => {
-      const r = quantize(fromArray(l.w, [l.rows, cols], 'f64'), qOpts);
-      const rd = dequantize(r);
-      r.dispose();
-      const rv = rd.raw() as Float32Array;
-      const dl = new Float64Array(l.w.length);
-      for (let i = 0; i < dl.length; i++) dl[i] = l.w[i] - rv[i];
-      rd.dispose();
-      let s = 0;
-      for (const e of groupOutputErrors(dl, l.rows, cols, h, cols)) s += e / 2;
-      return s;
-    })();
+    // Output error in the original input space: with 1/s folded into the previous op the stored
+    // weight multiplies x / s, so the effective weight is deq / s.
+    const wOrig = fromArray(l.w, [l.rows, cols], 'f64');
+    let err: number;
+    if (bestScales && !storeInputScale) {
+      const d = dequantize(qt);
+      const dv = d.raw() as Float32Array;
+      const eff = new Float64Array(dv.length);
+      for (let i = 0; i < eff.length; i++) eff[i] = dv[i] / scales[i % cols];
+      d.dispose();
+      const et = fromArray(eff, [l.rows, cols], 'f64');
+      err = outputError(wOrig, et, h);
+      et.dispose();
+    } else err = outputError(wOrig, qt, h);
+    wOrig.dispose();
+    const rtnOwn = rtnLayers[weights.indexOf(l)];
     q[l.name] = qt;
     reports[l.name] = makeReport(opts.gptq ? 'awq+gptq' : 'awq', qt, { kind: 'output', value: err, rtn: rtnOwn }, t0, { quantize: performance.now() - t0 }, {
       alpha: bestAlpha,

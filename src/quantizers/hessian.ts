@@ -16,6 +16,9 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { syrk } from '../ops/linalg.js';
 import { Tensor, empty } from '../tensor.js';
+import { QTensor } from '../qtensor.js';
+import { kernel } from '../kernels/table.js';
+import { tensorRef } from '../kernels/ref.js';
 import { fromArray } from './arrays.js';
 
 /** Options of `HessianAccumulator`. */
@@ -182,5 +185,81 @@ export function hessianOf(x: Tensor, opts: HessianOptions = {}): Tensor {
     return acc.add(x).hessian();
   } finally {
     acc.dispose();
+  }
+}
+
+/**
+ * Per (row, group) output error δᵀ H_gg δ for δ = w − q [rows, cols] (f64, row-major) and H
+ * [cols, cols]: row r's share of tr(ΔHΔᵀ) restricted to the columns of group g (one GEMM per group).
+ * @example
+ * groupOutputErrors(delta, rows, cols, h, 128); // Float64Array [rows * ceil(cols / 128)]
+ */
+export function groupOutputErrors(delta: Float64Array, rows: number, cols: number, h: Tensor, gs: number): Float64Array {
+  const nG = Math.ceil(cols / gs);
+  const out = new Float64Array(rows * nG);
+  const d = fromArray(delta, [rows, cols], 'f64');
+  const dh = empty([rows, gs], 'f64');
+  const hc = h.dtype === 'f64' ? h.contiguous() : h.astype('f64');
+  try {
+    for (let g = 0; g < nG; g++) {
+      const c0 = g * gs;
+      const n = Math.min(gs, cols - c0);
+      kernel('gemm_f64')({
+        m: rows,
+        n,
+        k: n,
+        alpha: 1,
+        a: { storage: d.storage, offset: c0 },
+        rsa: cols,
+        csa: 1,
+        b: { storage: hc.storage, offset: hc.offset + c0 * cols + c0 },
+        rsb: cols,
+        csb: 1,
+        beta: 0,
+        c: tensorRef(dh),
+        rsc: gs,
+        csc: 1,
+      });
+      const v = dh.raw() as Float64Array;
+      for (let r = 0; r < rows; r++) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += v[r * gs + k] * delta[r * cols + c0 + k];
+        out[r * nG + g] = s;
+      }
+    }
+  } finally {
+    d.dispose();
+    dh.dispose();
+    if (hc !== h) hc.dispose();
+  }
+  return out;
+}
+
+/**
+ * The output error of replacing W by Q on the calibration data behind H: tr((W − Q) H (W − Q)ᵀ) / 2,
+ * which for H = 2/n Σ xxᵀ is the mean over tokens of ‖(W − Q) x‖². Q may be a QTensor (dequantized,
+ * act-order and input scales undone) or a float tensor.
+ * @throws ShapeError when the shapes do not fit
+ * @example
+ * outputError(w, gptq(w, acc, { dtype: 'int4' }).q, acc); // mean ‖(W − Q)x‖² over the tokens
+ */
+export function outputError(w: Tensor, q: QTensor | Tensor, h: Tensor | HessianAccumulator): number {
+  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`outputError needs a weight [out, in]`);
+  const [rows, cols] = w.shape;
+  const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;
+  const qd = q instanceof QTensor ? q.dequantize() : q;
+  try {
+    if (qd.ndim !== 2 || qd.shape[0] !== rows || qd.shape[1] !== cols) throw new ShapeError(`outputError: Q ${fmtShape(qd.shape)} must match W ${fmtShape(w.shape)}`);
+    if (ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) throw new ShapeError(`outputError: H ${fmtShape(ht.shape)} must be [${cols},${cols}]`);
+    const a = w.dtype === 'f64' ? (w.data() as Float64Array) : w.toFloat32();
+    const b = qd.dtype === 'f64' ? (qd.data() as Float64Array) : qd.toFloat32();
+    const delta = new Float64Array(a.length);
+    for (let i = 0; i < delta.length; i++) delta[i] = a[i] - b[i];
+    let total = 0;
+    for (const e of groupOutputErrors(delta, rows, cols, ht, cols)) total += e;
+    return total / 2;
+  } finally {
+    if (qd !== q) qd.dispose();
+    if (ht !== h) ht.dispose();
   }
 }

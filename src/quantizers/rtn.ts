@@ -12,13 +12,12 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
-import { kernel } from '../kernels/table.js';
-import { tensorRef } from '../kernels/ref.js';
 import type { QParams, QTensor } from '../qtensor.js';
 import { chooseQParams, dequantize, quantize, type QuantizeOptions } from '../ops/quant.js';
 import { Tensor, empty } from '../tensor.js';
 import { fromArray } from './arrays.js';
 import { Phases, makeReport, type QuantReport } from './report.js';
+import { groupOutputErrors } from './hessian.js';
 
 /** Clipping search settings (all optional). */
 export interface ClipSearchOptions {
@@ -75,48 +74,6 @@ function quantizeOptions(opts: RtnOptions, clip: number): QuantizeOptions {
     clip,
     inputScale: opts.inputScale,
   };
-}
-
-/** Per (row, group) output error δᵀ H_gg δ, δ = w − q [rows, cols] (f64), H f64 [cols, cols]. */
-export function groupOutputErrors(delta: Float64Array, rows: number, cols: number, h: Tensor, gs: number): Float64Array {
-  const nG = Math.ceil(cols / gs);
-  const out = new Float64Array(rows * nG);
-  const d = fromArray(delta, [rows, cols], 'f64');
-  const dh = empty([rows, gs], 'f64');
-  const hc = h.dtype === 'f64' ? h.contiguous() : h.astype('f64');
-  try {
-    for (let g = 0; g < nG; g++) {
-      const c0 = g * gs;
-      const n = Math.min(gs, cols - c0);
-      kernel('gemm_f64')({
-        m: rows,
-        n,
-        k: n,
-        alpha: 1,
-        a: { storage: d.storage, offset: c0 },
-        rsa: cols,
-        csa: 1,
-        b: { storage: hc.storage, offset: hc.offset + c0 * cols + c0 },
-        rsb: cols,
-        csb: 1,
-        beta: 0,
-        c: tensorRef(dh),
-        rsc: gs,
-        csc: 1,
-      });
-      const v = dh.raw() as Float64Array;
-      for (let r = 0; r < rows; r++) {
-        let s = 0;
-        for (let k = 0; k < n; k++) s += v[r * gs + k] * delta[r * cols + c0 + k];
-        out[r * nG + g] = s;
-      }
-    }
-  } finally {
-    d.dispose();
-    dh.dispose();
-    if (hc !== h) hc.dispose();
-  }
-  return out;
 }
 
 /**

@@ -7,9 +7,10 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { tensor } from '../../src/tensor.js';
 import { ShapeError, ValueError } from '../../src/errors.js';
-import { HessianAccumulator, hessianOf } from '../../src/quantizers/hessian.js';
+import { HessianAccumulator, hessianOf, outputError } from '../../src/quantizers/hessian.js';
+import { quantize } from '../../src/ops/quant.js';
 import { mulberry32 } from '../arbitraries.js';
-import { naiveHessian } from './helpers.js';
+import { naiveHessian, outputError as naiveOutputError } from './helpers.js';
 
 function data(n: number, f: number, seed: number): Float32Array {
   const next = mulberry32(seed);
@@ -85,5 +86,27 @@ describe('HessianAccumulator', () => {
     expect(Array.from(acc.hessian().data() as Float64Array)).toEqual([2, 4, 6, 4, 8, 12, 6, 12, 18]);
     expect(() => acc.add(tensor([1, 2], [1, 2]))).toThrow(ShapeError);
     expect(() => acc.merge(new HessianAccumulator(4))).toThrow(ShapeError);
+  });
+
+  it('outputError is the mean over tokens of ‖(W − Q)x‖² (QTensor or float Q)', () => {
+    const f = 6;
+    const n = 9;
+    const x = data(n, f, 8);
+    const acc = new HessianAccumulator(f, { dtype: 'f64' });
+    acc.add(tensor(x, [n, f]));
+    const w = data(4, f, 9);
+    const q = quantize(tensor(w, [4, f]), { dtype: 'int3', groupSize: 3 });
+    const d = q.dequantize().toFloat32();
+    let direct = 0;
+    for (let t = 0; t < n; t++) {
+      for (let o = 0; o < 4; o++) {
+        let y = 0;
+        for (let c = 0; c < f; c++) y += (w[o * f + c] - d[o * f + c]) * x[t * f + c];
+        direct += y * y;
+      }
+    }
+    expect(outputError(tensor(w, [4, f]), q, acc)).toBeCloseTo(direct / n, 10);
+    expect(outputError(tensor(w, [4, f]), q.dequantize(), acc.hessian())).toBeCloseTo(naiveOutputError(w, d, naiveHessian(x, n, f), 4, f), 10);
+    expect(() => outputError(tensor(w, [4, f]), tensor(new Float32Array(5 * f), [5, f]), acc)).toThrow(ShapeError);
   });
 });
