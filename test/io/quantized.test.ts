@@ -4,11 +4,10 @@
  * load with codes, qparams and the dequantized tensor identical bit for bit; parts are stored
  * narrowed only when exact; the files are plain safetensors; bad descriptions are FormatErrors.
  */
-import { mkdtemp } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './tmp.js';
 import { FormatError } from '../../src/errors.js';
 import { QUANT_DTYPES, type QuantDType } from '../../src/dtype/table.js';
 import { quantize, type QuantizeOptions } from '../../src/ops/quant.js';
@@ -134,7 +133,7 @@ describe('quantized format round trip', () => {
   });
 
   it('saves to a file atomically and to a sharded checkpoint', async () => {
-    const dir = await mkdtemp(join(tmpdir(), 'qt-io-q-'));
+    const dir = await tempDir();
     const q = quantize(randn([64, 128], 9), { dtype: 'int3', groupSize: 32 });
     const d = randn([64, 128], 10);
     await saveQuantized(join(dir, 'm.safetensors'), { q, d });

@@ -3,11 +3,11 @@
  * strided views, sharded checkpoints of the real tiny Llama, and atomicity: a save that fails midway
  * leaves the old file byte-for-byte intact and no temp file behind.
  */
-import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { tempDir } from './tmp.js';
 import { MemoryError } from '../../src/errors.js';
 import { DENSE_DTYPES, DTYPES } from '../../src/dtype/table.js';
 import { writeFileAtomic } from '../../src/io/atomic.js';
@@ -20,7 +20,6 @@ import { mulberry32, shape } from '../arbitraries.js';
 import { splitSt } from './st-bytes.js';
 
 const DIR = 'test/fixtures/tiny-llama-bytes';
-const tmp = () => mkdtemp(join(tmpdir(), 'qt-io-'));
 
 /** A tensor of `dtype` and `shape` filled with random raw bytes (any bit pattern; bool as 0/1). */
 function randomTensor(dtype: (typeof DENSE_DTYPES)[number], shp: number[], seed: number): Tensor {
@@ -87,7 +86,7 @@ describe('saveSafetensors and saveCheckpoint', () => {
     const tensors: Record<string, Tensor> = {};
     for (const n of src.names) tensors[n] = await src.read(n);
     await src.close();
-    const dir = await tmp();
+    const dir = await tempDir();
     const saved = await saveCheckpoint(dir, tensors, { maxShardBytes: 8_000_000 });
     expect(saved.files).toEqual(['model-00001-of-00003.safetensors', 'model-00002-of-00003.safetensors', 'model-00003-of-00003.safetensors']);
     expect(saved.totalBytes).toBe(19277568);
@@ -110,7 +109,7 @@ describe('saveSafetensors and saveCheckpoint', () => {
   });
 
   it('an interrupted save leaves the old file intact and no temp file', async () => {
-    const dir = await tmp();
+    const dir = await tempDir();
     const path = join(dir, 'w.safetensors');
     await saveSafetensors(path, { a: tensor([1, 2, 3]) });
     const before = await readFile(path);
@@ -136,7 +135,7 @@ describe('saveSafetensors and saveCheckpoint', () => {
   });
 
   it('keeps the permission bits of the file it replaces and writes whole files', async () => {
-    const dir = await tmp();
+    const dir = await tempDir();
     const path = join(dir, 'm.safetensors');
     await writeFile(path, 'old');
     const { chmod, stat } = await import('node:fs/promises');
