@@ -22,6 +22,7 @@ import { SCALE_BITS, type ScaleDType } from '../../dtype/table.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
 import { Tensor, empty } from '../../tensor.js';
+import { fromArray } from '../arrays.js';
 import { RandomHadamard } from '../hadamard.js';
 import { pvqBits } from './count.js';
 
@@ -237,6 +238,36 @@ export class PvqTensor {
       if (xr !== x) xr.dispose();
     }
     return out;
+  }
+
+  /**
+   * A copy of output rows [start, end) (codes, scales; the level table and rotation are shared facts,
+   * copied). The result owns its storage.
+   * @throws ShapeError for a range outside [0, rows]
+   * @example
+   * q.sliceRows(0, 128).shape; // [128, cols]
+   */
+  sliceRows(start: number, end: number): PvqTensor {
+    const [rows, cols] = this.shape;
+    if (this.disposedFlag) throw new MemoryError(`PvqTensor ${fmtShape(this.shape)} was disposed`);
+    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > rows || start >= end) {
+      throw new ShapeError(`sliceRows(${start}, ${end}) is outside the rows of ${fmtShape(this.shape)} (need 0 <= start < end <= ${rows})`);
+    }
+    const rb = this.codes.shape[1];
+    const codes = (this.codes.data() as Uint8Array).slice(start * rb, end * rb);
+    const scales = (this.scales.data() as Float32Array).slice(start, end);
+    const levels = this.levels.data() as Float32Array;
+    return new PvqTensor(
+      [end - start, cols],
+      this.dim,
+      this.pulses,
+      this.ampBits,
+      fromArray(codes, [end - start, rb], 'uint8'),
+      fromArray(scales, [end - start], 'f32'),
+      this.scaleDtype,
+      fromArray(levels, [levels.length], 'f32'),
+      this.rotation,
+    );
   }
 
   /** Frees codes, scales and levels (idempotent). */

@@ -134,3 +134,35 @@ describe('pvqQuantize', () => {
     expect(() => pvqQuantize(tensor([[1, 2]]), { dim: 2, pulses: 0 })).toThrow(ValueError);
   });
 });
+
+describe('PvqTensor', () => {
+  it('sliceRows keeps the rows exactly; matmul equals dequantize · x (both backends bit-equal via the kernels)', () => {
+    const w = tensor(Float32Array.from(gaussian(24 * 64, 8)), [24, 64]);
+    const { q } = pvqQuantize(w, { dim: 8, pulses: 6, ampBits: 3 });
+    const d = q.dequantize().data() as Float32Array;
+    const s = q.sliceRows(5, 17);
+    expect(s.shape).toEqual([12, 64]);
+    expect(Array.from(s.dequantize().data() as Float32Array)).toEqual(Array.from(d.subarray(5 * 64, 17 * 64)));
+    const x = Float32Array.from(gaussian(3 * 64, 9));
+    const y = q.matmul(tensor(x, [3, 64])).data() as Float32Array;
+    for (let t = 0; t < 3; t++) {
+      for (let r = 0; r < 24; r++) {
+        let want = 0;
+        let mag = 0;
+        for (let j = 0; j < 64; j++) {
+          want += d[r * 64 + j] * x[t * 64 + j];
+          mag += Math.abs(d[r * 64 + j] * x[t * 64 + j]);
+        }
+        expect(Math.abs(y[t * 24 + r] - want)).toBeLessThan(1e-5 * mag + 1e-7);
+      }
+    }
+    expect(q.matmul(tensor(x.subarray(0, 64), [64])).shape).toEqual([24]);
+    expect(() => q.matmul(tensor(x.subarray(0, 32), [32]))).toThrow(ShapeError);
+    expect(() => q.sliceRows(3, 30)).toThrow(ShapeError);
+    expect(String(q)).toMatch(/PvqTensor\(\[24,64\], dim 8, 6 pulses/);
+    q.dispose();
+    s.dispose();
+    expect(q.disposed).toBe(true);
+    expect(() => q.dequantize()).toThrow();
+  });
+});
