@@ -6,7 +6,8 @@
  *   codes: i32 (n) out; dist: f32 (n) out
  *   first: global index of points[0] (threads split the points; weights and scales follow the global index)
  *
- * Four centroids per v128: acc = acc + w_t · (e · e), e = x_t − c_t · s, f32 in the reference's order
+ * Four centroids per v128 (d = 2 and 4 unrolled with the point in registers): acc = acc + w_t · (e · e),
+ * e = x_t − c_t · s, f32 in the reference's order
  * and without fused multiply-add, so the distances are bit-identical to the reference. Each lane
  * keeps its running minimum with strict <, the lanes are reduced to the lowest index among equal
  * minima, then a scalar tail covers k mod 4 centroids: the result is the reference's first minimum.
@@ -35,19 +36,56 @@ export function vq_nearest_f32(
     let bestV = f32x4.splat(Infinity);
     let bestI = i32x4.splat(0);
     let idx = i32x4(0, 1, 2, 3);
-    for (let j = 0; j < k4; j += 4) {
-      let acc = f32x4.splat(0);
-      let cp = centroids + (<usize>j << 2);
-      for (let t = 0; t < d; t++) {
-        const e = f32x4.sub(f32x4.splat(load<f32>(x0 + (<usize>t << 2))), f32x4.mul(v128.load(cp), sv));
-        const w = weights ? f32x4.splat(load<f32>(w0 + (<usize>t << 2))) : one;
-        acc = f32x4.add(acc, f32x4.mul(w, f32x4.mul(e, e)));
-        cp += cRow;
+    if (d == 4) {
+      // The common case, with the point's coordinates and weights held in registers.
+      const x0v = f32x4.splat(load<f32>(x0)), x1v = f32x4.splat(load<f32>(x0, 4));
+      const x2v = f32x4.splat(load<f32>(x0, 8)), x3v = f32x4.splat(load<f32>(x0, 12));
+      const w0v = weights ? f32x4.splat(load<f32>(w0)) : one, w1v = weights ? f32x4.splat(load<f32>(w0, 4)) : one;
+      const w2v = weights ? f32x4.splat(load<f32>(w0, 8)) : one, w3v = weights ? f32x4.splat(load<f32>(w0, 12)) : one;
+      for (let j = 0; j < k4; j += 4) {
+        const cp = centroids + (<usize>j << 2);
+        let e = f32x4.sub(x0v, f32x4.mul(v128.load(cp), sv));
+        let acc = f32x4.add(f32x4.splat(0), f32x4.mul(w0v, f32x4.mul(e, e)));
+        e = f32x4.sub(x1v, f32x4.mul(v128.load(cp + cRow), sv));
+        acc = f32x4.add(acc, f32x4.mul(w1v, f32x4.mul(e, e)));
+        e = f32x4.sub(x2v, f32x4.mul(v128.load(cp + 2 * cRow), sv));
+        acc = f32x4.add(acc, f32x4.mul(w2v, f32x4.mul(e, e)));
+        e = f32x4.sub(x3v, f32x4.mul(v128.load(cp + 3 * cRow), sv));
+        acc = f32x4.add(acc, f32x4.mul(w3v, f32x4.mul(e, e)));
+        const lt = f32x4.lt(acc, bestV);
+        bestV = v128.bitselect(acc, bestV, lt);
+        bestI = v128.bitselect(idx, bestI, lt);
+        idx = i32x4.add(idx, four);
       }
-      const lt = f32x4.lt(acc, bestV);
-      bestV = v128.bitselect(acc, bestV, lt);
-      bestI = v128.bitselect(idx, bestI, lt);
-      idx = i32x4.add(idx, four);
+    } else if (d == 2) {
+      const x0v = f32x4.splat(load<f32>(x0)), x1v = f32x4.splat(load<f32>(x0, 4));
+      const w0v = weights ? f32x4.splat(load<f32>(w0)) : one, w1v = weights ? f32x4.splat(load<f32>(w0, 4)) : one;
+      for (let j = 0; j < k4; j += 4) {
+        const cp = centroids + (<usize>j << 2);
+        let e = f32x4.sub(x0v, f32x4.mul(v128.load(cp), sv));
+        let acc = f32x4.add(f32x4.splat(0), f32x4.mul(w0v, f32x4.mul(e, e)));
+        e = f32x4.sub(x1v, f32x4.mul(v128.load(cp + cRow), sv));
+        acc = f32x4.add(acc, f32x4.mul(w1v, f32x4.mul(e, e)));
+        const lt = f32x4.lt(acc, bestV);
+        bestV = v128.bitselect(acc, bestV, lt);
+        bestI = v128.bitselect(idx, bestI, lt);
+        idx = i32x4.add(idx, four);
+      }
+    } else {
+      for (let j = 0; j < k4; j += 4) {
+        let acc = f32x4.splat(0);
+        let cp = centroids + (<usize>j << 2);
+        for (let t = 0; t < d; t++) {
+          const e = f32x4.sub(f32x4.splat(load<f32>(x0 + (<usize>t << 2))), f32x4.mul(v128.load(cp), sv));
+          const w = weights ? f32x4.splat(load<f32>(w0 + (<usize>t << 2))) : one;
+          acc = f32x4.add(acc, f32x4.mul(w, f32x4.mul(e, e)));
+          cp += cRow;
+        }
+        const lt = f32x4.lt(acc, bestV);
+        bestV = v128.bitselect(acc, bestV, lt);
+        bestI = v128.bitselect(idx, bestI, lt);
+        idx = i32x4.add(idx, four);
+      }
     }
     let bd: f32 = Infinity;
     let bi: i32 = 0;

@@ -10,10 +10,13 @@
  * is exactly the loss GPTQ charges for column t (Frantar et al. 2022, eq. 2/3 with [H_F⁻¹]_tt = U_tt²),
  * so the diagonal weighting is that loss without the cross terms inside one vector. See ./vq.ts.
  *
- * Brute force over all centroids (k ≤ 256, d ≤ 8 here: at most 2048 multiply-adds per point). Not
- * k-means itself (./kmeans.ts).
+ * Brute force over all centroids (k ≤ 256, d ≤ 8 here: at most 2048 multiply-adds per point), by the
+ * `vq_nearest_f32` kernel. Not k-means itself (./kmeans.ts).
  */
 import { ValueError } from '../../errors.js';
+import { kernel } from '../../kernels/table.js';
+import type { Ref } from '../../kernels/ref.js';
+import { Storage } from '../../memory/storage.js';
 
 /** Points, centroids and weights of a weighted nearest-centroid search. */
 export interface WeightedPoints {
@@ -50,9 +53,21 @@ export function checkPoints(p: WeightedPoints): void {
   }
 }
 
+/** Options of `nearestCentroids`. */
+export interface NearestOptions {
+  /** Out: the distance of each point to its centroid (f32 values). */
+  readonly dist?: Float64Array;
+  /** Point i compares with the centroids times scales[floor(i / per)] (f32 products, as dequantize). */
+  readonly scales?: Float32Array;
+  readonly per?: number;
+}
+
 /**
- * Assigns every point to its nearest centroid under the weighted distance (ties: lower index),
- * writing the index to `codes[i]` and, when given, the distance to `dist[i]`. Returns Σ dist.
+ * Assigns every point to its nearest centroid under the weighted distance, writing the index to
+ * `codes[i]` (ties: lower index). The search is the `vq_nearest_f32` kernel (src/kernels/js/vq.ts
+ * defines it; WASM SIMD when available): points, centroids and weights are rounded to f32 and each
+ * distance is accumulated in f32, so between two centroids closer than f32 rounding the choice may
+ * differ from the exact f64 one. Returns Σ dist.
  * @param centroids k centroids [k, d], row-major
  * @example
  * const codes = new Int32Array(3);
@@ -63,74 +78,46 @@ export function nearestCentroids(
   p: WeightedPoints,
   centroids: Float64Array,
   k: number,
-  codes: Int32Array | Uint8Array,
-  dist?: Float64Array,
+  codes: Int32Array,
+  opts: NearestOptions = {},
 ): number {
   const { points, n, d } = p;
   if (centroids.length !== k * d || k < 1) throw new ValueError(`${k} centroids of dimension ${d} need ${k * d} values, got ${centroids.length}`);
   if (codes.length < n) throw new ValueError(`codes has room for ${codes.length} points, need ${n}`);
-  // Missing weights become ones, so one monomorphic loop serves both cases (the hot loop of k-means).
-  const weights = p.weights ?? ones(d);
-  const period = weights.length / d;
+  if (n === 0) return 0;
+  // The kernel reads centroids transposed, (d, k), so SIMD lanes hold 4 centroids.
+  const ct = new Float32Array(k * d);
+  for (let c = 0; c < k; c++) for (let t = 0; t < d; t++) ct[t * k + c] = centroids[c * d + t];
+  const codesOut = new Int32Array(n);
+  const distOut = new Float32Array(n);
+  const refs = { codes: jsRef(codesOut), dist: jsRef(distOut) };
+  kernel('vq_nearest_f32')({
+    n,
+    d,
+    k,
+    points: jsRef(Float32Array.from(points.subarray(0, n * d))),
+    centroids: jsRef(ct),
+    ...(p.weights ? { weights: jsRef(Float32Array.from(p.weights)) } : {}),
+    period: p.weights ? p.weights.length / d : 1,
+    ...(opts.scales ? { scales: jsRef(opts.scales) } : {}),
+    per: opts.per ?? 1,
+    ...refs,
+  });
+  // Marshal copies results back into the refs' storages (their own buffers), so read those.
+  const cv = refs.codes.storage.view(Int32Array);
+  const dv = refs.dist.storage.view(Float32Array);
   let total = 0;
-  for (let i = 0, wRow = 0; i < n; i++) {
-    const x0 = i * d;
-    const w0 = wRow * d;
-    let best = 0;
-    let bestDist = Infinity;
-    if (d === 2) {
-      const xa = points[x0], xb = points[x0 + 1];
-      const wa = weights[w0], wb = weights[w0 + 1];
-      for (let c = 0, c0 = 0; c < k; c++, c0 += 2) {
-        const ea = xa - centroids[c0];
-        const eb = xb - centroids[c0 + 1];
-        const s = wa * ea * ea + wb * eb * eb;
-        if (s < bestDist) {
-          bestDist = s;
-          best = c;
-        }
-      }
-    } else if (d === 4) {
-      const xa = points[x0], xb = points[x0 + 1], xc = points[x0 + 2], xd = points[x0 + 3];
-      const wa = weights[w0], wb = weights[w0 + 1], wc = weights[w0 + 2], wd = weights[w0 + 3];
-      for (let c = 0, c0 = 0; c < k; c++, c0 += 4) {
-        const ea = xa - centroids[c0];
-        const eb = xb - centroids[c0 + 1];
-        const ec = xc - centroids[c0 + 2];
-        const ed = xd - centroids[c0 + 3];
-        const s = wa * ea * ea + wb * eb * eb + wc * ec * ec + wd * ed * ed;
-        if (s < bestDist) {
-          bestDist = s;
-          best = c;
-        }
-      }
-    } else {
-      for (let c = 0, c0 = 0; c < k; c++, c0 += d) {
-        let s = 0;
-        // Partial distances only grow: stop as soon as this centroid cannot win.
-        for (let t = 0; t < d && s < bestDist; t++) {
-          const e = points[x0 + t] - centroids[c0 + t];
-          s += weights[w0 + t] * e * e;
-        }
-        if (s < bestDist) {
-          bestDist = s;
-          best = c;
-        }
-      }
-    }
-    codes[i] = best;
-    if (dist) dist[i] = bestDist;
-    total += bestDist;
-    if (++wRow === period) wRow = 0;
+  for (let i = 0; i < n; i++) {
+    codes[i] = cv[i];
+    if (opts.dist) opts.dist[i] = dv[i];
+    total += dv[i];
   }
   return total;
 }
 
-const onesCache = new Map<number, Float64Array>();
-function ones(d: number): Float64Array {
-  let o = onesCache.get(d);
-  if (!o) onesCache.set(d, (o = new Float64Array(d).fill(1)));
-  return o;
+/** A kernel operand over a copy of `a` in plain JS memory (the WASM wrapper copies it in and out). */
+function jsRef(a: Float32Array | Int32Array): Ref {
+  return { storage: Storage.from(a, { heap: null }), offset: 0 };
 }
 
 /**
@@ -138,7 +125,7 @@ function ones(d: number): Float64Array {
  * @example
  * weightedObjective({ points: Float64Array.of(1, 3), n: 2, d: 1, weights: null }, Float64Array.of(2), Int32Array.of(0, 0)); // 2
  */
-export function weightedObjective(p: WeightedPoints, centroids: Float64Array, codes: Int32Array | Uint8Array): number {
+export function weightedObjective(p: WeightedPoints, centroids: Float64Array, codes: Int32Array): number {
   const { points, n, d, weights } = p;
   const period = weights ? weights.length / d : 1;
   let total = 0;

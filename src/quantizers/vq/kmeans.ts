@@ -9,7 +9,9 @@
  *   probability proportional to its weighted distance to the nearest centroid chosen so far (D²
  *   sampling). When every point already coincides with a centroid (fewer distinct points than k),
  *   the remaining centroids repeat the first one; those clusters start empty (see below).
- * - E-step: nearest centroid under the weighted distance, ties to the lower index.
+ * - E-step: nearest centroid under the weighted distance (ties to the lower index) by the f32
+ *   `vq_nearest_f32` kernel (./assign.ts); a point keeps its previous centroid unless the new one is
+ *   strictly closer in f64, so the objective (computed in f64) cannot rise through f32 rounding.
  * - M-step: per cluster and per dimension t, the weighted mean Σ w_t x_t / Σ w_t, which minimises
  *   Σ w_t (x_t − c_t)² exactly; a dimension whose weights in the cluster sum to 0 keeps its value.
  * - Empty clusters are re-seeded after the M-step: in index order, each takes the point that is
@@ -19,9 +21,9 @@
  *   the current assignment unchanged, and the next E-step can only lower it: the objective recorded
  *   at each E-step never increases (up to floating-point rounding of the sums).
  * - Stops after `iters` E-steps or when an E-step changes no assignment; the returned codes are the
- *   nearest centroids of the returned centroids (the last step is always an E-step).
+ *   nearest centroids of the returned centroids up to f32 rounding (the last step is an E-step).
  *
- * Everything is f64 and the only randomness is the seeded Rng of src/ops/random.ts, so the result is
+ * Centroids, means and the objective are f64, and the only randomness is the seeded Rng of src/ops/random.ts, so the result is
  * a function of (points, weights, k, iters, seed). Not the rounding of the codebook to its storage
  * dtype (./codebook.ts) and not error feedback (./vq.ts).
  */
@@ -47,7 +49,7 @@ export interface KMeansResult {
   readonly centroids: Float64Array;
   /** Index of the nearest centroid of every point [n]. */
   readonly codes: Int32Array;
-  /** Objective Σ dist(x_i, c_{codes[i]}) after each E-step, first to last (non-increasing). */
+  /** Objective Σ dist(x_i, c_{codes[i]}) in f64 after each E-step, first to last (non-increasing). */
   readonly objective: number[];
   /** Number of E-steps run. */
   readonly iterations: number;
@@ -66,13 +68,12 @@ export function kmeansPlusPlus(p: WeightedPoints, k: number, rng: Rng): Float64A
   const first = rng.nextInt(n);
   for (let t = 0; t < d; t++) cent[t] = points[first * d + t];
   const nearest = new Float64Array(n);
-  const codes = new Int32Array(n);
-  let total = nearestCentroids(p, cent.subarray(0, d), 1, codes, nearest);
-  const one = new Float64Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) total += nearest[i] = pointDist(p, i, cent, 0);
   for (let c = 1; c < k; c++) {
     let pick = first;
     if (total > 0) {
-      // Inverse CDF of the D² distribution; the clamp guards the last index against rounding.
+      // Inverse CDF of the D² distribution; the last positive point guards against rounding.
       let u = rng.nextF64() * total;
       pick = -1;
       for (let i = 0; i < n; i++) {
@@ -84,15 +85,39 @@ export function kmeansPlusPlus(p: WeightedPoints, k: number, rng: Rng): Float64A
     }
     for (let t = 0; t < d; t++) cent[c * d + t] = points[pick * d + t];
     if (total > 0) {
-      nearestCentroids(p, cent.subarray(c * d, (c + 1) * d), 1, codes, one);
+      // Inline pointDist (this loop is O(n·k·d), the cost of the init).
+      const w = p.weights;
+      const period = w ? w.length / d : 1;
       total = 0;
-      for (let i = 0; i < n; i++) {
-        if (one[i] < nearest[i]) nearest[i] = one[i];
+      for (let i = 0, wRow = 0; i < n; i++) {
+        let e = 0;
+        for (let t = 0; t < d; t++) {
+          const x = points[i * d + t] - cent[c * d + t];
+          e += (w ? w[wRow * d + t] : 1) * x * x;
+        }
+        if (e < nearest[i]) nearest[i] = e;
         total += nearest[i];
+        if (++wRow === period) wRow = 0;
       }
     }
   }
   return cent;
+}
+
+/**
+ * Weighted distance Σ_t w_t (x_t − c_t)² of point i to centroid c, in f64.
+ * @example
+ * pointDist({ points: Float64Array.of(1, 2), n: 1, d: 2, weights: null }, 0, Float64Array.of(0, 0), 0); // 5
+ */
+export function pointDist(p: WeightedPoints, i: number, cent: Float64Array, c: number): number {
+  const { points, d, weights } = p;
+  const w0 = weights ? (i % (weights.length / d)) * d : 0;
+  let s = 0;
+  for (let t = 0; t < d; t++) {
+    const e = points[i * d + t] - cent[c * d + t];
+    s += (weights ? weights[w0 + t] : 1) * e * e;
+  }
+  return s;
 }
 
 /**
@@ -124,7 +149,23 @@ export function kmeans(p: WeightedPoints, opts: KMeansOptions): KMeansResult {
   let reseeded = 0;
   let it = 0;
   for (;;) {
-    objective.push(nearestCentroids(p, cent, k, codes, dist));
+    nearestCentroids(p, cent, k, codes);
+    // The search is f32 (assign.ts): keep the previous centroid unless the new one is strictly
+    // closer in f64, so the f64 objective below never increases.
+    let total = 0;
+    for (let i = 0; i < n; i++) {
+      let e = pointDist(p, i, cent, codes[i]);
+      if (it > 0 && codes[i] !== prev[i]) {
+        const old = pointDist(p, i, cent, prev[i]);
+        if (!(e < old)) {
+          codes[i] = prev[i];
+          e = old;
+        }
+      }
+      dist[i] = e;
+      total += e;
+    }
+    objective.push(total);
     it++;
     let changed = it === 1;
     for (let i = 0; i < n && !changed; i++) changed = codes[i] !== prev[i];

@@ -347,6 +347,8 @@ interface GroupFit {
   rowScale: Float32Array | null;
   /** Decoded codewords: [k, d], or [rows, k, d] with rowScales (fround(stored · scale)), f32 values in f64. */
   table: Float64Array;
+  /** The stored codebook [k, d] (what the QTensor holds), f32 values in f64. */
+  stored: Float64Array;
   iterations: number;
   reseeded: number;
 }
@@ -390,28 +392,19 @@ function fitGroup(values: Float64Array, j0: number, j1: number, R: Resolved, col
   } else if (book.scale !== undefined) {
     rowScale = Float32Array.of(book.scale);
   }
-  return { book, rowScale, table, iterations: km.iterations, reseeded: km.reseeded };
+  return { book, rowScale, table, stored: Float64Array.from(book.stored), iterations: km.iterations, reseeded: km.reseeded };
 }
 
 /**
  * Nearest decoded codeword of each of the n vectors of `values` ([rows, width] row-major, width a
- * multiple of d, n = rows · width / d): with row scales, row r searches its own rows of the table.
+ * multiple of d, n = rows · width / d): with row scales, row r compares with the stored codebook
+ * times its scale (f32 products, exactly the table's values).
  */
 function assign(values: Float64Array, n: number, width: number, fit: GroupFit, R: Resolved, weights: Float64Array | null, codes: Int32Array): void {
   const { d, k } = R;
-  if (!R.rowScales) {
-    nearestCentroids({ points: values, n, d, weights }, fit.table, k, codes);
-    return;
-  }
-  const per = width / d;
-  for (let r = 0; r < R.rows; r++) {
-    nearestCentroids(
-      { points: values.subarray(r * width, (r + 1) * width), n: per, d, weights },
-      fit.table.subarray(r * k * d, (r + 1) * k * d),
-      k,
-      codes.subarray(r * per, (r + 1) * per),
-    );
-  }
+  const pts = { points: values, n, d, weights };
+  if (fit.rowScale && R.rowScales) nearestCentroids(pts, fit.stored, k, codes, { scales: fit.rowScale, per: width / d });
+  else nearestCentroids(pts, fit.table, k, codes);
 }
 
 /** values − decoded codewords (the residual the next stage encodes), same layout as `assign`. */

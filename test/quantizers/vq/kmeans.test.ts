@@ -27,7 +27,7 @@ const pointSet = fc
     const centroids = Float64Array.from({ length: k * d }, val);
     const p = period === 'none' ? 0 : period === 'one' ? 1 : period === 'each' ? n : Math.max(1, Math.min(n, 3));
     const weights = p ? Float64Array.from({ length: p * d }, () => (rng.nextInt(5) === 0 ? 0 : rng.nextF64() * 3)) : null;
-    return { n, d, k, points, centroids, weights, seed };
+    return { n, d, k, points, centroids, weights, seed, levels };
   });
 
 /** Brute-force weighted distance of point i to centroid c, written independently of assign.ts. */
@@ -41,25 +41,56 @@ function naiveDist(s: { d: number; points: Float64Array; weights: Float64Array |
   return total;
 }
 
+/** f32 rounding bound of the kernel's distance from point i to centroid c (inputs rounded, f32 sums). */
+function f32Tol(s: { d: number; points: Float64Array; weights: Float64Array | null }, i: number, cent: ArrayLike<number>, c: number): number {
+  let mag = 0;
+  const p = s.weights ? s.weights.length / s.d : 1;
+  for (let t = 0; t < s.d; t++) {
+    const w = s.weights ? s.weights[(i % p) * s.d + t] : 1;
+    mag += w * (Math.abs(s.points[i * s.d + t]) + Math.abs(cent[c * s.d + t])) ** 2;
+  }
+  return 8 * s.d * 2 ** -24 * mag + 1e-300;
+}
+
+/** Asserts that code c of point i is a nearest centroid in f64 up to f32 rounding. */
+function expectNearest(s: Parameters<typeof naiveDist>[0], i: number, cent: ArrayLike<number>, k: number, c: number): void {
+  const all = Array.from({ length: k }, (_, j) => naiveDist(s, i, cent, j));
+  expect(c >= 0 && c < k).toBe(true);
+  expect(all[c] - Math.min(...all)).toBeLessThanOrEqual(2 * f32Tol(s, i, cent, c));
+}
+
 describe('nearestCentroids', () => {
-  it('picks the first centroid of minimal weighted distance (brute force)', () => {
+  it('picks a centroid of minimal weighted distance (f64 brute force, up to f32 rounding; exact ties to the lower index)', () => {
     fc.assert(
       fc.property(pointSet, (s) => {
         const codes = new Int32Array(s.n);
         const dist = new Float64Array(s.n);
-        const total = nearestCentroids(s, s.centroids, s.k, codes, dist);
+        const total = nearestCentroids(s, s.centroids, s.k, codes, { dist });
         let sum = 0;
         for (let i = 0; i < s.n; i++) {
-          const all = Array.from({ length: s.k }, (_, c) => naiveDist(s, i, s.centroids, c));
-          const min = Math.min(...all);
-          expect(codes[i]).toBe(all.indexOf(min));
-          expect(dist[i]).toBeCloseTo(min, 12);
-          sum += min;
+          expectNearest(s, i, s.centroids, s.k, codes[i]);
+          const exact = naiveDist(s, i, s.centroids, codes[i]);
+          expect(Math.abs(dist[i] - exact)).toBeLessThanOrEqual(f32Tol(s, i, s.centroids, codes[i]));
+          sum += dist[i];
+          // Small integers and no weights: every distance is exact in f32, so the first minimum wins.
+          if (s.levels && !s.weights) {
+            const all = Array.from({ length: s.k }, (_, c) => naiveDist(s, i, s.centroids, c));
+            expect(codes[i]).toBe(all.indexOf(Math.min(...all)));
+          }
         }
         expect(total).toBeCloseTo(sum, 9);
-        expect(weightedObjective(s, s.centroids, codes)).toBeCloseTo(sum, 9);
       }),
     );
+  });
+
+  it('row scales multiply the centroids (f32 products)', () => {
+    // Point 0 uses scale 1 (nearest 1), point 1 scale 10 (centroid 0.5 becomes 5, nearest to 6).
+    const codes = new Int32Array(2);
+    nearestCentroids({ points: Float64Array.of(1, 6), n: 2, d: 1, weights: null }, Float64Array.of(0.5, 1.2), 2, codes, {
+      scales: Float32Array.of(1, 10),
+      per: 1,
+    });
+    expect(Array.from(codes)).toEqual([1, 0]);
   });
 
   it('rejects mismatched centroids and weights', () => {
@@ -88,10 +119,7 @@ describe('kmeans', () => {
           expect(a.objective[i]).toBeLessThanOrEqual(a.objective[i - 1] + 1e-12 * scale);
         }
         // Codes in range and nearest for the returned centroids; the last objective is theirs.
-        const codes = new Int32Array(s.n);
-        nearestCentroids(s, a.centroids, s.k, codes);
-        expect(Array.from(a.codes)).toEqual(Array.from(codes));
-        for (const c of a.codes) expect(c >= 0 && c < s.k).toBe(true);
+        for (let i = 0; i < s.n; i++) expectNearest(s, i, a.centroids, s.k, a.codes[i]);
         expect(a.objective.at(-1)!).toBeCloseTo(weightedObjective(s, a.centroids, a.codes), 9);
       }),
     );
