@@ -278,6 +278,35 @@ describe('gptq on bad Hessians', () => {
     expect(() => gptq(tensor(w, [5, 16], 'f64'), tensor(bad, [16, 16], 'f64'), { dtype: 'int4', maxPercDamp: 1 })).toThrow(LinAlgError);
   });
 
+  it('any positive semidefinite Hessian, however singular: finite weights, or a LinAlgError', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 12 }),
+        fc.integer({ min: 0, max: 6 }),
+        fc.integer({ min: 0, max: 1e9 }),
+        fc.constantFrom(0, 1e-6, 0.01),
+        fc.boolean(),
+        fc.constantFrom('f32', 'f64') as fc.Arbitrary<'f32' | 'f64'>,
+        (cols, tokens, seed, percDamp, actOrder, precision) => {
+          // Rank ≤ tokens < cols is typical: singular H; zero tokens: H = 0 (every column dead).
+          const { w, x } = layer(3, cols, Math.max(tokens, 1), seed);
+          const h = tokens === 0 ? new Float64Array(cols * cols) : naiveHessian(x, tokens, cols);
+          try {
+            const { q, report } = gptq(tensor(w, [3, cols], 'f64'), tensor(h, [cols, cols], 'f64'), { dtype: 'int4', percDamp, actOrder, precision });
+            expect((q.dequantize().toFloat32()).every(Number.isFinite)).toBe(true);
+            expect(report.extras.percDamp).toBeGreaterThanOrEqual(percDamp);
+            expect(Number.isFinite(report.error.value)).toBe(true);
+            q.dispose();
+          } catch (e) {
+            expect(e).toBeInstanceOf(LinAlgError);
+            expect(String(e)).toMatch(/not positive definite even with percDamp/);
+          }
+        },
+      ),
+      { numRuns: RUNS * 2 },
+    );
+  });
+
   it('non-finite Hessian or weight: ValueError naming the position', () => {
     const { w, h } = layer(3, 5, 12, 5);
     h[7] = NaN;
