@@ -43,6 +43,20 @@ const bytesOf = (r: Ref, ctor: FloatCtor, n: number): Uint8Array => {
 
 type Case = { name: string; run: () => Uint8Array };
 
+/** M M^T / n + I for a random M: symmetric positive definite and well conditioned. */
+function spdMatrix<C extends FloatCtor>(ctor: C, n: number, next: () => number): InstanceType<C> {
+  const m = randArray(Float64Array, n * n, next);
+  const a = new ctor(n * n) as InstanceType<C>;
+  for (let i = 0; i < n; i++) {
+    for (let j = 0; j <= i; j++) {
+      let s = 0;
+      for (let p = 0; p < n; p++) s += m[i * n + p] * m[j * n + p];
+      a[i * n + j] = a[j * n + i] = s / n + (i === j ? 1 : 0);
+    }
+  }
+  return a;
+}
+
 /** Kernel calls on odd shapes; each returns the raw bytes of its output. */
 function cases(): Case[] {
   const out: Case[] = [];
@@ -95,6 +109,38 @@ function cases(): Case[] {
     };
     // k > 256 crosses the GEMM depth blocking (the diagonal tile then sums in another order).
     out.push(syrkCase(389, 300, false, 0.25), syrkCase(300, 37, true, 0), syrkCase(515, 7, false, 1));
+    // Factorizations on n crossing the NB = 128 blocks: SPD A = M M^T / n + I (and a non-SPD one).
+    const n = 300;
+    const spd = spdMatrix(ctor, n, next);
+    const tri = randArray(ctor, n * n, next).map((v, i) => (i % (n + 1) === 0 ? 2 + v : v / 8)) as typeof spd;
+    const chol = (upper: boolean, transposed: boolean, data: typeof spd): Case => ({
+      name: `cholesky_${t} n=${n} upper=${upper} transposed=${transposed}${data === spd ? '' : ' (not SPD)'}`,
+      run: () => {
+        const a = refIn(data, 'wasm');
+        const info = kernel(`cholesky_${t}`)({ n, a, rsa: transposed ? 1 : n, csa: transposed ? n : 1, upper });
+        return Uint8Array.from([info & 255, info >> 8, ...bytesOf(a, ctor, n * n)]);
+      },
+    });
+    const notSpd = spd.slice() as typeof spd;
+    notSpd[200 * n + 200] = -1; // leading minor 201 fails (in the second block column)
+    out.push(chol(false, false, spd), chol(true, false, spd), chol(false, true, spd), chol(false, false, notSpd));
+    const triInv = (upper: boolean, unit: boolean): Case => ({
+      name: `tri_inv_${t} n=${n} upper=${upper} unit=${unit}`,
+      run: () => {
+        const x = refIn(new ctor(n * n).fill(NaN), 'wasm');
+        kernel(`tri_inv_${t}`)({ n, t: refIn(tri, 'wasm'), rst: n, cst: 1, upper, unit, x, rsx: n, csx: 1 });
+        return bytesOf(x, ctor, n * n);
+      },
+    });
+    out.push(triInv(false, false), triInv(true, true));
+    out.push({
+      name: `cholesky_inverse_${t} n=${n}`,
+      run: () => {
+        const a = refIn(spd, 'wasm');
+        const info = kernel(`cholesky_inverse_${t}`)({ n, a, rsa: n, csa: 1 });
+        return Uint8Array.from([info, ...bytesOf(a, ctor, n * n)]);
+      },
+    });
   }
   return out;
 }
@@ -112,10 +158,12 @@ describe('threads', () => {
     expect(threadStats()).toEqual({ threads: 1, dispatches: 0, workerTasks: 0 });
   });
 
-  it('gemm, gemv and syrk are bit-identical on 1, 2 and 3 threads, and 2 and 3 threads use workers', () => {
+  it('gemm, gemv, syrk, cholesky, tri_inv and cholesky_inverse are bit-identical on 1, 2 and 3 threads, and 2 and 3 threads use workers', () => {
     const all = cases();
     setThreads(1);
     const want = all.map((c) => c.run());
+    const failing = want[all.findIndex((c) => c.name.includes('not SPD'))];
+    expect(failing[0] + failing[1] * 256).toBe(201);
     for (const n of [2, 3]) {
       expect(setThreads(n)).toBe(n);
       for (let i = 0; i < all.length; i++) {

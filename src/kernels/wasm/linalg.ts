@@ -1,14 +1,24 @@
 /**
  * WASM side of the linear algebra kernels (assembly/linalg.ts): marshals `Ref`s into pointers,
  * allocates the scratch (`linalg_scratch_*`) and, for cholesky_inverse, the n x n work matrix.
- * Same signatures and meaning as src/kernels/js/linalg.ts. With `setThreads(n)`, syrk is split
- * by block rows over threads (src/kernels/threads.ts); the factorizations run on one thread.
+ * Same signatures and meaning as src/kernels/js/linalg.ts. With `setThreads(n)` and n >= 256,
+ * syrk, cholesky, tri_inv and cholesky_inverse run their blocked algorithms over threads
+ * (src/kernels/threads/linalg.ts), bit-identical to these exports; trsm runs on one thread.
  */
 import { wasmRuntime } from '../backend.js';
 import type { CholeskyArgs, CholeskyInverseArgs, SyrkArgs, TriInvArgs, TrsmArgs } from '../js/linalg.js';
 import { matrixExtent } from '../ref.js';
 import { Marshal, type WasmRuntime } from './runtime.js';
-import { MIN_WORK_PER_THREAD, getThreads, runParallel, type WasmCall } from '../threads.js';
+import { MIN_WORK_PER_THREAD, getThreads, runParallel } from '../threads.js';
+import {
+  NB,
+  choleskyInverseThreaded,
+  choleskyThreaded,
+  syrkThreaded,
+  threadedCtx,
+  triInvThreaded,
+  type ThreadedCtx,
+} from '../threads/linalg.js';
 
 type Bpe = 4 | 8;
 
@@ -28,9 +38,21 @@ function call<R>(f: (rt: WasmRuntime, mm: Marshal, scratch: (n: number) => numbe
 
 const b = (x: boolean): number => (x ? 1 : 0);
 
+/**
+ * A threaded context when an n x n factorization (about n^3/3 multiply-adds) is worth splitting:
+ * at least two NB blocks and threads on; null otherwise.
+ */
+function threadsFor(rt: WasmRuntime, mm: Marshal, bpe: Bpe, n: number, maxDim = n): ThreadedCtx | null {
+  const threads = Math.min(getThreads(), Math.ceil(n / NB));
+  if (threads <= 1 || n < 2 * NB || (n * n * n) / 3 < 2 * MIN_WORK_PER_THREAD) return null;
+  return threadedCtx(rt, bpe, threads, maxDim, (bytes) => mm.scratch(bytes), runParallel);
+}
+
 function cholesky(g: CholeskyArgs, bpe: Bpe): number {
   return call((rt, mm, scratch) => {
     const a = mm.inout(g.a, bpe, matrixExtent(g.n, g.n, g.rsa, g.csa));
+    const ctx = threadsFor(rt, mm, bpe, g.n);
+    if (ctx) return choleskyThreaded(ctx, g.n, { p: a, rs: g.rsa, cs: g.csa }, g.upper);
     const f = bpe === 4 ? rt.exports.cholesky_f32 : rt.exports.cholesky_f64;
     return f(g.n, a, g.rsa, g.csa, b(g.upper), scratch(g.n));
   }, bpe);
@@ -50,80 +72,37 @@ function triInv(g: TriInvArgs, bpe: Bpe): void {
   call((rt, mm, scratch) => {
     const t = mm.in(g.t, bpe, matrixExtent(g.n, g.n, g.rst, g.cst));
     const x = mm.inout(g.x, bpe, matrixExtent(g.n, g.n, g.rsx, g.csx));
+    const ctx = threadsFor(rt, mm, bpe, g.n);
+    if (ctx) {
+      triInvThreaded(ctx, g.n, { p: t, rs: g.rst, cs: g.cst }, g.upper, g.unit, { p: x, rs: g.rsx, cs: g.csx });
+      return;
+    }
     const f = bpe === 4 ? rt.exports.tri_inv_f32 : rt.exports.tri_inv_f64;
     f(g.n, t, g.rst, g.cst, b(g.upper), b(g.unit), x, g.rsx, g.csx, scratch(g.n));
   }, bpe);
 }
 
-/** Block size of assembly/inline/linalg-core.ts (`NB`): syrkLower's block rows start at multiples of it. */
-const SYRK_NB = 128;
-
 function syrk(g: SyrkArgs, bpe: Bpe): void {
   call((rt, mm, scratch) => {
     const a = mm.in(g.a, bpe, matrixExtent(g.n, g.k, g.rsa, g.csa));
     const c = mm.inout(g.c, bpe, matrixExtent(g.n, g.n, g.rsc, g.csc));
-    const blocks = Math.ceil(g.n / SYRK_NB);
-    const threads = Math.min(getThreads(), blocks, Math.floor((g.n * g.n * Math.max(g.k, 1)) / 2 / MIN_WORK_PER_THREAD));
+    const threads = Math.min(getThreads(), Math.ceil(g.n / NB), Math.floor((g.n * g.n * Math.max(g.k, 1)) / 2 / MIN_WORK_PER_THREAD));
     if (threads <= 1) {
       const f = bpe === 4 ? rt.exports.syrk_f32 : rt.exports.syrk_f64;
       f(g.n, g.k, g.alpha, a, g.rsa, g.csa, g.beta, c, g.rsc, g.csc, scratch(Math.max(g.n, g.k)));
       return;
     }
-    syrkThreaded(rt, g, bpe, a, c, threads, blocks, (bytes) => mm.scratch(bytes));
+    const ctx = threadedCtx(rt, bpe, threads, Math.max(g.n, g.k), (bytes) => mm.scratch(bytes), runParallel);
+    syrkThreaded(ctx, { n: g.n, k: g.k, alpha: g.alpha, a: { p: a, rs: g.rsa, cs: g.csa }, beta: g.beta, c: { p: c, rs: g.rsc, cs: g.csc }, triA: false });
   }, bpe);
-}
-
-/**
- * SYRK over threads by block rows. assembly/inline/linalg-core.ts `syrkLower` computes block row r
- * (rows i0 = r*NB .. i0+ib) as one gemm for the columns left of the diagonal block and one full
- * tile for the diagonal block; replaying exactly those calls per block row (the gemm export, and
- * the syrk export on the ib x ib diagonal block, which is syrkLower with one block row and mirrors
- * that block) gives bit-identical results. Block rows are grouped into contiguous ranges of about
- * equal work (row r costs ~ r + 1/2 blocks); the strict upper triangle left of the diagonal blocks is
- * mirrored here afterwards. Each element is written by one thread only.
- */
-function syrkThreaded(rt: WasmRuntime, g: SyrkArgs, bpe: Bpe, a: number, c: number, threads: number, blocks: number, alloc: (bytes: number) => number): void {
-  const e = rt.exports;
-  const f32 = bpe === 4;
-  const scratchBytes = Math.max(
-    f32 ? e.gemm_scratch_f32(SYRK_NB, g.n, g.k) : e.gemm_scratch_f64(SYRK_NB, g.n, g.k),
-    f32 ? e.linalg_scratch_f32(Math.max(SYRK_NB, g.k)) : e.linalg_scratch_f64(Math.max(SYRK_NB, g.k)),
-  );
-  const total = blocks * blocks / 2;
-  const tasks: WasmCall[][] = [];
-  let r = 0;
-  for (let t = 0; t < threads && r < blocks; t++) {
-    const s = alloc(scratchBytes);
-    const calls: WasmCall[] = [];
-    const target = (total * (t + 1)) / threads;
-    // Block rows 0..r cost about (r+1)^2 / 2 blocks; take rows until the running cost reaches the target.
-    do {
-      const i0 = r * SYRK_NB;
-      const ib = Math.min(SYRK_NB, g.n - i0);
-      const ai = a + i0 * g.rsa * bpe;
-      if (i0 > 0) {
-        calls.push({ fn: f32 ? 'gemm_f32' : 'gemm_f64', args: [ib, i0, g.k, g.alpha, ai, g.rsa, g.csa, a, g.csa, g.rsa, g.beta, c + i0 * g.rsc * bpe, g.rsc, g.csc, s] });
-      }
-      calls.push({ fn: f32 ? 'syrk_f32' : 'syrk_f64', args: [ib, g.k, g.alpha, ai, g.rsa, g.csa, g.beta, c + i0 * (g.rsc + g.csc) * bpe, g.rsc, g.csc, s] });
-      r++;
-    } while (r < blocks && (t === threads - 1 || ((r + 1) * (r + 1)) / 2 <= target));
-    tasks.push(calls);
-  }
-  runParallel(tasks);
-  // Mirror the blocks left of the diagonal onto the strict upper triangle (views after every allocation).
-  const C = f32 ? new Float32Array(rt.memory.buffer) : new Float64Array(rt.memory.buffer);
-  const base = c / bpe;
-  for (let i = SYRK_NB; i < g.n; i++) {
-    const lim = Math.floor(i / SYRK_NB) * SYRK_NB;
-    const ri = base + i * g.rsc;
-    for (let j = 0; j < lim; j++) C[base + j * g.rsc + i * g.csc] = C[ri + j * g.csc];
-  }
 }
 
 function choleskyInverse(g: CholeskyInverseArgs, bpe: Bpe): number {
   return call((rt, mm, scratch) => {
     const a = mm.inout(g.a, bpe, matrixExtent(g.n, g.n, g.rsa, g.csa));
     const w = mm.scratch(g.n * g.n * bpe);
+    const ctx = threadsFor(rt, mm, bpe, g.n);
+    if (ctx) return choleskyInverseThreaded(ctx, g.n, { p: a, rs: g.rsa, cs: g.csa }, { p: w, rs: g.n, cs: 1 });
     const f = bpe === 4 ? rt.exports.cholesky_inverse_f32 : rt.exports.cholesky_inverse_f64;
     return f(g.n, a, g.rsa, g.csa, w, g.n, 1, scratch(g.n));
   }, bpe);
