@@ -14,6 +14,7 @@ import { unpackRows } from '../../src/dtype/pack.js';
 import { tensor } from '../../src/tensor.js';
 import { LinAlgError, ValueError } from '../../src/errors.js';
 import { gptq, errorFeedback, prepareHessian } from '../../src/quantizers/gptq.js';
+import { linear } from '../../src/ops/linear.js';
 import { HessianAccumulator } from '../../src/quantizers/hessian.js';
 import { columnGrid } from '../../src/quantizers/gptq/scalar-grid.js';
 import { mulberry32 } from '../arbitraries.js';
@@ -248,6 +249,31 @@ describe('gptq invariants', () => {
       }),
       { numRuns: RUNS },
     );
+  });
+});
+
+describe('gptq QTensors need no user step', () => {
+  it('linear() with an act-order (and input-scaled) QTensor equals x · dequantize(q)ᵀ', () => {
+    const rows = 10;
+    const cols = 48;
+    const { w, x, h } = layer(rows, cols, 60, 21);
+    const s = Float32Array.from({ length: cols }, (_, c) => 0.5 + (c % 4) * 0.25);
+    for (const inputScale of [undefined, s]) {
+      const { q } = gptq(tensor(w, [rows, cols], 'f64'), tensor(h, [cols, cols], 'f64'), { dtype: 'int4', groupSize: 16, actOrder: true, inputScale });
+      expect(q.qparams.perm).toBeDefined();
+      expect(!!q.qparams.inputScale).toBe(!!inputScale);
+      const xt = tensor(Float32Array.from(x.subarray(0, 5 * cols)), [5, cols]);
+      const y = linear(xt, q).toFloat32();
+      const d = q.dequantize().toFloat32();
+      for (let t = 0; t < 5; t++) {
+        for (let o = 0; o < rows; o++) {
+          let ref = 0;
+          for (let c = 0; c < cols; c++) ref += x[t * cols + c] * d[o * cols + c];
+          expect(Math.abs(y[t * rows + o] - ref)).toBeLessThan(1e-4 * (1 + Math.abs(ref)));
+        }
+      }
+      q.dispose();
+    }
   });
 });
 
