@@ -133,6 +133,22 @@ function cases(): Case[] {
       },
     });
     out.push(triInv(false, false), triInv(true, true));
+    const trsm = (side: 'left' | 'right', upper: boolean, trans: boolean, csb1: boolean): Case => {
+      const [m, nn] = side === 'left' ? [n, 257] : [257, n];
+      const b0 = randArray(ctor, m * nn, next);
+      return {
+        name: `trsm_${t} ${side} upper=${upper} trans=${trans} ${m}x${nn} ${csb1 ? 'row-major' : 'column-major'} B`,
+        run: () => {
+          const bb = refIn(b0, 'wasm');
+          kernel(`trsm_${t}`)({
+            side, upper, trans, unit: false, m, n: nn, alpha: 0.5, t: refIn(tri, 'wasm'), rst: n, cst: 1,
+            b: bb, rsb: csb1 ? nn : 1, csb: csb1 ? 1 : m,
+          });
+          return bytesOf(bb, ctor, m * nn);
+        },
+      };
+    };
+    out.push(trsm('left', false, false, true), trsm('left', true, true, false), trsm('right', false, true, true), trsm('right', true, false, false));
     out.push({
       name: `cholesky_inverse_${t} n=${n}`,
       run: () => {
@@ -158,7 +174,7 @@ describe('threads', () => {
     expect(threadStats()).toEqual({ threads: 1, dispatches: 0, workerTasks: 0 });
   });
 
-  it('gemm, gemv, syrk, cholesky, tri_inv and cholesky_inverse are bit-identical on 1, 2 and 3 threads, and 2 and 3 threads use workers', () => {
+  it('gemm, gemv, syrk, cholesky, trsm, tri_inv and cholesky_inverse are bit-identical on 1, 2 and 3 threads, and 2 and 3 threads use workers', () => {
     const all = cases();
     setThreads(1);
     const want = all.map((c) => c.run());

@@ -1,15 +1,16 @@
 /**
  * WASM side of the linear algebra kernels (assembly/linalg.ts): marshals `Ref`s into pointers,
  * allocates the scratch (`linalg_scratch_*`) and, for cholesky_inverse, the n x n work matrix.
- * Same signatures and meaning as src/kernels/js/linalg.ts. With `setThreads(n)` and n >= 256,
+ * Same signatures and meaning as src/kernels/js/linalg.ts. With `setThreads(n)` (and n >= 256),
  * syrk, cholesky, tri_inv and cholesky_inverse run their blocked algorithms over threads
- * (src/kernels/threads/linalg.ts), bit-identical to these exports; trsm runs on one thread.
+ * (src/kernels/threads/linalg.ts) and trsm splits its right-hand sides, all bit-identical to the
+ * single-thread exports.
  */
 import { wasmRuntime } from '../backend.js';
 import type { CholeskyArgs, CholeskyInverseArgs, SyrkArgs, TriInvArgs, TrsmArgs } from '../js/linalg.js';
 import { matrixExtent } from '../ref.js';
 import { Marshal, type WasmRuntime } from './runtime.js';
-import { MIN_WORK_PER_THREAD, getThreads, runParallel } from '../threads.js';
+import { MIN_WORK_PER_THREAD, getThreads, parallelRows, runParallel } from '../threads.js';
 import {
   NB,
   choleskyInverseThreaded,
@@ -63,8 +64,18 @@ function trsm(g: TrsmArgs, bpe: Bpe): void {
     const size = g.side === 'left' ? g.m : g.n;
     const t = mm.in(g.t, bpe, matrixExtent(size, size, g.rst, g.cst));
     const bp = mm.inout(g.b, bpe, matrixExtent(g.m, g.n, g.rsb, g.csb));
-    const f = bpe === 4 ? rt.exports.trsm_f32 : rt.exports.trsm_f64;
-    f(b(g.side === 'right'), b(g.upper), b(g.trans), b(g.unit), g.m, g.n, g.alpha, t, g.rst, g.cst, bp, g.rsb, g.csb, scratch(Math.max(g.m, g.n)));
+    const head = [b(g.side === 'right'), b(g.upper), b(g.trans), b(g.unit)];
+    const tail = (): number[] => [g.alpha, t, g.rst, g.cst];
+    const fn = bpe === 4 ? 'trsm_f32' : 'trsm_f64';
+    // The right-hand sides (columns of B on the left, rows on the right) never interact, and each
+    // is solved by the same steps whichever range holds it: split them over the threads.
+    const perRhs = Math.max(1, (size * size) / 2);
+    const opts = { minRowsPerThread: MIN_WORK_PER_THREAD / perRhs };
+    if (g.side === 'left') {
+      parallelRows(fn, g.n, (c0, c1) => [...head, g.m, c1 - c0, ...tail(), bp + c0 * g.csb * bpe, g.rsb, g.csb, scratch(Math.max(g.m, c1 - c0))], opts);
+    } else {
+      parallelRows(fn, g.m, (r0, r1) => [...head, r1 - r0, g.n, ...tail(), bp + r0 * g.rsb * bpe, g.rsb, g.csb, scratch(Math.max(r1 - r0, g.n))], opts);
+    }
   }, bpe);
 }
 
