@@ -2,9 +2,10 @@
  * Threads (DESIGN.md decision 5): `setThreads(n)` runs the WASM kernels on n threads, the calling
  * thread plus n - 1 worker threads that instantiate the same compiled module against the one shared
  * WebAssembly.Memory, so tensors are never copied to a worker. Kernels split their work by output
- * rows (GEMM, GEMV, SYRK here; packed GEMV and dequantize through `parallelRows`), every element is
- * computed by exactly the same instruction sequence whatever the split, and results are bit-identical
- * for any thread count.
+ * rows (GEMM, GEMV and TRSM in src/kernels/wasm/*, packed GEMV and dequantize through
+ * `parallelRows`; SYRK, Cholesky, triangular and Cholesky inverse replay their blocked algorithms
+ * over threads in threads/linalg.ts). Every element is computed by exactly the same instruction
+ * sequence whatever the split, so results are bit-identical for any thread count.
  *
  * Where threads run (threads/spawn.ts):
  * - Node (>= 20.16, for `process.getBuiltinModule`), and runtimes implementing `node:worker_threads`

@@ -5,6 +5,9 @@
  * runs the kernel of src/kernels/table.ts (blocked WASM, or the JS reference that defines it) and
  * returns a new tensor. Views (transposes, slices) are read in place through their strides.
  *
+ * With `setThreads(n)` the WASM kernels of these ops run over threads (src/kernels/threads.ts), with
+ * results bit-identical to one thread.
+ *
  * Not batched, and not the kernels (src/kernels/js/linalg.ts defines their meaning).
  */
 import { DTypeError, LinAlgError, ShapeError, ValueError, fmtShape } from '../errors.js';
