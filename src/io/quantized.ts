@@ -19,7 +19,7 @@
  * Not GPTQ/AWQ layouts (gptq-format.ts) and not a quantizer.
  */
 import { FormatError, ValueError, fmtShape } from '../errors.js';
-import { isDenseDType, isQuantDType, type DenseDType } from '../dtype/table.js';
+import { isDenseDType, isQuantDType, type DenseDType, type QuantDType } from '../dtype/table.js';
 import { roundToBF16, roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
 import { Tensor } from '../tensor.js';
@@ -199,6 +199,19 @@ function parseRecords(metadata: Readonly<Record<string, string>>, label: string)
   return recs as Record<string, QRecord>;
 }
 
+/** What `QuantizedReader.info` reports. */
+export type StoredInfo =
+  | { readonly kind: 'dense'; readonly dtype: DenseDType; readonly shape: readonly number[]; readonly byteLength: number }
+  | {
+      readonly kind: 'quantized';
+      readonly dtype: QuantDType;
+      readonly shape: readonly number[];
+      /** Bytes of every stored part (codes and qparams) together. */
+      readonly byteLength: number;
+      /** The non-tensor qparams (groupSize, symmetric, scaleDtype, ...). */
+      readonly params: Readonly<Record<string, unknown>>;
+    };
+
 /**
  * A reader of the quantized format: dense tensors read as they are, QTensors reassembled from their
  * parts. Works over one file or a sharded checkpoint.
@@ -211,8 +224,12 @@ export interface QuantizedReader {
   readonly names: readonly string[];
   /** User metadata (the format's own keys removed). */
   readonly metadata: Readonly<Record<string, string>>;
+  /** Files read: the shards of a checkpoint, or the one file's label. */
+  readonly files: readonly string[];
   /** Whether `name` is a QTensor. */
   isQuantized(name: string): boolean;
+  /** What a tensor is, without reading it; `byteLength` sums a QTensor's stored parts. */
+  info(name: string): StoredInfo;
   read(name: string): Promise<AnyTensor>;
   close(): Promise<void>;
 }
@@ -244,7 +261,15 @@ export async function openQuantized(input: SourceInput | { checkpoint: string | 
     return {
       names,
       metadata,
+      files: 'files' in reader ? (reader.files as readonly string[]) : [reader.label],
       isQuantized: (name) => Object.prototype.hasOwnProperty.call(records, name),
+      info(name): StoredInfo {
+        const rec = Object.prototype.hasOwnProperty.call(records, name) ? records[name] : undefined;
+        if (!rec) return { kind: 'dense', ...reader.info(name) };
+        let byteLength = 0;
+        for (const p of Object.values(rec.parts)) byteLength += reader.info(p).byteLength;
+        return { kind: 'quantized', dtype: rec.dtype as QuantDType, shape: [...rec.shape], byteLength, params: { ...rec.params } };
+      },
       async read(name) {
         const rec = Object.prototype.hasOwnProperty.call(records, name) ? records[name] : undefined;
         if (!rec) return reader.read(name);
