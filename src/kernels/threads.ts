@@ -90,6 +90,8 @@ export function setThreads(n: number): number {
   if (!Number.isInteger(n) || n < 1 || n > MAX_THREADS) {
     throw new ValueError(`setThreads: n must be an integer in [1, ${MAX_THREADS}], got ${n}`);
   }
+  // Asking again for the pool that runs is free (no restart).
+  if (pool && n > 1 && pool.size === n - 1 && pool.threads() === n && wasmAvailable() && pool.rt === wasmRuntime()) return n;
   if (pool) {
     pool.close();
     pool = null;
@@ -134,14 +136,14 @@ export function getThreads(): number {
 export interface ThreadStats {
   /** Threads kernels split over now (as `getThreads()`). */
   readonly threads: number;
-  /** Kernel dispatches that ran on workers since `setThreads`. */
+  /** Kernel dispatches that ran on workers since they started. */
   readonly dispatches: number;
   /** Tasks the workers ran over those dispatches. */
   readonly workerTasks: number;
 }
 
 /**
- * How much work went to worker threads since the last `setThreads` (for diagnostics and tests:
+ * How much work went to worker threads since the workers started (for diagnostics and tests:
  * a kernel below its work threshold stays on the calling thread).
  * @example
  * setThreads(2); matmul(a, b); threadStats().workerTasks; // 1 for a large enough product

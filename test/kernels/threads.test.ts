@@ -169,6 +169,9 @@ describe('threads', () => {
     expect(setThreads(2)).toBe(2);
     expect(getThreads()).toBe(2);
     expect(setThreads(3)).toBe(3);
+    runParallel([[], [{ fn: 'heap_base', args: [] }]]);
+    expect(setThreads(3)).toBe(3); // the same pool keeps running
+    expect(threadStats().workerTasks).toBe(1);
     expect(setThreads(1)).toBe(1);
     expect(getThreads()).toBe(1);
     expect(threadStats()).toEqual({ threads: 1, dispatches: 0, workerTasks: 0 });
