@@ -14,7 +14,7 @@ import { Tensor } from '../tensor.js';
 import type { LlamaConfig } from './config.js';
 import { causalAttention } from './attention.js';
 import { addInto, applyRope, embed, rmsNorm, ropeTables, swiglu, type RopeTables } from './fused.js';
-import { linear } from './linear-adapter.js';
+import { linear } from '../ops/linear.js';
 
 /** A projection weight [out, in]: dense f32 or packed. */
 export type Weight = Tensor | QTensor;
@@ -132,18 +132,35 @@ export class LlamaModel {
    * for (let i = 0; i < model.layers.length; i++) { const n = model.block(i, h); h.dispose(); h = n; }
    */
   block(i: number, x: Tensor, observe?: GroupObserver): Tensor {
+    return this.runBlock(i, x, observe, null) as Tensor;
+  }
+
+  /**
+   * Runs block i only as far as the input of linear group `until`, hands that input to `observe`
+   * and stops (calibration of one group without the rest of the block).
+   * @example
+   * model.blockUntil(0, h, 'o', (_g, a) => acc.add(a));
+   */
+  blockUntil(i: number, x: Tensor, until: LinearGroup, observe: GroupObserver): void {
+    this.runBlock(i, x, observe, until);
+  }
+
+  private runBlock(i: number, x: Tensor, observe: GroupObserver | undefined, until: LinearGroup | null): Tensor | null {
     const c = this.config;
     const l = this.layers[i];
     const T = x.shape[0];
-    const rope = this.ropeFor(T);
-    const h = x.clone();
     // Attention half.
-    const n1 = rmsNorm(h, l.inputNorm, c.rmsNormEps);
+    const n1 = rmsNorm(x, l.inputNorm, c.rmsNormEps);
     observe?.('qkv', n1);
+    if (until === 'qkv') {
+      n1.dispose();
+      return null;
+    }
     const q = linear(n1, l.q);
     const k = linear(n1, l.k);
     const v = linear(n1, l.v);
     n1.dispose();
+    const rope = this.ropeFor(T);
     applyRope(q, rope, c.numHeads);
     applyRope(k, rope, c.numKvHeads);
     const a = causalAttention(q, k, v, c.numHeads, c.numKvHeads);
@@ -151,19 +168,32 @@ export class LlamaModel {
     k.dispose();
     v.dispose();
     observe?.('o', a);
-    const o = linear(a, l.o);
+    if (until === 'o') {
+      a.dispose();
+      return null;
+    }
+    const h = linear(a, l.o);
     a.dispose();
-    addInto(h, o);
-    o.dispose();
+    addInto(h, x);
     // MLP half.
     const n2 = rmsNorm(h, l.postNorm, c.rmsNormEps);
     observe?.('gateup', n2);
+    if (until === 'gateup') {
+      n2.dispose();
+      h.dispose();
+      return null;
+    }
     const g = linear(n2, l.gate);
     const u = linear(n2, l.up);
     n2.dispose();
     swiglu(g, u);
     u.dispose();
     observe?.('down', g);
+    if (until === 'down') {
+      g.dispose();
+      h.dispose();
+      return null;
+    }
     const d = linear(g, l.down);
     g.dispose();
     addInto(h, d);

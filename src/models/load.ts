@@ -7,7 +7,7 @@ import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { llamaConfig, type LlamaConfig } from './config.js';
 import { LlamaModel, type LlamaLayer } from './llama.js';
-import { openCheckpointAdapter, readConfigAdapter, type CheckpointLike } from './checkpoint-adapter.js';
+import { openCheckpoint, readConfig, type Checkpoint } from '../io/checkpoint.js';
 
 /** Hugging Face tensor names of block i, by projection / norm. */
 export function layerTensorNames(i: number): Record<keyof LlamaLayer, string> {
@@ -26,8 +26,8 @@ export function layerTensorNames(i: number): Record<keyof LlamaLayer, string> {
 }
 
 /** Reads one tensor as f32 (the stored one is freed when it was converted). */
-export async function readF32(ckpt: CheckpointLike, name: string): Promise<Tensor> {
-  if (!ckpt.names.includes(name)) throw new FormatError(`checkpoint has no tensor ${name}`);
+export async function readF32(ckpt: Checkpoint, name: string): Promise<Tensor> {
+  if (!ckpt.has(name)) throw new FormatError(`checkpoint has no tensor ${name}`);
   const t = await ckpt.read(name);
   if (t.dtype === 'f32') return t;
   const f = t.astype('f32');
@@ -36,7 +36,7 @@ export async function readF32(ckpt: CheckpointLike, name: string): Promise<Tenso
 }
 
 /** Reads the f32 weights of block i. */
-export async function readLayer(ckpt: CheckpointLike, i: number): Promise<LlamaLayer> {
+export async function readLayer(ckpt: Checkpoint, i: number): Promise<LlamaLayer> {
   const names = layerTensorNames(i);
   const out: Partial<LlamaLayer> = {};
   for (const key of Object.keys(names) as (keyof LlamaLayer)[]) out[key] = await readF32(ckpt, names[key]);
@@ -46,7 +46,7 @@ export async function readLayer(ckpt: CheckpointLike, i: number): Promise<LlamaL
 /** An open checkpoint with its parsed config. */
 export interface OpenLlama {
   readonly config: LlamaConfig;
-  readonly checkpoint: CheckpointLike;
+  readonly checkpoint: Checkpoint;
 }
 
 /**
@@ -55,8 +55,8 @@ export interface OpenLlama {
  * const { config, checkpoint } = await openLlama('test/fixtures/tiny-llama-bytes');
  */
 export async function openLlama(dir: string): Promise<OpenLlama> {
-  const config = llamaConfig(await readConfigAdapter(dir));
-  return { config, checkpoint: await openCheckpointAdapter(dir) };
+  const config = llamaConfig(await readConfig(dir));
+  return { config, checkpoint: await openCheckpoint(dir) };
 }
 
 /**
@@ -73,10 +73,10 @@ export async function loadLlama(dir: string): Promise<LlamaModel> {
     const layers: LlamaLayer[] = [];
     for (let i = 0; i < config.numLayers; i++) layers.push(await readLayer(checkpoint, i));
     const norm = await readF32(checkpoint, 'model.norm.weight');
-    const tied = config.tieWordEmbeddings || !checkpoint.names.includes('lm_head.weight');
+    const tied = config.tieWordEmbeddings || !checkpoint.has('lm_head.weight');
     const head = tied ? embed : await readF32(checkpoint, 'lm_head.weight');
     return new LlamaModel(config, embed, layers, norm, head);
   } finally {
-    await checkpoint.close?.();
+    await checkpoint.close();
   }
 }

@@ -1,0 +1,262 @@
+/**
+ * Sequential post-training quantization of a Llama-family model (the calibration loop of GPTQ's
+ * llama.py and AutoGPTQ/AutoAWQ): calibration sequences are run through block i with blocks < i
+ * already quantized; within a block the linear groups are quantized in forward order (q/k/v share
+ * one input and one Hessian, then o_proj, then gate/up, then down_proj), each from the inputs it
+ * sees with the groups before it already quantized ("true sequential"); the block's quantized
+ * outputs are the next block's inputs. The quantizers themselves are src/quantizers.
+ *
+ * Memory: the calibration activations (samples × seqLen × hidden f32) plus one block at a time. A
+ * model given as a checkpoint directory is streamed: only the block being quantized is ever held in
+ * f32 (plus the embedding and head, which stay f32 as in GPTQ/AWQ practice).
+ *
+ * Not the saving of the result (./save.ts) and not perplexity.
+ */
+import { ValueError } from '../errors.js';
+import type { QuantDType } from '../dtype/table.js';
+import { QTensor } from '../qtensor.js';
+import { Tensor } from '../tensor.js';
+import { HessianAccumulator } from '../quantizers/hessian.js';
+import { gptq } from '../quantizers/gptq.js';
+import { rtn } from '../quantizers/rtn.js';
+import { awq } from '../quantizers/awq.js';
+import type { QuantReport } from '../quantizers/report.js';
+import { LlamaModel, type LinearGroup, type LlamaLayer, type ProjectionName } from './llama.js';
+import { openLlama, readF32, readLayer } from './load.js';
+
+/** The quantization methods `quantizeModel` runs. */
+export const QUANT_METHODS = ['rtn', 'gptq', 'awq', 'awq+gptq'] as const;
+/** A quantization method. */
+export type QuantMethod = (typeof QUANT_METHODS)[number];
+
+/** The projections of each linear group, in forward order. */
+export const LINEAR_GROUPS: Readonly<Record<LinearGroup, readonly ProjectionName[]>> = {
+  qkv: ['q', 'k', 'v'],
+  o: ['o'],
+  gateup: ['gate', 'up'],
+  down: ['down'],
+};
+
+/** Options of `quantizeModel`. */
+export interface QuantizeModelOptions {
+  readonly method: QuantMethod;
+  /** Quantized dtype (default int4). */
+  readonly dtype?: QuantDType;
+  /** Columns per scale group, or 'channel' (default 128). */
+  readonly groupSize?: number | 'channel';
+  /** Affine zero point fixed at 2^(bits-1) (default false). */
+  readonly symmetric?: boolean;
+  /** GPTQ: quantize columns by decreasing diag(H) (default false). */
+  readonly actOrder?: boolean;
+  /** GPTQ damping fraction (default 0.01). */
+  readonly percDamp?: number;
+  /** Calibration tokens (for the byte model: bytes), cut into chunks of `chunkSize`. Needed except for rtn. */
+  readonly calib?: Uint8Array | ArrayLike<number>;
+  /** Tokens per calibration chunk in `calib` (default 2048, the layout of calib.bin). */
+  readonly chunkSize?: number;
+  /** Calibration sequences: the first `samples` chunks (default: all). */
+  readonly samples?: number;
+  /** Tokens of each sequence: the first `seqLen` of its chunk (default chunkSize). */
+  readonly seqLen?: number;
+  /** Quantize each group from the inputs seen with earlier groups of the block quantized (default true). */
+  readonly trueSequential?: boolean;
+  /** Progress after each linear group. */
+  readonly onProgress?: (p: QuantizeProgress) => void;
+}
+
+/** One progress event of `quantizeModel`. */
+export interface QuantizeProgress {
+  readonly layer: number;
+  readonly layers: number;
+  readonly group: LinearGroup;
+  readonly reports: readonly LinearReport[];
+}
+
+/** The report of one quantized projection. */
+export interface LinearReport {
+  readonly layer: number;
+  readonly name: ProjectionName;
+  readonly method: QuantMethod;
+  readonly dtype: QuantDType;
+  readonly bitsPerWeight: number;
+  /** The quantizer's error: output error mean ‖(W − Q)x‖² over calibration tokens (GPTQ, AWQ) or weight MSE (RTN). */
+  readonly error: number;
+  readonly errorKind: 'weight' | 'output';
+  readonly timeMs: number;
+}
+
+/** The result of `quantizeModel`. */
+export interface QuantizeModelResult {
+  readonly model: LlamaModel;
+  readonly reports: readonly LinearReport[];
+  /** Storage bits per weight over every projection. */
+  readonly bitsPerWeight: number;
+  readonly timeMs: number;
+}
+
+/** Calibration sequences from options (none for rtn). */
+function calibrationSequences(opts: QuantizeModelOptions): ArrayLike<number>[] {
+  if (opts.method === 'rtn') return [];
+  const calib = opts.calib;
+  if (!calib || calib.length === 0) throw new ValueError(`${opts.method} needs calibration tokens (calib), got none`);
+  const chunk = opts.chunkSize ?? 2048;
+  const seqLen = opts.seqLen ?? chunk;
+  if (!Number.isInteger(chunk) || chunk < 1) throw new ValueError(`chunkSize must be a positive integer, got ${chunk}`);
+  if (!Number.isInteger(seqLen) || seqLen < 1 || seqLen > chunk) throw new ValueError(`seqLen must be an integer in [1, ${chunk}], got ${seqLen}`);
+  const available = Math.floor(calib.length / chunk);
+  const samples = opts.samples ?? available;
+  if (!Number.isInteger(samples) || samples < 1 || samples > available) {
+    throw new ValueError(`samples must be an integer in [1, ${available}] (${calib.length} calibration tokens in chunks of ${chunk}), got ${samples}`);
+  }
+  const arr = ArrayBuffer.isView(calib) ? (calib as Uint8Array) : Uint8Array.from(calib as ArrayLike<number>);
+  const out: ArrayLike<number>[] = [];
+  for (let i = 0; i < samples; i++) out.push(arr.subarray(i * chunk, i * chunk + seqLen));
+  return out;
+}
+
+function toReport(layer: number, name: ProjectionName, method: QuantMethod, r: QuantReport<object>): LinearReport {
+  return { layer, name, method, dtype: r.dtype, bitsPerWeight: r.bitsPerWeight, error: r.error.value, errorKind: r.error.kind, timeMs: r.timeMs };
+}
+
+/** The Hessian accumulator of group `g`'s inputs over every calibration sequence. */
+function collect(model: LlamaModel, i: number, xs: readonly Tensor[], g: LinearGroup, trueSequential: boolean, cache: Map<LinearGroup, HessianAccumulator> | null): HessianAccumulator {
+  const cached = cache?.get(g);
+  if (cached) return cached;
+  const width = g === 'o' ? model.config.numHeads * model.config.headDim : g === 'down' ? model.config.intermediateSize : model.config.hiddenSize;
+  if (trueSequential) {
+    const acc = new HessianAccumulator(width);
+    for (const x of xs) model.blockUntil(i, x, g, (k, input) => k === g && acc.add(input));
+    return acc;
+  }
+  // One pass with the block as it is for every group at once.
+  const accs = new Map<LinearGroup, HessianAccumulator>();
+  for (const k of Object.keys(LINEAR_GROUPS) as LinearGroup[]) {
+    accs.set(k, new HessianAccumulator(k === 'o' ? model.config.numHeads * model.config.headDim : k === 'down' ? model.config.intermediateSize : model.config.hiddenSize));
+  }
+  for (const x of xs) model.block(i, x, (k, input) => accs.get(k)!.add(input)).dispose();
+  for (const [k, a] of accs) cache!.set(k, a);
+  return accs.get(g)!;
+}
+
+/** Quantizes the projections of group g of layer i in place; returns their reports. */
+function quantizeGroup(model: LlamaModel, i: number, g: LinearGroup, acc: HessianAccumulator | null, opts: QuantizeModelOptions): LinearReport[] {
+  const layer = model.layers[i];
+  const names = LINEAR_GROUPS[g];
+  const dtype = opts.dtype ?? 'int4';
+  const groupSize = opts.groupSize ?? 128;
+  const common = { dtype, groupSize, symmetric: opts.symmetric };
+  const reports: LinearReport[] = [];
+  const dense = (n: ProjectionName): Tensor => {
+    const w = layer[n];
+    if (!(w instanceof Tensor)) throw new ValueError(`layer ${i} ${n} is already quantized`);
+    return w;
+  };
+  if (opts.method === 'rtn' || opts.method === 'gptq') {
+    for (const n of names) {
+      const w = dense(n);
+      const { q, report } =
+        opts.method === 'rtn' ? rtn(w, common) : gptq(w, acc!, { ...common, actOrder: opts.actOrder, percDamp: opts.percDamp });
+      layer[n] = q;
+      w.dispose();
+      reports.push(toReport(i, n, opts.method, report));
+    }
+    return reports;
+  }
+  // AWQ: one scale vector per group; 1/s folds into the norm before q/k/v and gate/up, else it stays
+  // in each QTensor as inputScale (o_proj: v's outputs are repeated over query heads, so v's rows
+  // cannot absorb it exactly; down_proj: up_proj is quantized before down's scales are known).
+  const norm = g === 'qkv' ? layer.inputNorm : g === 'gateup' ? layer.postNorm : null;
+  const r = awq(names.map((n) => ({ name: n, weight: dense(n) })), acc!, {
+    ...common,
+    foldInto: norm ? { kind: 'norm', weight: norm } : undefined,
+    gptq: opts.method === 'awq+gptq' ? { actOrder: opts.actOrder, percDamp: opts.percDamp } : undefined,
+  });
+  for (const n of names) {
+    dense(n).dispose();
+    layer[n] = r.q[n];
+    reports.push(toReport(i, n, opts.method, r.reports[n]));
+  }
+  if (r.folded) {
+    const f = r.folded.dtype === 'f32' ? r.folded : r.folded.astype('f32');
+    if (g === 'qkv') {
+      layer.inputNorm.dispose();
+      layer.inputNorm = f;
+    } else {
+      layer.postNorm.dispose();
+      layer.postNorm = f;
+    }
+  }
+  return reports;
+}
+
+/**
+ * Quantizes every projection of a Llama-family model, block by block (see the file header). A
+ * `LlamaModel` is quantized in place (its f32 projections are freed) and returned; a checkpoint
+ * directory is streamed one block at a time.
+ * @throws ValueError for a bad option or a missing calibration set (every method but rtn needs one)
+ * @example
+ * const calib = readFileSync('test/fixtures/tiny-llama-bytes/calib.bin');
+ * const { model, reports } = await quantizeModel('test/fixtures/tiny-llama-bytes',
+ *   { method: 'gptq', dtype: 'int4', groupSize: 128, calib, samples: 32, seqLen: 512 });
+ * perplexity(model, testBytes).ppl;
+ */
+export async function quantizeModel(source: LlamaModel | string, opts: QuantizeModelOptions): Promise<QuantizeModelResult> {
+  const t0 = performance.now();
+  if (!(QUANT_METHODS as readonly string[]).includes(opts.method)) throw new ValueError(`unknown method '${String(opts.method)}' (one of ${QUANT_METHODS.join(', ')})`);
+  const seqs = calibrationSequences(opts);
+  const trueSequential = opts.trueSequential ?? true;
+  let model: LlamaModel;
+  let pending: ((i: number) => Promise<LlamaLayer>) | null = null;
+  let finish: (() => Promise<void>) | null = null;
+  if (typeof source === 'string') {
+    // Stream: a model whose layers are filled as they are quantized (placeholders share layer 0's
+    // shapes until then and are never run).
+    const { config, checkpoint } = await openLlama(source);
+    const embed = await readF32(checkpoint, 'model.embed_tokens.weight');
+    const first = await readLayer(checkpoint, 0);
+    const norm = await readF32(checkpoint, 'model.norm.weight');
+    const tied = config.tieWordEmbeddings || !checkpoint.has('lm_head.weight');
+    const head = tied ? embed : await readF32(checkpoint, 'lm_head.weight');
+    model = new LlamaModel(config, embed, Array.from({ length: config.numLayers }, () => first), norm, head);
+    pending = async (i) => (i === 0 ? first : readLayer(checkpoint, i));
+    finish = async () => checkpoint.close();
+  } else {
+    model = source;
+  }
+  const reports: LinearReport[] = [];
+  let xs: Tensor[] = seqs.map((s) => model.embed(s));
+  try {
+    for (let i = 0; i < model.config.numLayers; i++) {
+      if (pending) {
+        model.layers[i] = await pending(i);
+        model.checkLayer(i, model.layers[i]);
+      }
+      const cache = trueSequential ? null : new Map<LinearGroup, HessianAccumulator>();
+      for (const g of Object.keys(LINEAR_GROUPS) as LinearGroup[]) {
+        const acc = seqs.length ? collect(model, i, xs, g, trueSequential, cache) : null;
+        try {
+          const rs = quantizeGroup(model, i, g, acc, opts);
+          reports.push(...rs);
+          opts.onProgress?.({ layer: i, layers: model.config.numLayers, group: g, reports: rs });
+        } finally {
+          acc?.dispose();
+        }
+      }
+      // The quantized block's outputs feed the next block.
+      if (i + 1 < model.config.numLayers) {
+        const next = xs.map((x) => model.block(i, x));
+        for (const x of xs) x.dispose();
+        xs = next;
+      }
+    }
+  } finally {
+    for (const x of xs) x.dispose();
+    await finish?.();
+  }
+  return { model, reports, bitsPerWeight: model.bitsPerWeight(), timeMs: performance.now() - t0 };
+}
+
+/** Whether a projection weight is quantized. */
+export function isQuantized(w: Tensor | QTensor): w is QTensor {
+  return w instanceof QTensor;
+}
