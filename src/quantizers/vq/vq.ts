@@ -32,9 +32,12 @@
  * from W in directions H barely sees, so W − Q0 is large where it does not matter and the second
  * codebook is spent there.) Storage: two QTensors per column group, summed in f32 (./vq-tensor.ts).
  *
- * Dead input channels (diag H = 0) get zero weights as in GPTQ. No act-order. Not the LUT matmul
- * kernel (helper B's), and no fine-tuning of codebooks (GPTVQ's codebook update by gradient steps,
- * AQLM's PV-tuning).
+ * After the loop, with a Hessian, every codebook is re-solved by least squares on the layer loss with
+ * the indices fixed (`codebookUpdate`, ./codebook-update.ts; GPTVQ §3.3 takes gradient steps instead).
+ *
+ * Dead input channels (diag H = 0) get zero weights as in GPTQ; `actOrder` sorts columns by
+ * decreasing diag H (the VqTensor keeps the permutation). Not the LUT matmul kernel (helper B's), and
+ * no end-to-end fine-tuning (AQLM's PV-tuning).
  */
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { Rng } from '../../ops/random.js';
@@ -49,6 +52,8 @@ import { kmeans } from './kmeans.js';
 import { int8CodebookBits, roundCodebook, type StoredCodebook, type VqCodebookDType } from './codebook.js';
 import { QTensor, roundToScaleDType } from '../../qtensor.js';
 import { VqTensor } from './vq-tensor.js';
+import { loss as layerLoss, updateCodebooks, type CodebookBlock } from './codebook-update.js';
+import type { CodebookDType } from '../../dtype/bits.js';
 
 /** Options of `vqQuantize`. */
 export interface VqOptions {
@@ -88,6 +93,11 @@ export interface VqOptions {
    * The column groups are then groups of the permuted order and the VqTensor keeps the permutation.
    */
   readonly actOrder?: boolean;
+  /**
+   * With a Hessian: after the loop, re-solve each codebook by least squares on the layer loss with
+   * the indices fixed, kept only when the loss drops (GPTVQ's codebook update; default true).
+   */
+  readonly codebookUpdate?: boolean;
   /** Working precision of the inverse and the feedback loop (default 'f64'). */
   readonly precision?: 'f32' | 'f64';
 }
@@ -115,6 +125,8 @@ export interface VqExtras {
   readonly damp?: number;
   readonly escalations?: number;
   readonly loss?: number;
+  /** With a Hessian and codebookUpdate: the output error tr(ΔHΔᵀ)/2 before and after, and codebooks whose update was kept. */
+  readonly codebookUpdate?: { readonly lossBefore: number; readonly lossAfter: number; readonly kept: number };
   readonly deadColumns: number;
 }
 
@@ -180,8 +192,8 @@ interface StageOut {
 /**
  * Quantizes a weight [out, in] with learned vector codebooks (GPTVQ with a Hessian; plain weighted
  * k-means without). Returns a VqTensor (stages × column groups of codebook QTensors) and a report
- * whose error is the output error tr(ΔHΔᵀ)/2 = mean‖(W − Q)x‖² with a Hessian (from the feedback
- * loss, damping removed, as gptq does), else the mean squared weight error.
+ * whose error is the output error tr(ΔHΔᵀ)/2 = mean‖(W − Q)x‖² with a Hessian (undamped, of what
+ * dequantize returns), else the mean squared weight error.
  * @throws ShapeError for a non-matrix, a column count not a multiple of dim, or a Hessian of the
  *   wrong size; ValueError for bad options or a non-finite weight; LinAlgError when no damping up to
  *   maxPercDamp makes H positive definite
@@ -208,18 +220,18 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
   let hessExtras: Pick<VqExtras, 'percDamp' | 'damp' | 'escalations'> = {};
   let dead: number[] = [];
   let perm: Int32Array | null = null;
-  let damp = 0;
+  let hOrig: Float64Array | null = null;
   if (opts.hessian !== undefined) {
     const ht = opts.hessian instanceof HessianAccumulator ? opts.hessian.hessian('f64') : opts.hessian;
     if (!(ht instanceof Tensor) || ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {
       throw new ShapeError(`vqQuantize: H must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${ht instanceof Tensor ? fmtShape(ht.shape) : typeof ht}`);
     }
     const prep = prepareHessian(ht, { percDamp: opts.percDamp, maxPercDamp: opts.maxPercDamp, actOrder: opts.actOrder, precision: opts.precision ?? 'f64' });
+    hOrig = ht.dtype === 'f64' ? Float64Array.from(ht.data() as Float64Array) : Float64Array.from(ht.toFloat32());
     if (ht !== opts.hessian) ht.dispose();
     u = prep.u;
     dead = prep.dead;
     perm = prep.perm;
-    damp = prep.damp;
     hessExtras = { percDamp: prep.percDamp, damp: prep.damp, escalations: prep.escalations };
     for (const c of dead) for (let r = 0; r < rows; r++) W[r * cols + c] = 0;
     const uv = u.raw() as Float32Array | Float64Array;
@@ -297,17 +309,49 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
     u?.dispose();
   }
   sw.lap('quantize');
-  for (let i = 0; i < target.length; i++) target[i] -= quantized[i];
+
+  // Codebook update (./codebook-update.ts), in working order.
+  let update: VqExtras['codebookUpdate'];
+  if (hOrig && (opts.codebookUpdate ?? true)) {
+    // The undamped H: the update minimises exactly the output error the report shows.
+    const hp = new Float64Array(cols * cols);
+    for (let i = 0; i < cols; i++) {
+      const pi = perm ? perm[i] : i;
+      for (let j = 0; j < cols; j++) hp[i * cols + j] = hOrig[pi * cols + (perm ? perm[j] : j)];
+    }
+    const round = R.cbDtype === 'int8' ? (v: number) => Math.max(-127, Math.min(127, Math.round(v))) : (v: number) => roundToScaleDType(v, R.cbDtype as CodebookDType);
+    const blocks: CodebookBlock[] = [];
+    outs.forEach((o) =>
+      o.books.forEach((book, g) => {
+        const j0 = g * gs;
+        const width = Math.min(gs, cols - j0);
+        const per = width / d;
+        const codes = new Int32Array(rows * per);
+        for (let r = 0; r < rows; r++) for (let v = 0; v < per; v++) codes[r * per + v] = o.codes[r * cpr + j0 / d + v];
+        blocks.push({ j0, width, codes, stored: book.stored, scale: o.scales[g] ?? null, round });
+      }),
+    );
+    const res = updateCodebooks(target, quantized, hp, rows, cols, d, k, blocks);
+    update = { lossBefore: res.before / 2, lossAfter: res.after / 2, kept: res.kept };
+    sw.lap('update');
+  }
 
   const q = new VqTensor([rows, cols], gs, outs.map((o) => packStage(o, R)), perm ?? undefined);
   sw.lap('pack');
 
-  // target now holds W − Σ Q (dead columns of W already zeroed).
-  let sq = 0;
-  for (let i = 0; i < target.length; i++) sq += target[i] * target[i];
-  const error = u
-    ? { kind: 'output' as const, value: Math.max(0, loss! - (damp * sq) / 2) }
-    : { kind: 'weight' as const, value: sq / (rows * cols) };
+  // The error of what dequantize returns, in the original column order.
+  const deqT = q.dequantize();
+  const deq = Float64Array.from(deqT.raw() as Float32Array);
+  deqT.dispose();
+  let error: QuantReport['error'];
+  if (hOrig) {
+    error = { kind: 'output', value: layerLoss(W, deq, hOrig, rows, cols) / 2 };
+  } else {
+    let sq = 0;
+    for (let i = 0; i < W.length; i++) sq += (W[i] - deq[i]) ** 2;
+    error = { kind: 'weight', value: sq / (rows * cols) };
+  }
+  sw.lap('error');
   const size = q.sizeBits();
   const nBooks = stages * Math.ceil(cols / gs);
   const trueBits = R.cbDtype === 'int8' ? size.total - size.codebook + nBooks * int8CodebookBits(k, d) : size.total;
@@ -333,7 +377,8 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
       reseeded,
       trueBitsPerWeight: trueBits / (rows * cols),
       ...hessExtras,
-      ...(u ? { loss } : {}),
+      ...(loss !== undefined ? { loss } : {}),
+      ...(update ? { codebookUpdate: update } : {}),
       deadColumns: dead.length,
     },
   };

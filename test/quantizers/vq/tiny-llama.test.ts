@@ -3,24 +3,34 @@
  * fixture), with H from its true input RMSNorm(embed(calib.bin bytes)) · input_layernorm. Output
  * errors tr(ΔHΔᵀ)/2 are computed here with a naive f64 loop; bits per weight are counted by hand.
  */
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { vqQuantize } from '../../../src/quantizers/vq/vq.js';
 import { gptq } from '../../../src/quantizers/gptq.js';
 import { quantize } from '../../../src/ops/quant.js';
 import { HessianAccumulator } from '../../../src/quantizers/hessian.js';
-import { tensor } from '../../../src/tensor.js';
+import { tensor, type Tensor } from '../../../src/tensor.js';
 import { block0Inputs, outputError, readWeight } from '../helpers.js';
 
 describe('gptvq on tiny-llama-bytes block 0 q_proj', () => {
   const tokens = 1024;
-  const acc = new HessianAccumulator(384, { dtype: 'f64' });
-  acc.add(tensor(block0Inputs(tokens), [tokens, 384]));
-  const h = acc.hessian('f64');
-  const hv = h.data() as Float64Array;
-  const { data, shape } = readWeight('model.layers.0.self_attn.q_proj.weight');
-  const [rows, cols] = shape;
-  const w = tensor(data, shape);
+  let h: Tensor;
+  let hv: Float64Array;
+  let data: Float32Array;
+  let rows: number;
+  let cols: number;
+  let w: Tensor;
   const err = (deq: Float32Array) => outputError(data, deq, hv, rows, cols);
+  // `await` accepts the helpers whether they return values or promises.
+  beforeAll(async () => {
+    const acc = new HessianAccumulator(384, { dtype: 'f64' });
+    acc.add(tensor(await block0Inputs(tokens), [tokens, 384]));
+    h = acc.hessian('f64');
+    hv = h.data() as Float64Array;
+    const wt = await readWeight('model.layers.0.self_attn.q_proj.weight');
+    data = wt.data;
+    [rows, cols] = wt.shape;
+    w = tensor(data, wt.shape);
+  });
 
   it('about 2 bits: far below RTN int2 and below plain k-means', () => {
     const opts = { dim: 2, bits: 4, groupSize: 128, rowScales: true, seed: 1 };

@@ -144,7 +144,7 @@ describe('vqQuantize: assignment and determinism', () => {
     const cols = 8;
     const data = randomMatrix(rows, cols, 6);
     const h = correlatedHessian(64, cols, 7);
-    const { q } = vqQuantize(tensor(data, [rows, cols]), { dim: 1, bits: 2, hessian: tensor(h, [cols, cols], 'f64'), codebookDtype: 'f32' });
+    const { q } = vqQuantize(tensor(data, [rows, cols]), { dim: 1, bits: 2, hessian: tensor(h, [cols, cols], 'f64'), codebookDtype: 'f32', codebookUpdate: false });
     const p = q.toQTensor();
     const cb = p.qparams.codebook!.toFloat32();
     const codes = partCodes(p);
@@ -199,6 +199,26 @@ describe('vqQuantize: error feedback', () => {
       for (let i = 0; i < data.length; i++) se += (data[i] - dp[i]) ** 2;
       expect(plain.report.error.kind).toBe('weight');
       expect(plain.report.error.value).toBeCloseTo(se / data.length, 12);
+    }
+  });
+
+  it('codebook update: the reported losses match a naive recomputation and never rise', () => {
+    for (const opts of [
+      { dim: 2, bits: 3, groupSize: 16 },
+      { dim: 2, bits: 4, groupSize: 8, rowScales: true, codebookDtype: 'int8' as const },
+      { dim: 4, bits: 4, codebookDtype: 'bf16' as const },
+    ]) {
+      const off = vqQuantize(w, { ...opts, hessian: h, seed: 4, codebookUpdate: false });
+      const on = vqQuantize(w, { ...opts, hessian: h, seed: 4 });
+      const u = on.report.extras.codebookUpdate!;
+      expect(u.lossAfter).toBeLessThanOrEqual(u.lossBefore);
+      const before = outputError(data, f32(off.q.dequantize()), hv, rows, cols);
+      const after = outputError(data, f32(on.q.dequantize()), hv, rows, cols);
+      expect(on.report.error.value).toBeCloseTo(after, 9);
+      expect(Math.abs(u.lossBefore - before) / before).toBeLessThan(1e-6);
+      expect(Math.abs(u.lossAfter - after) / after).toBeLessThan(1e-6);
+      expect(u.kept).toBeGreaterThan(0);
+      expect(after).toBeLessThan(before);
     }
   });
 
