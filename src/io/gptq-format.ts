@@ -34,10 +34,10 @@ import { packBits, unpackBits, packedBytes } from '../dtype/pack.js';
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor } from '../qtensor.js';
 import { Tensor, empty, tensor } from '../tensor.js';
-import { writeFileAtomic } from './atomic.js';
-import { openCheckpoint, readConfig, type CheckpointFiles } from './checkpoint.js';
+import { readConfig, type CheckpointFiles } from './checkpoint.js';
 import { isJsonObject } from './json.js';
-import { saveCheckpoint } from './safetensors-write.js';
+import { readLayoutCheckpoint, writeLayoutCheckpoint } from './layout-checkpoint.js';
+import { gatherWords, scatterWords } from './packed-words.js';
 
 /** Which zero-point convention a GPTQ checkpoint uses (see the file header). */
 export type GptqFormat = 'gptq' | 'gptq_v2';
@@ -74,20 +74,6 @@ function checkExportable(q: QTensor, name: string): { out: number; inn: number; 
     throw new ShapeError(`${name}: GPTQ packs ${bits}-bit codes in 32-bit words, so in·${bits} and out·${bits} must be multiples of 32; shape is ${fmtShape(q.shape)}`);
   }
   return { out, inn, bits };
-}
-
-/** Writes the LE 32-bit words of `bytes` to `dst[col]`, `dst[col + stride]`, ... (a column, or a row with stride 1). */
-function scatterWords(bytes: Uint8Array, dst: Int32Array, col: number, stride: number): void {
-  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (let k = 0; k < bytes.length / 4; k++) dst[k * stride + col] = dv.getInt32(4 * k, true);
-}
-
-/** Reads `words` int32 values at `col`, `col + stride`, ... as LE bytes (a column, or a row with stride 1). */
-function gatherWords(src: Int32Array, col: number, stride: number, words: number): Uint8Array {
-  const bytes = new Uint8Array(words * 4);
-  const dv = new DataView(bytes.buffer);
-  for (let k = 0; k < words; k++) dv.setInt32(4 * k, src[k * stride + col], true);
-  return bytes;
 }
 
 /**
@@ -263,11 +249,6 @@ export interface ExportGptqOptions {
   readonly maxShardBytes?: number;
 }
 
-/** The module prefix of a weight name: `p.weight` -> `p`; any other name is its own prefix. */
-function prefixOf(name: string): string {
-  return name.endsWith('.weight') ? name.slice(0, -'.weight'.length) : name;
-}
-
 /** The GPTQ config of a set of QTensors: they must agree on bits and group size. */
 function configOf(qs: readonly [string, QTensor][], format: GptqFormat): GptqConfig {
   if (qs.length === 0) throw new ValueError('exportGptq needs at least one QTensor');
@@ -304,26 +285,6 @@ export async function exportGptq(
   const format = opts.format ?? 'gptq';
   const qs = Object.entries(tensors).filter((e): e is [string, QTensor] => e[1] instanceof QTensor);
   const config = configOf(qs, format);
-  const out: Record<string, Tensor> = {};
-  const owned: Tensor[] = [];
-  try {
-    for (const [name, t] of Object.entries(tensors)) {
-      if (t instanceof Tensor) {
-        out[name] = t;
-        continue;
-      }
-      const g = qtensorToGptq(t, format, name);
-      const p = prefixOf(name);
-      for (const [k, v] of Object.entries(g) as [keyof GptqTensors, Tensor][]) {
-        owned.push(v);
-        if (Object.prototype.hasOwnProperty.call(tensors, `${p}.${k}`)) throw new ValueError(`${name}: GPTQ tensor name ${p}.${k} collides with a dense tensor`);
-        out[`${p}.${k}`] = v;
-      }
-    }
-    await saveCheckpoint(dir, out, { maxShardBytes: opts.maxShardBytes });
-  } finally {
-    for (const t of owned) t.dispose();
-  }
   const qc = {
     ...config,
     quant_method: 'gptq',
@@ -333,10 +294,9 @@ export async function exportGptq(
     model_file_base_name: 'model',
     meta: { quantizer: ['quantensor'] },
   };
-  const { join } = await import('node:path');
-  const enc = (v: unknown) => new TextEncoder().encode(JSON.stringify(v, null, 2) + '\n');
-  await writeFileAtomic(join(dir, 'quantize_config.json'), enc(qc));
-  if (opts.config) await writeFileAtomic(join(dir, 'config.json'), enc({ ...opts.config, quantization_config: qc }));
+  const files: Record<string, unknown> = { 'quantize_config.json': qc };
+  if (opts.config) files['config.json'] = { ...opts.config, quantization_config: qc };
+  await writeLayoutCheckpoint(dir, tensors, (q, name) => ({ ...qtensorToGptq(q, format, name) }), files, opts.maxShardBytes);
   return config;
 }
 
@@ -378,34 +338,8 @@ export async function importGptq(input: string | CheckpointFiles): Promise<{ ten
     if (rawConfig === undefined) throw new FormatError(`${typeof input === 'string' ? input : '<files>'}: no quantize_config.json and no quantization_config in config.json`);
   }
   const config = parseGptqConfig(rawConfig, label);
-  const ckpt = await openCheckpoint(input);
-  const tensors: Record<string, Tensor | QTensor> = {};
-  const dispose = () => Object.values(tensors).forEach((t) => t.dispose());
-  try {
-    const prefixes = ckpt.names.filter((n) => n.endsWith('.qweight')).map((n) => n.slice(0, -'.qweight'.length));
-    const parts = new Set(prefixes.flatMap((p) => ['qweight', 'qzeros', 'scales', 'g_idx'].map((k) => `${p}.${k}`)));
-    for (const p of prefixes) {
-      const read = async (k: keyof GptqTensors) => {
-        if (!ckpt.has(`${p}.${k}`)) throw new FormatError(`${ckpt.label}: layer ${p} has a qweight but no ${k}`);
-        return ckpt.read(`${p}.${k}`);
-      };
-      const g = { qweight: await read('qweight'), qzeros: await read('qzeros'), scales: await read('scales'), g_idx: await read('g_idx') };
-      try {
-        tensors[`${p}.weight`] = gptqToQTensor(g, config, `${ckpt.label}: ${p}`);
-      } finally {
-        Object.values(g).forEach((t) => t.dispose());
-      }
-    }
-    for (const n of ckpt.names) {
-      if (parts.has(n)) continue;
-      if (Object.prototype.hasOwnProperty.call(tensors, n)) throw new FormatError(`${ckpt.label}: ${n} is both a dense tensor and a GPTQ layer`);
-      tensors[n] = await ckpt.read(n);
-    }
-  } catch (e) {
-    dispose();
-    throw e;
-  } finally {
-    await ckpt.close();
-  }
+  const tensors = await readLayoutCheckpoint(input, 'qweight', ['qweight', 'qzeros', 'scales', 'g_idx'], (p, name) =>
+    gptqToQTensor(p as unknown as GptqTensors, config, name),
+  );
   return { tensors, config };
 }

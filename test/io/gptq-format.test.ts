@@ -169,8 +169,12 @@ describe('GPTQ round trip', () => {
             const back = gptqToQTensor(g, cfg);
             expect(back.dtype).toBe(q.dtype);
             expect(back.qparams.symmetric).toBe(sym);
-            // With one group per row the column order carries no information, so no perm comes back.
-            expect(back.qparams.perm !== undefined).toBe(!!perm && typeof groupSize === 'number');
+            // A perm comes back exactly when g_idx is not the plain i / groupSize (with one group per
+            // row, or a perm that keeps every column in its group, the order carries no information).
+            const gs = typeof groupSize === 'number' ? groupSize : inn;
+            const moved = Array.from(g.g_idx.data() as Int32Array).some((v, i) => v !== Math.floor(i / gs));
+            expect(moved).toBe(!!perm && typeof groupSize === 'number' && perm.some((p, j) => Math.floor(p / gs) !== Math.floor(j / gs)));
+            expect(back.qparams.perm !== undefined).toBe(moved);
             expect(f32bits(back.dequantize())).toEqual(f32bits(q.dequantize()));
           }
         },
