@@ -10,7 +10,7 @@
  * Enumeration decoding is serial per group (O(dim + pulses) table steps), so these loops are scalar:
  * a group has at most `pulses` non-zeros and its dot product touches only those.
  */
-import { decodeGroup, lastYY, readBits } from './inline/pvq-core';
+import { decodeDot, decodeGroup, lastYY, readBits } from './inline/pvq-core';
 
 // @ts-ignore: decorator
 @inline function gainOf(scales: usize, levels: usize, r: i32, a: u64): f32 {
@@ -31,6 +31,22 @@ export function pvq_matmul_f32(
   const nzVal = scratch + (<usize>dim << 2);
   for (let t = 0; t < m; t++) {
     for (let r = 0; r < rows; r++) store<f32>(out + ((<usize>t * <usize>outStride + <usize>r) << 2), 0);
+  }
+  if (m == 1) {
+    // GEMV: decode and multiply in one walk.
+    for (let r = 0; r < rows; r++) {
+      const row = codes + <usize>r * <usize>rowBytes;
+      let acc: f32 = 0;
+      for (let j = 0; j < groups; j++) {
+        const pos = <u64>j * rec;
+        const a = readBits(row, pos, ampBits);
+        const index = readBits(row, pos + <u64>ampBits, indexBits);
+        const dot = decodeDot(index, dim, pulses, table, x + ((<usize>j * <usize>dim) << 2));
+        acc += gainOf(scales, levels, r, a) * dot;
+      }
+      store<f32>(out + (<usize>r << 2), acc);
+    }
+    return;
   }
   for (let r = 0; r < rows; r++) {
     const row = codes + <usize>r * <usize>rowBytes;

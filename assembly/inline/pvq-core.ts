@@ -69,3 +69,44 @@
 
 /** Σy² of the last decoded group. */
 export let lastYY: i32 = 0;
+
+/**
+ * The same walk as `decodeGroup`, fused with one dot product: returns Σ f32(y_i · x[i]) over the
+ * non-zero coordinates in increasing i (the reference's order), Σy² to `lastYY`. For m = 1 this
+ * saves the scratch round trip.
+ */
+// @ts-ignore: decorator
+@inline export function decodeDot(index: u64, dim: i32, pulses: i32, table: usize, x: usize): f32 {
+  let r = index;
+  let k = pulses;
+  let yy = 0;
+  let dot: f32 = 0;
+  const stride = <usize>(pulses + 1) << 3;
+  for (let i = 0; i < dim && k > 0; i++) {
+    const row = table + <usize>(dim - i - 1) * stride;
+    const t = load<u64>(row + (<usize>k << 3));
+    if (r < t) continue;
+    r -= t;
+    let a = 1;
+    let v = 0;
+    for (;;) {
+      const c = load<u64>(row + (<usize>(k - a) << 3));
+      if (r < c) {
+        v = a;
+        break;
+      }
+      r -= c;
+      if (r < c || a >= k) {
+        v = -a;
+        break;
+      }
+      r -= c;
+      a++;
+    }
+    dot += <f32>v * load<f32>(x + (<usize>i << 2));
+    yy += a * a;
+    k -= a;
+  }
+  lastYY = yy;
+  return dot;
+}
