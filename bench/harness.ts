@@ -39,7 +39,10 @@ export interface BenchCase {
   readonly flops: number;
   /** Bytes of weights (the constant operand) read per call; 0 when the notion does not apply. */
   readonly weightBytes: number;
-  /** Iteration count when one call takes seconds (the default adapts to a ~1.5 s budget). */
+  /**
+   * Iteration count. Default: as many as fit ~1.5 s (3 to 200), or 2 when one call takes over 3 s.
+   * 1 means the checked call itself is the one sample (for calls of minutes).
+   */
   readonly iterations?: number;
   /** A note for the report (e.g. "timed once"). */
   readonly note?: string;
@@ -77,6 +80,8 @@ export const sink: unknown[] = [];
 const BUDGET_MS = 1500;
 const MAX_ITER = 200;
 const MIN_ITER = 3;
+/** A call longer than this (ms) is timed twice only, after its checked call. */
+const LONG_MS = 3000;
 
 function row(c: BenchCase, threads: number): BenchResult {
   return {
@@ -168,7 +173,12 @@ export async function measureGroup(cases: readonly BenchCase[], threads: number)
         sink[0] = await p.run();
         const first = performance.now() - t0;
         await p.check();
-        const total = c.iterations ?? Math.min(MAX_ITER, Math.max(MIN_ITER, Math.ceil(BUDGET_MS / Math.max(first, 1e-3))));
+        if (c.iterations === 1) {
+          // A call of minutes is timed once: the checked call itself (tinybench would repeat it).
+          live.push({ c, r, p, remaining: 0, perRound: 0, samples: [first] });
+          continue;
+        }
+        const total = c.iterations ?? (first > LONG_MS ? 2 : Math.min(MAX_ITER, Math.max(MIN_ITER, Math.ceil(BUDGET_MS / Math.max(first, 1e-3)))));
         live.push({ c, r, p, remaining: total, perRound: Math.max(1, Math.ceil(total / ROUNDS)), samples: [] });
       } catch (e) {
         r.error = message(e);
