@@ -102,6 +102,22 @@ describe('vqQuantize: layout and bit accounting', () => {
     }
   });
 
+  it('dim 8 with 8-bit indices in two stages (AQLM-like 2x8), more entries than vectors', () => {
+    const rows = 16;
+    const cols = 32;
+    const data = randomMatrix(rows, cols, 14);
+    const h = tensor(correlatedHessian(64, cols, 15), [cols, cols], 'f64');
+    const { q, report } = vqQuantize(tensor(data, [rows, cols]), { dim: 8, bits: 8, residual: true, hessian: h, seed: 2 });
+    // Per stage: 16 rows x 4 indices x 8 bits, one codebook of 256 x 8 f16 values.
+    expect(q.sizeBits().total).toBe(2 * (rows * 4 * 8 + 256 * 8 * 16));
+    for (const parts of q.stages) expect(parts[0].qparams.codebook!.shape).toEqual([256, 8]);
+    const dq = f32(q.dequantize());
+    expect(dq.length).toBe(rows * cols);
+    for (const v of dq) expect(Number.isFinite(v)).toBe(true);
+    // 64 vectors and 256 entries: k-means fits every vector exactly, so only the feedback's drift remains.
+    expect(report.error.value).toBeLessThan(outputError(data, new Float32Array(rows * cols), h.data() as Float64Array, rows, cols) * 0.05);
+  });
+
   it('an int8 codebook alone is integer codes times one per-tensor f16 scale', () => {
     const w = tensor(randomMatrix(4, 16, 3), [4, 16]);
     const { q, report } = vqQuantize(w, { dim: 2, bits: 3, codebookDtype: 'int8' });
