@@ -35,6 +35,8 @@ function largestPow2Divisor(n: number): number {
 /**
  * The rotation Q = blockdiag(H_b/√b) · diag(signs) on vectors of length n. Use `forward` on weight
  * rows (W' = W Qᵀ) and on activations (x' = Q x); `inverse` undoes either.
+ * @example
+ * const q = new RandomHadamard(384, { seed: 3 }); // q.blockSize === 128
  */
 export class RandomHadamard {
   /** Vector length. */

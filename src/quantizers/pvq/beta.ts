@@ -29,7 +29,11 @@ export function logGamma(z: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (zz + 0.5) * Math.log(t) - t + Math.log(s);
 }
 
-/** ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b). */
+/**
+ * ln B(a, b) = ln Γ(a) + ln Γ(b) − ln Γ(a + b).
+ * @example
+ * logBeta(1, 1) // 0
+ */
 export function logBeta(a: number, b: number): number {
   return logGamma(a) + logGamma(b) - logGamma(a + b);
 }

@@ -108,7 +108,11 @@ export function pvqCountNumber(D: number, K: number): number {
   return prev[K];
 }
 
-/** Bit length of a non-negative BigInt (0n -> 0). */
+/**
+ * Bit length of a non-negative BigInt (0n -> 0).
+ * @example
+ * bigBitLength(255n) === 8
+ */
 export function bigBitLength(v: bigint): number {
   if (v < 0n) throw new ValueError(`bigBitLength: negative value ${v}`);
   let n = 0;

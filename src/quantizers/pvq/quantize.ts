@@ -79,7 +79,11 @@ export interface PvqReport {
   readonly extras: PvqExtras;
 }
 
-/** Validates and completes the options for a weight [rows, cols]. */
+/**
+ * Validates and completes the options for a weight [rows, cols].
+ * @example
+ * resolvePvqOptions(1024, 384, { bits: 3 }).pulses // 23 (dim 16)
+ */
 export function resolvePvqOptions(rows: number, cols: number, opts: PvqOptions): PvqResolved {
   const dim = opts.dim ?? 16;
   if (!Number.isSafeInteger(dim) || dim < 1) throw new ValueError(`pvq: dim must be a positive integer, got ${dim}`);
@@ -107,7 +111,11 @@ export function resolvePvqOptions(rows: number, cols: number, opts: PvqOptions):
   return { dim, pulses, ampBits, amplitude, scaleDtype, rotation, search };
 }
 
-/** The weight as f32 rows, rotated when the configuration says so; non-finite values rejected. */
+/**
+ * The weight as f32 rows, rotated when the configuration says so; non-finite values rejected.
+ * @example
+ * const wr = rotatedRows(w, resolvePvqOptions(rows, cols, {}), 'pvqQuantize');
+ */
 export function rotatedRows(w: Tensor, cfg: PvqResolved, what: string): Float32Array {
   const [rows, cols] = w.shape;
   const data = w.toFloat32();
@@ -121,6 +129,10 @@ export function rotatedRows(w: Tensor, cfg: PvqResolved, what: string): Float32A
 /**
  * Encodes groups of one configuration: row scales, amplitude levels, then group by group the codeword,
  * amplitude code and packed record, returning the decoded values exactly as the kernels compute them.
+ * @example
+ * const enc = new PvqGroupEncoder(cfg, rows, cols, wr);
+ * enc.encode(0, 0, wr.subarray(0, cfg.dim), out, 0); // group 0 of row 0
+ * const q = enc.toTensor();
  */
 export class PvqGroupEncoder {
   readonly rows: number;
@@ -270,7 +282,11 @@ export function pvqQuantize(w: Tensor, opts: PvqOptions = {}): { q: PvqTensor; r
   return { q, report: pvqReport('pvq', q, { kind: 'weight', value: err / Math.max(1, wr.length) }, sw, { amplitude: cfg.amplitude }) };
 }
 
-/** A report for a PvqTensor. */
+/**
+ * A report for a PvqTensor (bits per weight read from it).
+ * @example
+ * pvqReport('pvq', q, { kind: 'weight', value: 1e-4 }, new Phases(), {}).bitsPerWeight === q.bitsPerWeight
+ */
 export function pvqReport(method: PvqReport['method'], q: PvqTensor, error: PvqReport['error'], sw: Phases, more: Partial<PvqExtras>): PvqReport {
   return {
     method,
