@@ -2,8 +2,8 @@
  * `quantensor inspect <file-or-dir>`: lists the tensors of a checkpoint without reading their data:
  * name, dtype, shape, bits per weight and bytes as stored. Understands a safetensors file, a
  * (sharded) Hugging Face checkpoint directory, the library's quantized format (QTensors shown with
- * their quantized dtype and the bytes of all their parts) and the GPTQ layout (each
- * qweight/qzeros/scales/g_idx group shown as one `intN` weight). Not a loader: nothing is decoded.
+ * their quantized dtype and the bytes of all their parts) and the GPTQ and AWQ layouts (each
+ * qweight/qzeros/scales[/g_idx] group shown as one `intN` weight). Not a loader: nothing is decoded.
  */
 import { FormatError } from '../errors.js';
 import { openCheckpoint, readConfig } from '../io/checkpoint.js';
@@ -24,14 +24,14 @@ export interface InspectRow {
   readonly bytes: number;
   /** bytes · 8 / params (NaN for an empty tensor). */
   readonly bitsPerWeight: number;
-  /** 'dense', 'quantized' (library format) or 'gptq'. */
-  readonly kind: 'dense' | 'quantized' | 'gptq';
+  /** 'dense', 'quantized' (library format), 'gptq' or 'awq'. */
+  readonly kind: 'dense' | 'quantized' | 'gptq' | 'awq';
 }
 
 /** What `inspect` reports. */
 export interface InspectReport {
   readonly path: string;
-  readonly format: 'safetensors' | 'quantensor' | 'gptq';
+  readonly format: 'safetensors' | 'quantensor' | 'gptq' | 'awq';
   readonly files: readonly string[];
   readonly metadata: Readonly<Record<string, string>>;
   readonly tensors: readonly InspectRow[];
@@ -48,10 +48,17 @@ function row(name: string, dtype: string, shape: readonly number[], bytes: numbe
   return { name, dtype, shape: [...shape], params, bytes, bitsPerWeight: params > 0 ? (bytes * 8) / params : NaN, kind };
 }
 
-const GPTQ_PARTS = ['qweight', 'qzeros', 'scales', 'g_idx'] as const;
+/** A packed-int layout: its parts and how a layer's logical [out, in] follows from its qweight shape. */
+interface PackedLayout {
+  readonly kind: 'gptq' | 'awq';
+  readonly bits: number;
+  readonly parts: readonly string[];
+  /** [out, in] from qweight's shape. */
+  shape(qweight: readonly number[]): number[];
+}
 
-/** GPTQ bits from quantize_config.json or config.json's quantization_config, or null when not GPTQ. */
-async function gptqBits(dir: string): Promise<number | null> {
+/** The packed layout of a directory, from quantize_config.json or config.json, or null. */
+async function packedLayout(dir: string): Promise<PackedLayout | null> {
   for (const [file, key] of [['quantize_config.json', null], ['config.json', 'quantization_config']] as const) {
     let cfg: Record<string, unknown>;
     try {
@@ -61,21 +68,27 @@ async function gptqBits(dir: string): Promise<number | null> {
       throw e;
     }
     const qc = key ? cfg[key] : cfg;
-    if (isJsonObject(qc) && (qc.quant_method === undefined || qc.quant_method === 'gptq') && typeof qc.bits === 'number') return qc.bits;
+    if (!isJsonObject(qc) || typeof qc.bits !== 'number') continue;
+    const bits = qc.bits;
+    if (qc.quant_method === undefined || qc.quant_method === 'gptq') {
+      return { kind: 'gptq', bits, parts: ['qweight', 'qzeros', 'scales', 'g_idx'], shape: ([words, out]) => [out, (words * 32) / bits] };
+    }
+    if (qc.quant_method === 'awq') {
+      return { kind: 'awq', bits, parts: ['qweight', 'qzeros', 'scales'], shape: ([inn, words]) => [(words * 32) / bits, inn] };
+    }
   }
   return null;
 }
 
-function gptqRows(ckpt: TensorReader, bits: number): InspectRow[] {
+function packedRows(ckpt: TensorReader, layout: PackedLayout): InspectRow[] {
   const rows: InspectRow[] = [];
   const prefixes = new Set(ckpt.names.filter((n) => n.endsWith('.qweight')).map((n) => n.slice(0, -'.qweight'.length)));
-  const parts = new Set([...prefixes].flatMap((p) => GPTQ_PARTS.map((k) => `${p}.${k}`)));
+  const parts = new Set([...prefixes].flatMap((p) => layout.parts.map((k) => `${p}.${k}`)));
   for (const n of ckpt.names) {
     if (n.endsWith('.qweight') && prefixes.has(n.slice(0, -'.qweight'.length))) {
       const p = n.slice(0, -'.qweight'.length);
-      const [words, out] = ckpt.info(n).shape;
-      const bytes = GPTQ_PARTS.reduce((s, k) => s + (ckpt.has(`${p}.${k}`) ? ckpt.info(`${p}.${k}`).byteLength : 0), 0);
-      rows.push(row(`${p}.weight`, `int${bits}`, [out, (words * 32) / bits], bytes, 'gptq'));
+      const bytes = layout.parts.reduce((s, k) => s + (ckpt.has(`${p}.${k}`) ? ckpt.info(`${p}.${k}`).byteLength : 0), 0);
+      rows.push(row(`${p}.weight`, `int${layout.bits}`, layout.shape(ckpt.info(n).shape), bytes, layout.kind));
     } else if (!parts.has(n)) {
       const i = ckpt.info(n);
       rows.push(row(n, i.dtype, i.shape, i.byteLength, 'dense'));
@@ -104,17 +117,17 @@ export async function inspectPath(path: string): Promise<InspectReport> {
   let format: InspectReport['format'];
   let files: readonly string[];
   let metadata: Readonly<Record<string, string>>;
-  const bits = isDir ? await gptqBits(path) : null;
-  if (bits !== null) {
+  const layout = isDir ? await packedLayout(path) : null;
+  if (layout !== null) {
     const ckpt = await openCheckpoint(path);
     try {
-      rows = gptqRows(ckpt, bits);
+      rows = packedRows(ckpt, layout);
       files = ckpt.files;
       metadata = ckpt.metadata;
     } finally {
       await ckpt.close();
     }
-    format = 'gptq';
+    format = layout.kind;
   } else {
     const r = await openQuantized(isDir ? { checkpoint: path } : path);
     try {

@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../../src/cli/main.js';
+import { exportAwq } from '../../src/io/awq-format.js';
 import { exportGptq } from '../../src/io/gptq-format.js';
 import { saveQuantized } from '../../src/io/quantized.js';
 import { quantize } from '../../src/ops/quant.js';
@@ -77,6 +78,15 @@ describe('quantensor inspect', () => {
     // qweight 8x32 int32 + qzeros 2x4 int32 + scales 2x32 f16 + g_idx 64 int32 = 1024 + 32 + 128 + 256 bytes.
     expect(l).toMatchObject({ dtype: 'int4', shape: [32, 64], bytes: 1440, kind: 'gptq' });
     expect(rep.tensors.map((t: { name: string }) => t.name).sort()).toEqual(['l.weight', 'norm.weight']);
+  });
+
+  it('shows AWQ layers as one int4 weight each, with [out, in] from the transposed qweight', async () => {
+    const dir = await tempDir();
+    await exportAwq(dir, { 'l.weight': quantize(ramp(16, 64), { dtype: 'int4', groupSize: 32 }) });
+    const rep = JSON.parse((await run('inspect', dir, '--json')).out);
+    expect(rep.format).toBe('awq');
+    // qweight 64x2 int32 + qzeros 2x2 int32 + scales 2x16 f16 = 512 + 16 + 64 bytes.
+    expect(rep.tensors).toEqual([{ name: 'l.weight', dtype: 'int4', shape: [16, 64], params: 1024, bytes: 592, bitsPerWeight: 4.625, kind: 'awq' }]);
   });
 });
 
