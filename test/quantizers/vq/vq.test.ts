@@ -7,6 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { vqQuantize } from '../../../src/quantizers/vq/vq.js';
 import { VqTensor } from '../../../src/quantizers/vq/vq-tensor.js';
+import { vqLinear } from '../../../src/quantizers/vq/vq-linear.js';
 import { unpackRows } from '../../../src/dtype/pack.js';
 import { Rng } from '../../../src/ops/random.js';
 import { tensor, type Tensor } from '../../../src/tensor.js';
@@ -262,6 +263,41 @@ describe('vqQuantize: error feedback', () => {
     const { report } = vqQuantize(w, { dim: 2, bits: 3, hessian: tensor(hd, [cols, cols], 'f64') });
     expect(report.extras.deadColumns).toBe(1);
     expect(Number.isFinite(report.error.value)).toBe(true);
+  });
+});
+
+describe('vqLinear', () => {
+  it('equals x · dequantize(W)ᵀ (f64 reference) for groups, stages, row scales, int8 and act-order', () => {
+    const rows = 12;
+    const cols = 24;
+    const data = randomMatrix(rows, cols, 16);
+    const w = tensor(data, [rows, cols]);
+    const h = tensor(correlatedHessian(64, cols, 17), [cols, cols], 'f64');
+    const x = randomMatrix(5, cols, 18);
+    const bias = randomMatrix(1, rows, 19);
+    for (const opts of [
+      { dim: 2, bits: 3 },
+      { dim: 2, bits: 3, groupSize: 8, residual: true, rowScales: true },
+      { dim: 4, bits: 4, groupSize: 8, actOrder: true, hessian: h, codebookDtype: 'int8' as const },
+    ]) {
+      const { q } = vqQuantize(w, opts);
+      const dq = f32(q.dequantize());
+      const y = f32(vqLinear(tensor(x, [5, cols]), q, { bias: tensor(bias, [rows]) }));
+      for (let t = 0; t < 5; t++) {
+        for (let o = 0; o < rows; o++) {
+          let s = bias[o];
+          let mag = Math.abs(bias[o]);
+          for (let j = 0; j < cols; j++) {
+            s += x[t * cols + j] * dq[o * cols + j];
+            mag += Math.abs(x[t * cols + j] * dq[o * cols + j]);
+          }
+          // Two stages are summed after the products, dequantize before: both within f32 rounding.
+          expect(Math.abs(y[t * rows + o] - s)).toBeLessThanOrEqual(4 * cols * 2 ** -24 * mag + 1e-30);
+        }
+      }
+    }
+    const { q } = vqQuantize(w, { dim: 2, bits: 3 });
+    expect(() => vqLinear(tensor(x.subarray(0, 5 * 20), [5, 20]), q)).toThrow(/input features/);
   });
 });
 
