@@ -19,8 +19,10 @@
  * - Anywhere else (no workers, a page without cross-origin isolation, a memory that is not shared,
  *   no WebAssembly SIMD): one thread. The JS reference kernels always run on the calling thread.
  *
- * The public kernel API stays synchronous: the calling thread takes the first share of the rows,
- * then blocks on a shared counter (Atomics.wait) until the workers are done. Only the calling thread
+ * The public kernel API stays synchronous: the calling thread wakes the workers, works through
+ * the ranges with them (each thread claims the next range from a shared counter, so a worker that
+ * wakes late or is descheduled costs little), then blocks on a shared counter (Atomics.wait) until
+ * the workers are done. Only the calling thread
  * allocates; workers only read and write the blocks they are handed. Memory growth needs nothing
  * special: a shared memory grows in place and every instance sees the new size.
  *
@@ -136,20 +138,20 @@ export function getThreads(): number {
 export interface ThreadStats {
   /** Threads kernels split over now (as `getThreads()`). */
   readonly threads: number;
-  /** Kernel dispatches that ran on workers since they started. */
+  /** Kernel dispatches that woke workers since they started. */
   readonly dispatches: number;
-  /** Tasks the workers ran over those dispatches. */
-  readonly workerTasks: number;
+  /** Items (ranges, groups of calls) the workers ran; the calling thread ran the others. */
+  readonly workerItems: number;
 }
 
 /**
  * How much work went to worker threads since the workers started (for diagnostics and tests:
  * a kernel below its work threshold stays on the calling thread).
  * @example
- * setThreads(2); matmul(a, b); threadStats().workerTasks; // 1 for a large enough product
+ * setThreads(2); matmul(a, b); threadStats().dispatches; // 1 for a large enough product
  */
 export function threadStats(): ThreadStats {
-  return { threads: getThreads(), dispatches: pool?.stats.dispatches ?? 0, workerTasks: pool?.stats.workerTasks ?? 0 };
+  return { threads: getThreads(), dispatches: pool?.stats.dispatches ?? 0, workerItems: pool?.workerItems() ?? 0 };
 }
 
 /** The pool when it belongs to the runtime now in use. */
@@ -164,21 +166,23 @@ function activePool(): WorkerPool | null {
 }
 
 /**
- * Runs groups of kernel calls concurrently and returns when all are done: `tasks[0]` on the calling
- * thread, every other group on a worker of its own (calls within a group run in order). At most
- * `getThreads()` groups. The low-level entry under `parallelRows`, for splits that are not one call
- * per range (SYRK runs two calls per block row).
+ * Runs items (each a list of kernel calls, run in order) concurrently and returns when all are
+ * done. Threads claim items in order from a shared counter (the calling thread included), so any
+ * item may run on any thread and a thread that starts late runs fewer: items must be independent,
+ * each with its own scratch. Any number of items; with one thread they run in order here. The
+ * low-level entry under `parallelRows`, for splits that are not one call per range (SYRK runs
+ * two calls per block row).
  * @example
  * runParallel([[{ fn: 'gemv_f32', args: argsTop }], [{ fn: 'gemv_f32', args: argsBottom }]]);
  */
-export function runParallel(tasks: readonly (readonly WasmCall[])[]): void {
+export function runParallel(items: readonly (readonly WasmCall[])[]): void {
   const p = activePool();
-  if (!p || tasks.length <= 1) {
+  if (!p || items.length <= 1 || p.threads() <= 1) {
     const ex = wasmRuntime().exports as unknown as Record<string, (...a: number[]) => unknown>;
-    for (const group of tasks) for (const call of group) ex[call.fn](...call.args);
+    for (const item of items) for (const call of item) ex[call.fn](...call.args);
     return;
   }
-  p.run(tasks);
+  p.run(items);
 }
 
 /**
@@ -199,6 +203,13 @@ export function splitRange(total: number, parts: number, align = 1): [number, nu
   return out;
 }
 
+/**
+ * Ranges `parallelRows` cuts per thread (when the rows allow): more ranges than threads let a
+ * thread that runs ahead (or a worker that wakes late) even out the work, at the cost of one
+ * scratch block and one packing of the shared operand per range.
+ */
+export const RANGES_PER_THREAD = 2;
+
 /** Options of `parallelRows`. */
 export interface ParallelRowsOptions {
   /**
@@ -216,8 +227,9 @@ export interface ParallelRowsOptions {
 }
 
 /**
- * Runs the kernel export `fn` over the output rows [0, rows) split into one contiguous range per
- * thread, and returns when all ranges are done. `argsFor(r0, r1)` returns the export's full argument
+ * Runs the kernel export `fn` over the output rows [0, rows) split into contiguous ranges
+ * (RANGES_PER_THREAD per thread, none smaller than `minRowsPerThread`) that the threads share out,
+ * and returns when all ranges are done. `argsFor(r0, r1)` returns the export's full argument
  * list for rows [r0, r1): typically the row count `r1 - r0` and the operand pointers advanced by
  * `r0` rows (`ptr + r0 * rowStride * bytesPerElement`), plus per-range scratch. It is called on the
  * calling thread, once per range, before any range starts, so it may allocate (e.g. `Marshal.scratch`)
@@ -241,7 +253,8 @@ export interface ParallelRowsOptions {
 export function parallelRows(fn: WasmFnName, rows: number, argsFor: (r0: number, r1: number) => number[], opts: ParallelRowsOptions = {}): void {
   const align = Math.max(1, Math.floor(opts.align ?? 1));
   const minRows = Math.max(1, Math.ceil(opts.minRowsPerThread ?? 1));
-  const threads = rows > 0 ? Math.min(getThreads(), Math.floor(rows / minRows)) : 1;
-  const ranges = threads > 1 ? splitRange(rows, threads, align) : [[0, rows] as [number, number]];
+  const threads = getThreads();
+  const parts = threads > 1 && rows > 0 ? Math.min(threads * RANGES_PER_THREAD, Math.floor(rows / minRows)) : 1;
+  const ranges = parts > 1 ? splitRange(rows, parts, align) : [[0, rows] as [number, number]];
   runParallel(ranges.map(([r0, r1]) => [{ fn, args: argsFor(r0, r1) }]));
 }

@@ -3,7 +3,7 @@
  * API with tsup, serves a page on 127.0.0.1 and drives Debian's headless Chromium (/usr/bin/chromium
  * or $CHROMIUM_PATH) through playwright-core, twice:
  * - cross-origin isolated (COOP/COEP headers): `setThreads(3)` + `await threadsReady()` must give 3
- *   threads, the workers (Blob-URL Web Workers) must run tasks, and gemm, gemv and syrk results must
+ *   threads, the workers (Blob-URL Web Workers) must run items, and gemm, gemv and syrk results must
  *   be bit-identical to one thread;
  * - not isolated: `setThreads(3)` must fall back to one thread, results unchanged.
  * Not a vitest file (vitest collects *.test.ts only); exits 1 with the failing step on a failure.
@@ -55,7 +55,7 @@ interface PageResult {
   backend?: string;
   threads?: number;
   ready?: number;
-  stats?: { threads: number; dispatches: number; workerTasks: number };
+  stats?: { threads: number; dispatches: number; workerItems: number };
   same?: boolean[];
   error?: string;
 }
@@ -107,9 +107,9 @@ async function main(): Promise<void> {
       if (r.isolated !== iso) fail(`crossOriginIsolated is ${r.isolated}`);
       const want = iso ? 3 : 1;
       if (r.ready !== want || r.stats?.threads !== want) fail(`${r.ready} threads after threadsReady(), expected ${want}`);
-      if (iso && !(r.stats && r.stats.workerTasks >= 3)) fail(`workers ran ${r.stats?.workerTasks} tasks`);
+      if (iso && !(r.stats && r.stats.dispatches >= 3 && r.stats.workerItems >= 1)) fail(`${r.stats?.dispatches} dispatches woke workers, which ran ${r.stats?.workerItems} items`);
       if (!r.same?.every(Boolean)) fail(`results differ from one thread: [gemm, gemv, syrk] identical = ${JSON.stringify(r.same)}`);
-      console.log(`  ${step}: ${want} thread(s), ${r.stats?.workerTasks ?? 0} worker tasks, results bit-identical`);
+      console.log(`  ${step}: ${want} thread(s), ${r.stats?.dispatches ?? 0} dispatches to workers, ${r.stats?.workerItems ?? 0} items run by workers, results bit-identical`);
       await page.close();
     }
   } catch (e) {

@@ -28,9 +28,10 @@ import type { WasmCall } from './pool.js';
 export const NB = 128;
 
 /**
- * What the threaded routines need: the runtime, the element size, and one scratch block per thread
- * (`scratch[t]`, linalg_scratch of the largest dimension: enough for any gemm, trsm or syrk call
- * here), reused by every dispatch of one top-level call (dispatches run one after another).
+ * What the threaded routines need: the runtime, the element size, and one scratch block per item
+ * of a dispatch (`scratch.length` items at most; linalg_scratch of the largest dimension: enough for
+ * any gemm, trsm or syrk call here), reused by every dispatch of one top-level call (dispatches run
+ * one after another, and one item runs on one thread at a time).
  */
 export interface ThreadedCtx {
   readonly rt: WasmRuntime;
@@ -40,22 +41,22 @@ export interface ThreadedCtx {
 }
 
 /**
- * A context for `threads` threads whose calls have dimensions <= maxDim; `alloc` allocates scratch
- * that stays valid until the kernel returns (Marshal.scratch).
+ * A context splitting work into at most `items` items per dispatch, for calls with dimensions <=
+ * maxDim; `alloc` allocates scratch that stays valid until the kernel returns (Marshal.scratch).
  * @example
- * const ctx = threadedCtx(rt, 4, getThreads(), n, (b) => mm.scratch(b), runParallel);
+ * const ctx = threadedCtx(rt, 4, 2 * getThreads(), n, (b) => mm.scratch(b), runParallel);
  */
 export function threadedCtx(
   rt: WasmRuntime,
   bpe: 4 | 8,
-  threads: number,
+  items: number,
   maxDim: number,
   alloc: (bytes: number) => number,
   run: ThreadedCtx['run'],
 ): ThreadedCtx {
   const d = Math.max(NB, maxDim, 1);
   const bytes = bpe === 4 ? rt.exports.linalg_scratch_f32(d) : rt.exports.linalg_scratch_f64(d);
-  return { rt, bpe, run, scratch: Array.from({ length: Math.max(1, threads) }, () => alloc(bytes)) };
+  return { rt, bpe, run, scratch: Array.from({ length: Math.max(1, items) }, () => alloc(bytes)) };
 }
 
 /** A strided matrix in the wasm memory: byte pointer, row and column strides in elements. */
@@ -161,8 +162,8 @@ export function syrkThreaded(ctx: ThreadedCtx, job: SyrkJob): void {
 }
 
 /**
- * The triangular solves of trtri / potrf as one dispatch: `solves[i]` lists trsm argument lists;
- * they are grouped contiguously by `weights` over the threads, each group with its thread's scratch.
+ * The triangular solves of trtri / potrf as one dispatch: `solves[i]` is a trsm argument list
+ * (without scratch); they are grouped contiguously by `weights` into items, each with its scratch.
  */
 function trsmBatch(ctx: ThreadedCtx, solves: readonly number[][], weights: readonly number[]): void {
   const groups = partitionByWeight(weights, ctx.scratch.length);

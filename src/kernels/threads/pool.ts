@@ -1,8 +1,8 @@
 /**
  * A pool of kernel worker threads over the ONE shared WebAssembly.Memory (DESIGN.md decision 5).
- * `run(tasks)` executes task 0 on the calling thread and tasks 1.. on workers, then blocks on a
- * shared counter (Atomics.wait, allowed on Node's main thread) until every worker is done, so the
- * kernel API stays synchronous. Only workers that finished starting take tasks; a worker that
+ * `run(items)` wakes workers, claims items from a shared counter on the calling thread too, then
+ * blocks on a shared counter (Atomics.wait, allowed on Node's main thread) until every woken worker
+ * is done, so the kernel API stays synchronous. Only workers that finished starting take tasks; a worker that
  * failed to start is simply never used.
  *
  * Not the split policy (src/kernels/threads.ts) and not thread-safe itself: only the main thread
@@ -51,8 +51,8 @@ export class WorkerPool {
   private allUp: number[] | null = null;
   /** Errors workers raised outside a call (e.g. failing to start), for diagnostics. */
   readonly startErrors: unknown[] = [];
-  /** Dispatches that used at least one worker, and the worker tasks they ran (diagnostics, tests). */
-  readonly stats = { dispatches: 0, workerTasks: 0 };
+  /** Dispatches that woke at least one worker (diagnostics, tests). */
+  readonly stats = { dispatches: 0 };
 
   /**
    * Starts `size` workers instantiating the kernel module against `rt.memory` (shared): `code` is
@@ -117,50 +117,53 @@ export class WorkerPool {
   }
 
   /**
-   * Runs `tasks[0]` on the calling thread and `tasks[i]` (i >= 1) on a worker each, and returns when
-   * all are done. `tasks.length` must not exceed `threads()`. Throws the first error (the calling
-   * thread's, else a worker's) after every task has finished, so scratch memory the caller frees
-   * afterwards is no longer in use.
+   * Runs every item (a list of calls run in order) and returns when all are done. The calling
+   * thread and min(items - 1, workers up) workers claim items in order from a shared counter, so
+   * any item may run on any thread and a late thread just runs fewer. Throws the first error (the
+   * calling thread's, else a worker's) after every item has finished, so scratch memory the
+   * caller frees afterwards is no longer in use.
    */
-  run(tasks: readonly (readonly WasmCall[])[]): void {
+  run(items: readonly (readonly WasmCall[])[]): void {
     if (this.busy) throw new Error('kernel thread pool re-entered: a kernel dispatch is already running');
-    const slots = this.upSlots();
-    if (tasks.length - 1 > slots.length || this.closed) {
-      throw new Error(`kernel thread pool: ${tasks.length} tasks for ${this.threads()} threads`);
-    }
+    if (this.closed) throw new Error('kernel thread pool is closed');
+    const slots = this.upSlots().slice(0, Math.max(0, items.length - 1));
     this.busy = true;
     try {
-      const used: number[] = [];
-      let p = 0;
-      for (let t = 1; t < tasks.length; t++) {
-        const base = LAYOUT.SLOT0 + slots[t - 1] * LAYOUT.SLOT;
-        this.ctrl[base + LAYOUT.START] = p;
-        this.ctrl[base + LAYOUT.COUNT] = tasks[t].length;
+      // Item offsets first, then the items.
+      let p = items.length;
+      if (p > ARG_CAPACITY) throw new Error(`kernel thread pool: more than ${ARG_CAPACITY} items in one dispatch`);
+      for (let i = 0; i < items.length; i++) {
+        this.args[i] = p;
+        p = this.reserve(p, 1);
+        this.args[p - 1] = items[i].length;
+        for (const call of items[i]) p = this.encode(call, p);
+      }
+      this.ctrl[LAYOUT.NITEMS] = items.length;
+      Atomics.store(this.ctrl, LAYOUT.NEXT, 0);
+      Atomics.store(this.ctrl, LAYOUT.PENDING, slots.length);
+      if (slots.length > 0) this.stats.dispatches++;
+      for (const w of slots) {
+        const base = LAYOUT.SLOT0 + w * LAYOUT.SLOT;
         this.ctrl[base + LAYOUT.STATUS] = 0;
-        for (const call of tasks[t]) p = this.encode(call, p);
-        used.push(base);
-      }
-      Atomics.store(this.ctrl, LAYOUT.PENDING, used.length);
-      if (used.length > 0) {
-        this.stats.dispatches++;
-        this.stats.workerTasks += used.length;
-      }
-      for (const base of used) {
         Atomics.add(this.ctrl, base + LAYOUT.SEQ, 1);
         Atomics.notify(this.ctrl, base + LAYOUT.SEQ);
       }
       let first: unknown = null;
-      try {
-        const ex = this.rt.exports as unknown as Record<string, (...a: number[]) => unknown>;
-        for (const call of tasks[0] ?? []) ex[call.fn](...call.args);
-      } catch (e) {
-        first = e;
+      const ex = this.rt.exports as unknown as Record<string, (...a: number[]) => unknown>;
+      for (;;) {
+        const i = Atomics.add(this.ctrl, LAYOUT.NEXT, 1);
+        if (i >= items.length) break;
+        try {
+          for (const call of items[i]) ex[call.fn](...call.args);
+        } catch (e) {
+          first ??= e;
+        }
       }
       this.join();
       if (first) throw first;
-      for (const base of used) {
+      for (const w of slots) {
+        const base = LAYOUT.SLOT0 + w * LAYOUT.SLOT;
         if (this.ctrl[base + LAYOUT.STATUS] !== 0) {
-          const w = (base - LAYOUT.SLOT0) / LAYOUT.SLOT;
           const bytes = this.err.slice(w * LAYOUT.ERRBYTES, w * LAYOUT.ERRBYTES + this.ctrl[base + LAYOUT.ERRLEN]);
           throw new Error(`kernel worker ${w} failed: ${new TextDecoder().decode(bytes)}`);
         }
@@ -170,24 +173,34 @@ export class WorkerPool {
     }
   }
 
+  /** Items run by workers since the pool started. */
+  workerItems(): number {
+    return Atomics.load(this.ctrl, LAYOUT.WITEMS);
+  }
+
   /** Stops every worker (they exit their loop; terminate() ends them even if stuck). */
   close(): void {
     if (this.closed) return;
     this.closed = true;
     for (let w = 0; w < this.size; w++) {
       const base = LAYOUT.SLOT0 + w * LAYOUT.SLOT;
-      this.ctrl[base + LAYOUT.COUNT] = -1;
+      this.ctrl[base + LAYOUT.EXIT] = 1;
       Atomics.add(this.ctrl, base + LAYOUT.SEQ, 1);
       Atomics.notify(this.ctrl, base + LAYOUT.SEQ);
     }
     for (const w of this.workers) w.terminate();
   }
 
+  private reserve(p: number, n: number): number {
+    if (p + n > ARG_CAPACITY) throw new Error(`kernel thread pool: one dispatch carries more than ${ARG_CAPACITY} arguments`);
+    return p + n;
+  }
+
   private encode(call: WasmCall, p: number): number {
     const idx = INDEX.get(call.fn);
     if (idx === undefined) throw new Error(`kernel thread pool: ${call.fn} is not an export of the kernel module`);
     const argc = call.args.length;
-    if (p + 2 + argc > ARG_CAPACITY) throw new Error(`kernel thread pool: one dispatch carries more than ${ARG_CAPACITY} arguments`);
+    this.reserve(p, 2 + argc);
     this.args[p] = idx;
     this.args[p + 1] = argc;
     for (let i = 0; i < argc; i++) this.args[p + 2 + i] = call.args[i];

@@ -7,8 +7,8 @@
  *
  * The worker instantiates the kernel module against the shared memory (the module's data segments
  * are passive, see passive-data.ts, so this writes nothing), reports ready, then loops: wait for its
- * sequence word to change, run the calls the main thread wrote into the argument buffer, record
- * success or the error message, decrement the pending counter and wake the main thread when it
+ * sequence word to change, claim and run items of the dispatch until none is left, record success
+ * or the first error message, decrement the pending counter and wake the main thread when it
  * reaches zero. Its wasm value stack and locals are its own; scratch memory is handed to it in the
  * arguments (the module itself has no stack in linear memory and never allocates).
  *
@@ -20,23 +20,27 @@
 export const LAYOUT = {
   /** Number of workers that finished instantiating. */
   READY: 0,
-  /** Worker tasks of the current dispatch not finished yet. */
+  /** Workers woken for the current dispatch that have not finished it yet. */
   PENDING: 1,
+  /** Index of the next item of the current dispatch (threads claim items with Atomics.add). */
+  NEXT: 2,
+  /** Number of items of the current dispatch. */
+  NITEMS: 3,
+  /** Items run by workers since the pool started (diagnostics). */
+  WITEMS: 4,
   /** First word of worker 0's slot; worker w's slot starts at SLOT0 + w * SLOT. */
-  SLOT0: 4,
+  SLOT0: 8,
   SLOT: 8,
   /** Within a slot: sequence number the worker waits on. */
   SEQ: 0,
-  /** Within a slot: first double of the worker's call list in the argument buffer. */
-  START: 1,
-  /** Within a slot: number of calls (-1 asks the worker to exit). */
-  COUNT: 2,
+  /** Within a slot: 1 asks the worker to exit. */
+  EXIT: 1,
   /** Within a slot: 0 after success, 1 after an error (message in the error buffer). */
-  STATUS: 3,
+  STATUS: 2,
   /** Within a slot: byte length of the error message. */
-  ERRLEN: 4,
+  ERRLEN: 3,
   /** Within a slot: 1 once this worker has instantiated the module and can take calls. */
-  UP: 5,
+  UP: 4,
   /** Polls of the sequence word a worker makes before it sleeps in Atomics.wait. */
   SPIN: 2000,
   /** Bytes of error message kept per worker. */
@@ -60,8 +64,11 @@ export interface WorkerInit {
 }
 
 /**
- * The worker program. A call in the argument buffer is [export index, argc, ...args] as doubles
- * (pointers and counts are exact integers, floats are passed as the f64 the main thread would pass).
+ * The worker program. A dispatch is a list of items in the argument buffer: double i (i < NITEMS)
+ * is the offset of item i, which is [call count, then per call: export index, argc, ...args]
+ * (pointers and counts are exact integers, floats are passed as the f64 the main thread would
+ * pass). Woken threads claim items with Atomics.add on NEXT until none is left, so a thread that
+ * starts late (descheduled, still waking) simply runs fewer items.
  */
 export const WORKER_SOURCE = `'use strict';
 const L = ${JSON.stringify(LAYOUT)};
@@ -87,25 +94,33 @@ function main(d) {
     const seq = Atomics.load(ctrl, base + L.SEQ);
     if (seq === seen) continue;
     seen = seq;
-    const count = ctrl[base + L.COUNT];
-    if (count < 0) return;
-    let p = ctrl[base + L.START];
+    if (ctrl[base + L.EXIT] !== 0) return;
+    const items = ctrl[L.NITEMS];
     let status = 0;
-    try {
-      for (let c = 0; c < count; c++) {
-        const f = fns[args[p]];
-        const argc = args[p + 1];
-        p += 2;
-        buf.length = argc;
-        for (let i = 0; i < argc; i++) buf[i] = args[p + i];
-        p += argc;
-        f.apply(null, buf);
+    for (;;) {
+      const item = Atomics.add(ctrl, L.NEXT, 1);
+      if (item >= items) break;
+      try {
+        let p = args[item];
+        const count = args[p++];
+        for (let c = 0; c < count; c++) {
+          const f = fns[args[p]];
+          const argc = args[p + 1];
+          p += 2;
+          buf.length = argc;
+          for (let i = 0; i < argc; i++) buf[i] = args[p + i];
+          p += argc;
+          f.apply(null, buf);
+        }
+        Atomics.add(ctrl, L.WITEMS, 1);
+      } catch (e) {
+        if (status === 0) {
+          status = 1;
+          const msg = new TextEncoder().encode(String(e && e.message ? e.message : e)).subarray(0, L.ERRBYTES);
+          err.set(msg, d.index * L.ERRBYTES);
+          ctrl[base + L.ERRLEN] = msg.length;
+        }
       }
-    } catch (e) {
-      status = 1;
-      const msg = new TextEncoder().encode(String(e && e.message ? e.message : e)).subarray(0, L.ERRBYTES);
-      err.set(msg, d.index * L.ERRBYTES);
-      ctrl[base + L.ERRLEN] = msg.length;
     }
     ctrl[base + L.STATUS] = status;
     if (Atomics.sub(ctrl, L.PENDING, 1) === 1) Atomics.notify(ctrl, L.PENDING);

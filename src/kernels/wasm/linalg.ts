@@ -10,7 +10,7 @@ import { wasmRuntime } from '../backend.js';
 import type { CholeskyArgs, CholeskyInverseArgs, SyrkArgs, TriInvArgs, TrsmArgs } from '../js/linalg.js';
 import { matrixExtent } from '../ref.js';
 import { Marshal, type WasmRuntime } from './runtime.js';
-import { MIN_WORK_PER_THREAD, getThreads, parallelRows, runParallel } from '../threads.js';
+import { MIN_WORK_PER_THREAD, RANGES_PER_THREAD, getThreads, parallelRows, runParallel } from '../threads.js';
 import {
   NB,
   choleskyInverseThreaded,
@@ -46,7 +46,7 @@ const b = (x: boolean): number => (x ? 1 : 0);
 function threadsFor(rt: WasmRuntime, mm: Marshal, bpe: Bpe, n: number, maxDim = n): ThreadedCtx | null {
   const threads = Math.min(getThreads(), Math.ceil(n / NB));
   if (threads <= 1 || n < 2 * NB || (n * n * n) / 3 < 2 * MIN_WORK_PER_THREAD) return null;
-  return threadedCtx(rt, bpe, threads, maxDim, (bytes) => mm.scratch(bytes), runParallel);
+  return threadedCtx(rt, bpe, threads * RANGES_PER_THREAD, maxDim, (bytes) => mm.scratch(bytes), runParallel);
 }
 
 function cholesky(g: CholeskyArgs, bpe: Bpe): number {
@@ -103,7 +103,7 @@ function syrk(g: SyrkArgs, bpe: Bpe): void {
       f(g.n, g.k, g.alpha, a, g.rsa, g.csa, g.beta, c, g.rsc, g.csc, scratch(Math.max(g.n, g.k)));
       return;
     }
-    const ctx = threadedCtx(rt, bpe, threads, Math.max(g.n, g.k), (bytes) => mm.scratch(bytes), runParallel);
+    const ctx = threadedCtx(rt, bpe, threads * RANGES_PER_THREAD, Math.max(g.n, g.k), (bytes) => mm.scratch(bytes), runParallel);
     syrkThreaded(ctx, { n: g.n, k: g.k, alpha: g.alpha, a: { p: a, rs: g.rsa, cs: g.csa }, beta: g.beta, c: { p: c, rs: g.rsc, cs: g.csc }, triA: false });
   }, bpe);
 }
