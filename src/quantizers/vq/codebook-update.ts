@@ -196,21 +196,14 @@ function quad(A: Float64Array, b: Float64Array, x: Float64Array, n: number): num
   return s;
 }
 
-/** Solves A x = b for SPD A (row-major n × n) by Cholesky; null when A is not positive definite. */
+/**
+ * Solves A x = b for SPD A (row-major n × n) by the cholesky_f64 kernel (lower, in place on a copy)
+ * and two substitutions; null when A is not positive definite.
+ */
 function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array | null {
-  const l = new Float64Array(n * n);
-  for (let j = 0; j < n; j++) {
-    let dj = a[j * n + j];
-    for (let p = 0; p < j; p++) dj -= l[j * n + p] * l[j * n + p];
-    if (!(dj > 0)) return null;
-    const ljj = Math.sqrt(dj);
-    l[j * n + j] = ljj;
-    for (let i = j + 1; i < n; i++) {
-      let s = a[i * n + j];
-      for (let p = 0; p < j; p++) s -= l[i * n + p] * l[j * n + p];
-      l[i * n + j] = s / ljj;
-    }
-  }
+  const lr = ref(Float64Array.from(a));
+  if (kernel('cholesky_f64')({ n, a: lr, rsa: n, csa: 1, upper: false }) !== 0) return null;
+  const l = lr.storage.view(Float64Array);
   const y = new Float64Array(n);
   for (let i = 0; i < n; i++) {
     let s = b[i];
@@ -223,5 +216,6 @@ function solveSpd(a: Float64Array, b: Float64Array, n: number): Float64Array | n
     for (let p = i + 1; p < n; p++) s -= l[p * n + i] * x[p];
     x[i] = s / l[i * n + i];
   }
+  for (let i = 0; i < n; i++) if (!Number.isFinite(x[i])) return null;
   return x;
 }
