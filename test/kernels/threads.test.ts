@@ -24,6 +24,7 @@ import {
   splitRange,
   threadStats,
 } from '../../src/kernels/threads.js';
+import { partitionByWeight } from '../../src/kernels/threads/linalg.js';
 import { passiveDataBinary } from '../../src/kernels/threads/passive-data.js';
 import { WorkerPool } from '../../src/kernels/threads/pool.js';
 import type { Spawner } from '../../src/kernels/threads/spawn.js';
@@ -213,6 +214,18 @@ describe('threads', () => {
     expect(Array.from(syrk(x).data() as Float64Array)).toEqual(Array.from(h1));
     expect(threadStats().dispatches).toBeGreaterThanOrEqual(3);
     setThreads(1);
+  });
+
+  it('partitionByWeight: contiguous non-empty groups covering every item, balanced by weight', () => {
+    expect(partitionByWeight([1, 1, 1, 3], 2)).toEqual([[0, 3], [3, 4]]);
+    expect(partitionByWeight([5], 4)).toEqual([[0, 1]]);
+    const w = Array.from({ length: 12 }, (_, r) => r + 0.5); // syrk block rows: row r costs ~ r + 1/2
+    const g = partitionByWeight(w, 3);
+    expect(g[0][0]).toBe(0);
+    expect(g[g.length - 1][1]).toBe(12);
+    for (let i = 1; i < g.length; i++) expect(g[i][0]).toBe(g[i - 1][1]);
+    const sums = g.map(([a, b]) => w.slice(a, b).reduce((x, y) => x + y, 0));
+    expect(Math.max(...sums) / Math.min(...sums)).toBeLessThan(1.5);
   });
 
   it('splitRange: disjoint, covering, aligned ranges of nearly equal size', () => {

@@ -60,7 +60,7 @@ export function threadedCtx(
 }
 
 /** A strided matrix in the wasm memory: byte pointer, row and column strides in elements. */
-interface Mat {
+export interface Mat {
   readonly p: number;
   readonly rs: number;
   readonly cs: number;
@@ -79,6 +79,8 @@ function floatView(ctx: ThreadedCtx): Float32Array | Float64Array {
 /**
  * Splits items 0..weights.length into at most `parts` contiguous groups of about equal total weight
  * (every group non-empty).
+ * @example
+ * partitionByWeight([1, 1, 1, 3], 2); // [[0, 3], [3, 4]]
  */
 export function partitionByWeight(weights: readonly number[], parts: number): [number, number][] {
   const total = weights.reduce((s, w) => s + w, 0);
@@ -129,6 +131,8 @@ export interface SyrkJob {
 /**
  * syrkLower over threads by block rows, then the full mirror (as the syrk export does): the
  * diagonal blocks are mirrored by the syrk export, the blocks left of them here.
+ * @example
+ * syrkThreaded(ctx, { n, k, alpha: 1, a: { p: a, rs: k, cs: 1 }, beta: 0, c: { p: c, rs: n, cs: 1 }, triA: false });
  */
 export function syrkThreaded(ctx: ThreadedCtx, job: SyrkJob): void {
   const { n, k, alpha, a, beta, c, triA } = job;
@@ -172,8 +176,10 @@ function trsmBatch(ctx: ThreadedCtx, solves: readonly number[][], weights: reado
 
 /**
  * choleskyLower over threads: returns 0 or the failing leading minor (1-based). The strict upper
- * triangle is left as the blocked algorithm leaves it (garbage from the trailing mirrors); the
- * cholesky export's final passes are `choleskyFinish`.
+ * triangle is left as the blocked algorithm leaves it (values from the trailing mirrors), as
+ * choleskyLower leaves it for cholesky_inverse; `choleskyThreaded` adds the export's final passes.
+ * @example
+ * const info = choleskyLowerThreaded(ctx, n, { p: a, rs: n, cs: 1 });
  */
 export function choleskyLowerThreaded(ctx: ThreadedCtx, n: number, a: Mat): number {
   const s0 = ctx.scratch[0];
@@ -210,6 +216,8 @@ export function choleskyLowerThreaded(ctx: ThreadedCtx, n: number, a: Mat): numb
 /**
  * The cholesky export over threads (lower, or upper through the same mirroring as the export):
  * returns 0 or the failing leading minor.
+ * @example
+ * const info = choleskyThreaded(ctx, n, { p: a, rs: n, cs: 1 }, false);
  */
 export function choleskyThreaded(ctx: ThreadedCtx, n: number, a: Mat, upper: boolean): number {
   const swapped: Mat = { p: a.p, rs: a.cs, cs: a.rs };
@@ -224,7 +232,11 @@ export function choleskyThreaded(ctx: ThreadedCtx, n: number, a: Mat, upper: boo
   return info;
 }
 
-/** The tri_inv export over threads: X = T^-1 by independent column-block solves. */
+/**
+ * The tri_inv export over threads: X = T^-1 by independent column-block solves.
+ * @example
+ * triInvThreaded(ctx, n, { p: t, rs: n, cs: 1 }, false, false, { p: x, rs: n, cs: 1 });
+ */
 export function triInvThreaded(ctx: ThreadedCtx, n: number, t: Mat, upper: boolean, unit: boolean, x: Mat): void {
   const X = floatView(ctx);
   const base = x.p / ctx.bpe;
@@ -249,6 +261,8 @@ export function triInvThreaded(ctx: ThreadedCtx, n: number, t: Mat, upper: boole
 /**
  * The cholesky_inverse export over threads: L = chol(A), W = L^-1 (into `w`), A^-1 = W^T W
  * (syrk on W^T with the depth trimmed per block row), mirrored. Returns 0 or the failing minor.
+ * @example
+ * const info = choleskyInverseThreaded(ctx, n, { p: a, rs: n, cs: 1 }, { p: w, rs: n, cs: 1 });
  */
 export function choleskyInverseThreaded(ctx: ThreadedCtx, n: number, a: Mat, w: Mat): number {
   const info = choleskyLowerThreaded(ctx, n, a);

@@ -38,7 +38,14 @@ function canBlock(): boolean {
 const NAMES = Object.keys(WASM_EXPORT_ARITY) as WasmFnName[];
 const INDEX = new Map<string, number>(NAMES.map((n, i) => [n, i]));
 
-/** Worker threads sharing one runtime's memory. */
+/**
+ * Worker threads sharing one runtime's memory.
+ * @example
+ * const pool = new WorkerPool(rt, 1, rt.module, defaultSpawner()!.spawn);
+ * pool.waitReady(10_000);
+ * pool.run([[{ fn: 'gemv_f32', args: top }], [{ fn: 'gemv_f32', args: bottom }]]);
+ * pool.close();
+ */
 export class WorkerPool {
   private readonly ctrl: Int32Array;
   private readonly args: Float64Array;
