@@ -25,15 +25,18 @@
 }
 
 /**
- * Decodes `index` into its non-zero coordinates (positions to nzPos, values to nzVal) and returns
- * their count; the sum of squares goes to the global `lastYY`.
+ * The enumeration walk of one group. With `fused` (a constant at every call site, so the unused
+ * branch folds away after inlining) it returns Σ f32(y_i · x[i]) over the non-zero coordinates in
+ * increasing i (the reference's order); otherwise it writes the non-zero coordinates to
+ * nzPos/nzVal and returns their count (as f32). Σy² goes to the global `lastYY`.
  */
 // @ts-ignore: decorator
-@inline export function decodeGroup(index: u64, dim: i32, pulses: i32, table: usize, nzPos: usize, nzVal: usize): i32 {
+@inline function walk(index: u64, dim: i32, pulses: i32, table: usize, nzPos: usize, nzVal: usize, x: usize, fused: bool): f32 {
   let r = index;
   let k = pulses;
   let nnz = 0;
   let yy = 0;
+  let dot: f32 = 0;
   const stride = <usize>(pulses + 1) << 3;
   for (let i = 0; i < dim && k > 0; i++) {
     const row = table + <usize>(dim - i - 1) * stride;
@@ -57,56 +60,31 @@
       r -= c;
       a++;
     }
-    store<i32>(nzPos + (<usize>nnz << 2), i);
-    store<f32>(nzVal + (<usize>nnz << 2), <f32>v);
-    nnz++;
+    if (fused) {
+      dot += <f32>v * load<f32>(x + (<usize>i << 2));
+    } else {
+      store<i32>(nzPos + (<usize>nnz << 2), i);
+      store<f32>(nzVal + (<usize>nnz << 2), <f32>v);
+      nnz++;
+    }
     yy += a * a;
     k -= a;
   }
   lastYY = yy;
-  return nnz;
+  return fused ? dot : <f32>nnz;
+}
+
+/** Decodes `index` into its non-zero coordinates (nzPos, nzVal) and returns their count; Σy² to `lastYY`. */
+// @ts-ignore: decorator
+@inline export function decodeGroup(index: u64, dim: i32, pulses: i32, table: usize, nzPos: usize, nzVal: usize): i32 {
+  return <i32>walk(index, dim, pulses, table, nzPos, nzVal, 0, false);
+}
+
+/** The walk fused with one dot product against x (f32, dim values): saves the scratch round trip for m = 1. */
+// @ts-ignore: decorator
+@inline export function decodeDot(index: u64, dim: i32, pulses: i32, table: usize, x: usize): f32 {
+  return walk(index, dim, pulses, table, 0, 0, x, true);
 }
 
 /** Σy² of the last decoded group. */
 export let lastYY: i32 = 0;
-
-/**
- * The same walk as `decodeGroup`, fused with one dot product: returns Σ f32(y_i · x[i]) over the
- * non-zero coordinates in increasing i (the reference's order), Σy² to `lastYY`. For m = 1 this
- * saves the scratch round trip.
- */
-// @ts-ignore: decorator
-@inline export function decodeDot(index: u64, dim: i32, pulses: i32, table: usize, x: usize): f32 {
-  let r = index;
-  let k = pulses;
-  let yy = 0;
-  let dot: f32 = 0;
-  const stride = <usize>(pulses + 1) << 3;
-  for (let i = 0; i < dim && k > 0; i++) {
-    const row = table + <usize>(dim - i - 1) * stride;
-    const t = load<u64>(row + (<usize>k << 3));
-    if (r < t) continue;
-    r -= t;
-    let a = 1;
-    let v = 0;
-    for (;;) {
-      const c = load<u64>(row + (<usize>(k - a) << 3));
-      if (r < c) {
-        v = a;
-        break;
-      }
-      r -= c;
-      if (r < c || a >= k) {
-        v = -a;
-        break;
-      }
-      r -= c;
-      a++;
-    }
-    dot += <f32>v * load<f32>(x + (<usize>i << 2));
-    yy += a * a;
-    k -= a;
-  }
-  lastYY = yy;
-  return dot;
-}

@@ -12,13 +12,7 @@ import { Storage } from '../../src/memory/storage.js';
 import { wasmRuntime } from '../../src/kernels/backend.js';
 import { pvqBits, pvqCount } from '../../src/quantizers/pvq/count.js';
 import { randArray, readRef, refIn, rng } from './helpers.js';
-import { allCodewords } from '../quantizers/pvq/helpers.js';
-
-const rank = (v: number): number => (v === 0 ? 0 : 2 * Math.abs(v) - (v > 0 ? 1 : 0));
-function lexCompare(a: Int32Array, b: Int32Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return rank(a[i]) - rank(b[i]);
-  return 0;
-}
+import { sortedBook } from '../quantizers/pvq/helpers.js';
 
 function bytesRef(data: Uint8Array, where: 'js' | 'wasm', pad: number): Ref {
   const padded = new Uint8Array(data.length + pad);
@@ -85,7 +79,7 @@ describe('pvq kernels parity', () => {
         for (let r = 0; r < rows; r++) {
           if (V <= 4000n) {
             // small codebooks: decode each record independently (brute-force book in the documented order)
-            const book = allCodewords(dim, pulses).sort(lexCompare);
+            const book = sortedBook(dim, pulses);
             const rec = ampBits + indexBits;
             for (let g = 0; g < groups; g++) {
               let a = 0;

@@ -3,6 +3,9 @@
  * first coordinate, independent of the library's counting and indexing), the closed-form count and a
  * seeded generator. Not a test file.
  */
+import { mulberry32 } from '../../arbitraries.js';
+
+export { mulberry32 };
 
 /** Every y in Z^D with Σ|y_i| = K (any order). */
 export function allCodewords(D: number, K: number): Int32Array[] {
@@ -28,6 +31,20 @@ export function allCodewords(D: number, K: number): Int32Array[] {
   return out;
 }
 
+/** Rank of a coordinate value in the documented index order 0 < +1 < -1 < +2 < -2 < ... */
+export const valueRank = (v: number): number => (v === 0 ? 0 : 2 * Math.abs(v) - (v > 0 ? 1 : 0));
+
+/** Lexicographic comparison in the documented index order (coordinate 0 most significant). */
+export function lexCompare(a: Int32Array, b: Int32Array): number {
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return valueRank(a[i]) - valueRank(b[i]);
+  return 0;
+}
+
+/** Every codeword of P(D, K) in index order: book[i] is the codeword of index i, by brute force. */
+export function sortedBook(D: number, K: number): Int32Array[] {
+  return allCodewords(D, K).sort(lexCompare);
+}
+
 function binom(n: number, k: number): bigint {
   if (k < 0 || k > n || n < 0) return 0n;
   let r = 1n;
@@ -41,18 +58,6 @@ export function closedFormCount(D: number, K: number): bigint {
   let v = 0n;
   for (let i = 1; i <= Math.min(D, K); i++) v += 2n ** BigInt(i) * binom(D, i) * binom(K - 1, i - 1);
   return v;
-}
-
-/** Seeded uniform generator in [0, 1) (mulberry32), independent of the library PRNG. */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 /** Standard normal samples (Box-Muller on mulberry32). */

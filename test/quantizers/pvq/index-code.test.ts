@@ -12,15 +12,7 @@ import {
 } from '../../../src/quantizers/pvq/index-code.js';
 import { pvqCount, pvqCountTable, type PvqCountTable } from '../../../src/quantizers/pvq/count.js';
 import { ValueError } from '../../../src/errors.js';
-import { allCodewords, mulberry32, randomCodeword } from './helpers.js';
-
-/** Rank of a coordinate value in the documented order 0 < +1 < -1 < +2 < -2 < ... */
-const rank = (v: number): number => (v === 0 ? 0 : 2 * Math.abs(v) - (v > 0 ? 1 : 0));
-
-function lexCompare(a: Int32Array, b: Int32Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return rank(a[i]) - rank(b[i]);
-  return 0;
-}
+import { mulberry32, randomCodeword, sortedBook } from './helpers.js';
 
 /** The same counts with the float copy dropped, forcing the BigInt paths. */
 function bigOnly(D: number, K: number): PvqCountTable {
@@ -32,7 +24,7 @@ describe('pvq codeword index', () => {
   it('is the documented lexicographic order (a bijection onto 0..V-1) for every small D, K', () => {
     for (let D = 1; D <= 5; D++) {
       for (let K = 0; K <= 5; K++) {
-        const all = allCodewords(D, K).sort(lexCompare);
+        const all = sortedBook(D, K);
         const big = bigOnly(D, K);
         all.forEach((y, j) => {
           expect(pvqEncodeIndex(y)).toBe(BigInt(j));

@@ -6,14 +6,9 @@ import { pvqSizeBits } from '../../../src/quantizers/pvq/pvq-tensor.js';
 import { rtn } from '../../../src/quantizers/rtn.js';
 import { tensor } from '../../../src/tensor.js';
 import { ShapeError, ValueError } from '../../../src/errors.js';
-import { allCodewords, corr, gaussian } from './helpers.js';
+import { corr, gaussian, sortedBook } from './helpers.js';
 import { readWeight } from '../helpers.js';
 
-const rank = (v: number): number => (v === 0 ? 0 : 2 * Math.abs(v) - (v > 0 ? 1 : 0));
-function lexCompare(a: Int32Array, b: Int32Array): number {
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return rank(a[i]) - rank(b[i]);
-  return 0;
-}
 
 /** Bits [pos, pos + n) of a little-endian bit stream, read bit by bit (n <= 40 here). */
 function bitsAt(buf: Uint8Array, pos: number, n: number): number {
@@ -40,7 +35,7 @@ describe('pvqQuantize', () => {
           // the rotation needs a power-of-two block; dim * groups may not have one > 1, which is fine (block 1)
           const w = tensor(Float32Array.from(gaussian(rows * cols, seed)), [rows, cols]);
           const { q } = pvqQuantize(w, { dim, pulses, ampBits, search: 'exact', hadamard: rotate ? { seed } : false });
-          const book = allCodewords(dim, pulses).sort(lexCompare); // index -> codeword, independent of index-code.ts
+          const book = sortedBook(dim, pulses); // index -> codeword, independent of index-code.ts
           const codes = q.codes.data() as Uint8Array;
           const scales = q.scales.data() as Float32Array;
           const levels = q.levels.data() as Float32Array;
