@@ -133,7 +133,17 @@ export function readWeight(name: string): { data: Float32Array; shape: number[] 
  * RMSNorm(embed[byte]) * input_layernorm (eps 1e-5), [tokens, 384] f32.
  */
 export function block0Inputs(tokens: number, offset = 0): Float32Array {
-  const bytes = readFileSync(join(MODEL_DIR, 'calib.bin')).subarray(offset, offset + tokens);
+  return block0InputsOf(readFileSync(join(MODEL_DIR, 'calib.bin')).subarray(offset, offset + tokens));
+}
+
+/** The first `n` bytes of the held-out text (test.txt), for checks on data the calibration never saw. */
+export function heldOutBytes(n: number): Uint8Array {
+  return readFileSync(join(MODEL_DIR, 'test.txt')).subarray(0, n);
+}
+
+/** Inputs of block 0's attention projections for the given bytes: RMSNorm(embed[byte]) * input_layernorm. */
+export function block0InputsOf(bytes: Uint8Array): Float32Array {
+  const tokens = bytes.length;
   const emb = readWeight('model.embed_tokens.weight');
   const g = readWeight('model.layers.0.input_layernorm.weight').data;
   const f = emb.shape[1];
@@ -166,4 +176,23 @@ export function mlpIntermediate(x: Float32Array, tokens: number): Float32Array {
     }
   }
   return out;
+}
+
+let mlpTable: Float32Array | null = null;
+
+/**
+ * Inputs of block 0's down_proj for the given bytes: silu(gate x) * (up x) with x = block0InputsOf.
+ * Layer 0's input depends on the byte alone, so this looks rows up in a table of all 256 bytes.
+ */
+export function block0MlpInputsOf(bytes: Uint8Array): Float32Array {
+  mlpTable ??= mlpIntermediate(block0InputsOf(Uint8Array.from({ length: 256 }, (_, i) => i)), 256);
+  const m = mlpTable.length / 256;
+  const out = new Float32Array(bytes.length * m);
+  bytes.forEach((b, t) => out.set(mlpTable!.subarray(b * m, (b + 1) * m), t * m));
+  return out;
+}
+
+/** The first `n` bytes of calib.bin. */
+export function calibBytes(n: number): Uint8Array {
+  return readFileSync(join(MODEL_DIR, 'calib.bin')).subarray(0, n);
 }
