@@ -35,11 +35,41 @@ export const QTENSORS_KEY = 'quantensor.qtensors';
 export const FORMAT_KEY = 'quantensor.format';
 const FORMAT_VERSION = '1';
 
-/** A tensor or quantized tensor, as the quantized format stores them. */
+/** A tensor or quantized tensor, as the quantized format stores them (or any type a codec handles). */
 export type AnyTensor = Tensor | QTensor;
 
-/** How one QTensor is described in the metadata. */
+/**
+ * How a quantized tensor type other than QTensor is stored: split into named Tensors plus
+ * JSON-serializable params, and rebuilt from them. Codecs are passed explicitly to the save and open
+ * functions (no registration), so a layer above io (e.g. the PVQ quantizer's PvqTensor) can add one.
+ * @example
+ * const pvqCodec: TensorCodec<PvqTensor> = {
+ *   kind: 'pvq',
+ *   matches: (x): x is PvqTensor => x instanceof PvqTensor,
+ *   encode: (q) => ({ shape: [...q.shape], tensors: { codes: q.codes, scales: q.scales, levels: q.levels }, params: { dim: q.dim, pulses: q.pulses, ampBits: q.ampBits, scaleDtype: q.scaleDtype, rotation: q.rotation } }),
+ *   decode: (t, p, shape) => new PvqTensor(shape, p.dim as number, p.pulses as number, p.ampBits as number, t.codes, t.scales, p.scaleDtype as 'f16', t.levels, p.rotation as PvqRotation | null),
+ * };
+ * await saveQuantized('m.safetensors', { w: pvq }, undefined, { codecs: [pvqCodec] });
+ */
+export interface TensorCodec<T = unknown> {
+  /** Stored in the description; must not be 'qtensor' (the built-in codec). */
+  readonly kind: string;
+  matches(x: unknown): x is T;
+  encode(x: T): { shape: number[]; tensors: Record<string, Tensor>; params: Record<string, unknown> };
+  /** Rebuilds the value; takes ownership of `tensors`. */
+  decode(tensors: Record<string, Tensor>, params: Record<string, unknown>, shape: number[]): T;
+}
+
+/** Options of the quantized-format functions. */
+export interface QuantizedOptions {
+  /** Codecs for quantized types besides QTensor. */
+  readonly codecs?: readonly TensorCodec[];
+}
+
+/** How one quantized tensor is described in the metadata. */
 interface QRecord {
+  /** 'qtensor' (absent in files of the first writers) or a codec's kind. */
+  kind?: string;
   dtype: string;
   shape: number[];
   params: Record<string, unknown>;
@@ -70,8 +100,9 @@ function narrow(t: Tensor): Tensor {
  * const { tensors, metadata } = toQuantizedParts({ 'q_proj.weight': q, 'norm.weight': n });
  */
 export function toQuantizedParts(
-  input: Readonly<Record<string, AnyTensor>>,
+  input: Readonly<Record<string, unknown>>,
   metadata: Readonly<Record<string, string>> = {},
+  opts: QuantizedOptions = {},
 ): { tensors: Record<string, Tensor>; metadata: Record<string, string>; owned: Tensor[] } {
   for (const k of Object.keys(metadata)) {
     if (k.startsWith('quantensor.')) throw new ValueError(`metadata key "${k}" is reserved (keys starting with "quantensor.")`);
@@ -83,16 +114,9 @@ export function toQuantizedParts(
     if (Object.prototype.hasOwnProperty.call(tensors, name)) throw new ValueError(`tensor name "${name}" is used twice (a QTensor part collides with another tensor)`);
     tensors[name] = t;
   };
-  for (const [name, x] of Object.entries(input)) {
-    if (x instanceof Tensor) {
-      put(name, x);
-      continue;
-    }
-    if (!(x instanceof QTensor)) throw new ValueError(`"${name}" must be a Tensor or QTensor`);
-    x.checkAlive();
-    const rec: QRecord = { dtype: x.dtype, shape: [...x.shape], params: {}, parts: { codes: `${name}.codes` }, partDtypes: {} };
-    put(`${name}.codes`, x.codes);
-    for (const [field, v] of Object.entries(x.qparams)) {
+  /** Stores `fields` (Tensors become parts, the rest params) under the record of `name`. */
+  const store = (name: string, rec: QRecord, fields: Readonly<Record<string, unknown>>) => {
+    for (const [field, v] of Object.entries(fields)) {
       if (v === undefined) continue;
       if (v instanceof Tensor) {
         const stored = narrow(v);
@@ -107,6 +131,24 @@ export function toQuantizedParts(
       }
     }
     records[name] = rec;
+  };
+  for (const [name, x] of Object.entries(input)) {
+    if (x instanceof Tensor) {
+      put(name, x);
+    } else if (x instanceof QTensor) {
+      x.checkAlive();
+      const rec: QRecord = { dtype: x.dtype, shape: [...x.shape], params: {}, parts: { codes: `${name}.codes` }, partDtypes: {} };
+      put(`${name}.codes`, x.codes);
+      store(name, rec, x.qparams as unknown as Record<string, unknown>);
+    } else {
+      const codec = opts.codecs?.find((c) => c.matches(x));
+      if (!codec) throw new ValueError(`"${name}" must be a Tensor or QTensor, or a type one of the given codecs handles`);
+      if (codec.kind === 'qtensor') throw new ValueError(`codec kind "qtensor" is reserved for QTensor`);
+      const e = codec.encode(x);
+      if (!e.tensors.codes) throw new ValueError(`codec "${codec.kind}" must encode a "codes" tensor`);
+      const rec: QRecord = { kind: codec.kind, dtype: codec.kind, shape: [...e.shape], params: {}, parts: {}, partDtypes: {} };
+      store(name, rec, { ...e.tensors, ...e.params });
+    }
   }
   const meta: Record<string, string> = { ...metadata };
   if (Object.keys(records).length > 0) {
@@ -123,10 +165,11 @@ export function toQuantizedParts(
  */
 export async function saveQuantized(
   path: string,
-  tensors: Readonly<Record<string, AnyTensor>>,
+  tensors: Readonly<Record<string, unknown>>,
   metadata?: Readonly<Record<string, string>>,
+  opts: QuantizedOptions = {},
 ): Promise<void> {
-  const p = toQuantizedParts(tensors, metadata);
+  const p = toQuantizedParts(tensors, metadata, opts);
   try {
     await saveSafetensors(path, p.tensors, p.metadata);
   } finally {
@@ -140,10 +183,11 @@ export async function saveQuantized(
  * const bytes = await serializeQuantized({ w: q });
  */
 export async function serializeQuantized(
-  tensors: Readonly<Record<string, AnyTensor>>,
+  tensors: Readonly<Record<string, unknown>>,
   metadata?: Readonly<Record<string, string>>,
+  opts: QuantizedOptions = {},
 ): Promise<Uint8Array> {
-  const p = toQuantizedParts(tensors, metadata);
+  const p = toQuantizedParts(tensors, metadata, opts);
   try {
     return await serializeSafetensors(p.tensors, p.metadata);
   } finally {
@@ -159,10 +203,10 @@ export async function serializeQuantized(
  */
 export async function saveQuantizedCheckpoint(
   dir: string,
-  tensors: Readonly<Record<string, AnyTensor>>,
-  opts: SaveCheckpointOptions = {},
+  tensors: Readonly<Record<string, unknown>>,
+  opts: SaveCheckpointOptions & QuantizedOptions = {},
 ): Promise<void> {
-  const p = toQuantizedParts(tensors, opts.metadata ?? { format: 'pt' });
+  const p = toQuantizedParts(tensors, opts.metadata ?? { format: 'pt' }, opts);
   try {
     await saveCheckpoint(dir, p.tensors, { ...opts, metadata: p.metadata });
   } finally {
@@ -192,9 +236,11 @@ function parseRecords(metadata: Readonly<Record<string, string>>, label: string)
       isJsonObject(r.parts) &&
       typeof r.parts.codes === 'string' &&
       Object.values(r.parts).every((v) => typeof v === 'string') &&
-      isJsonObject(r.partDtypes);
+      isJsonObject(r.partDtypes) &&
+      (r.kind === undefined || typeof r.kind === 'string');
     if (!ok) throw new FormatError(`${label}: QTensor "${name}" has a malformed description`);
-    if (!isQuantDType(r.dtype as string)) throw new FormatError(`${label}: QTensor "${name}" has unknown quantized dtype ${JSON.stringify(r.dtype)}`);
+    const isQ = r.kind === undefined || r.kind === 'qtensor';
+    if (isQ && !isQuantDType(r.dtype as string)) throw new FormatError(`${label}: QTensor "${name}" has unknown quantized dtype ${JSON.stringify(r.dtype)}`);
   }
   return recs as Record<string, QRecord>;
 }
@@ -204,7 +250,8 @@ export type StoredInfo =
   | { readonly kind: 'dense'; readonly dtype: DenseDType; readonly shape: readonly number[]; readonly byteLength: number }
   | {
       readonly kind: 'quantized';
-      readonly dtype: QuantDType;
+      /** The quantized dtype of a QTensor, or a codec's kind. */
+      readonly dtype: QuantDType | string;
       readonly shape: readonly number[];
       /** Bytes of every stored part (codes and qparams) together. */
       readonly byteLength: number;
@@ -230,6 +277,7 @@ export interface QuantizedReader {
   isQuantized(name: string): boolean;
   /** What a tensor is, without reading it; `byteLength` sums a QTensor's stored parts. */
   info(name: string): StoredInfo;
+  /** A Tensor, a QTensor, or what a codec decodes. */
   read(name: string): Promise<AnyTensor>;
   close(): Promise<void>;
 }
@@ -241,7 +289,7 @@ export interface QuantizedReader {
  * @example
  * const r = await openQuantized({ checkpoint: 'out' });
  */
-export async function openQuantized(input: SourceInput | { checkpoint: string | CheckpointFiles }): Promise<QuantizedReader> {
+export async function openQuantized(input: SourceInput | { checkpoint: string | CheckpointFiles }, opts: QuantizedOptions = {}): Promise<QuantizedReader> {
   const isCkpt = typeof input === 'object' && input !== null && 'checkpoint' in input;
   const reader: TensorReader & { metadata: Readonly<Record<string, string>>; label: string } = isCkpt
     ? await openCheckpoint((input as { checkpoint: string | CheckpointFiles }).checkpoint)
@@ -268,12 +316,12 @@ export async function openQuantized(input: SourceInput | { checkpoint: string | 
         if (!rec) return { kind: 'dense', ...reader.info(name) };
         let byteLength = 0;
         for (const p of Object.values(rec.parts)) byteLength += reader.info(p).byteLength;
-        return { kind: 'quantized', dtype: rec.dtype as QuantDType, shape: [...rec.shape], byteLength, params: { ...rec.params } };
+        return { kind: 'quantized', dtype: rec.dtype, shape: [...rec.shape], byteLength, params: { ...rec.params } };
       },
       async read(name) {
         const rec = Object.prototype.hasOwnProperty.call(records, name) ? records[name] : undefined;
         if (!rec) return reader.read(name);
-        return readQTensor(reader, name, rec);
+        return readQTensor(reader, name, rec, opts.codecs ?? []);
       },
       close: () => reader.close(),
     };
@@ -283,7 +331,10 @@ export async function openQuantized(input: SourceInput | { checkpoint: string | 
   }
 }
 
-async function readQTensor(reader: TensorReader & { label: string }, name: string, rec: QRecord): Promise<QTensor> {
+async function readQTensor(reader: TensorReader & { label: string }, name: string, rec: QRecord, codecs: readonly TensorCodec[]): Promise<AnyTensor> {
+  const kind = rec.kind ?? 'qtensor';
+  const codec = kind === 'qtensor' ? undefined : codecs.find((c) => c.kind === kind);
+  if (kind !== 'qtensor' && !codec) throw new FormatError(`${reader.label}: "${name}" is stored by codec "${kind}"; pass that codec to read it`);
   const parts: Record<string, Tensor> = {};
   try {
     for (const [field, partName] of Object.entries(rec.parts)) {
@@ -297,9 +348,10 @@ async function readQTensor(reader: TensorReader & { label: string }, name: strin
       }
       parts[field] = t;
     }
-    const { codes, ...fields } = parts;
-    const qparams = { ...rec.params, ...fields } as unknown as QParams;
     try {
+      if (codec) return codec.decode(parts, { ...rec.params }, [...rec.shape]) as AnyTensor;
+      const { codes, ...fields } = parts;
+      const qparams = { ...rec.params, ...fields } as unknown as QParams;
       return new QTensor(rec.dtype as QTensor['dtype'], rec.shape, codes, qparams);
     } catch (e) {
       throw new FormatError(`${reader.label}: QTensor "${name}" (${rec.dtype} ${fmtShape(rec.shape)}) is inconsistent: ${(e as Error).message}`);
@@ -318,8 +370,9 @@ async function readQTensor(reader: TensorReader & { label: string }, name: strin
  */
 export async function loadQuantized(
   input: SourceInput | { checkpoint: string | CheckpointFiles },
+  opts: QuantizedOptions = {},
 ): Promise<{ tensors: Record<string, AnyTensor>; metadata: Readonly<Record<string, string>> }> {
-  const r = await openQuantized(input);
+  const r = await openQuantized(input, opts);
   const tensors: Record<string, AnyTensor> = {};
   try {
     for (const n of r.names) tensors[n] = await r.read(n);

@@ -14,7 +14,9 @@ import { quantize, type QuantizeOptions } from '../../src/ops/quant.js';
 import { QTensor } from '../../src/qtensor.js';
 import { Tensor, tensor } from '../../src/tensor.js';
 import { loadSafetensors } from '../../src/io/safetensors.js';
-import { loadQuantized, openQuantized, saveQuantized, saveQuantizedCheckpoint, serializeQuantized } from '../../src/io/quantized.js';
+import { loadQuantized, openQuantized, saveQuantized, saveQuantizedCheckpoint, serializeQuantized, type TensorCodec } from '../../src/io/quantized.js';
+import { PvqTensor, type PvqRotation } from '../../src/quantizers/pvq/pvq-tensor.js';
+import { pvqQuantize } from '../../src/quantizers/pvq/quantize.js';
 import { serializeSafetensors } from '../../src/io/safetensors-write.js';
 import { mulberry32 } from '../arbitraries.js';
 import { splitSt } from './st-bytes.js';
@@ -169,5 +171,30 @@ describe('quantized format round trip', () => {
     await bad(rec({ dtype: 'int4', shape: [1, 4], params: {}, parts: { codes: 'w.codes', scales: 'w.s' }, partDtypes: {} }), /needs tensor "w.s"/);
     // Parts present but inconsistent with the shape: the QTensor constructor's check, as a FormatError.
     await bad(rec({ dtype: 'int4', shape: [1, 9], params: { groupSize: 9, perTensor: false, scaleDtype: 'f16', symmetric: true }, parts: { codes: 'w.codes' }, partDtypes: {} }), /inconsistent/);
+  });
+
+  it('stores other quantized types through a caller-supplied codec (PvqTensor)', async () => {
+    const codec: TensorCodec<PvqTensor> = {
+      kind: 'pvq',
+      matches: (x): x is PvqTensor => x instanceof PvqTensor,
+      encode: (q) => ({
+        shape: [...q.shape],
+        tensors: { codes: q.codes, scales: q.scales, levels: q.levels },
+        params: { dim: q.dim, pulses: q.pulses, ampBits: q.ampBits, scaleDtype: q.scaleDtype, rotation: q.rotation },
+      }),
+      decode: (t, p, shape) =>
+        new PvqTensor(shape, p.dim as number, p.pulses as number, p.ampBits as number, t.codes, t.scales, p.scaleDtype as 'f16', t.levels, p.rotation as PvqRotation | null),
+    };
+    const { q } = pvqQuantize(randn([8, 64], 4), { bits: 3 });
+    const bytes = await serializeQuantized({ w: q, n: tensor([1]) }, undefined, { codecs: [codec] });
+    const { tensors } = await loadQuantized(bytes, { codecs: [codec] });
+    const back = tensors.w as unknown as PvqTensor;
+    expect(back).toBeInstanceOf(PvqTensor);
+    expect(back.rotation).toEqual(q.rotation);
+    expect(bits(back.dequantize())).toEqual(bits(q.dequantize()));
+    const r = await openQuantized(bytes);
+    expect(r.info('w')).toMatchObject({ kind: 'quantized', dtype: 'pvq', shape: [8, 64] });
+    await expect(r.read('w')).rejects.toThrow(/stored by codec "pvq"; pass that codec/);
+    await expect(serializeQuantized({ w: q })).rejects.toThrow(/must be a Tensor or QTensor/);
   });
 });
