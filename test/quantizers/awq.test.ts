@@ -14,7 +14,8 @@ import { ShapeError } from '../../src/errors.js';
 import { awq } from '../../src/quantizers/awq.js';
 import { HessianAccumulator } from '../../src/quantizers/hessian.js';
 import { mulberry32 } from '../arbitraries.js';
-import { block0Inputs, naiveHessian, outputError, readWeight } from './helpers.js';
+import { block0Inputs, block0InputsOf, heldOutBytes, naiveHessian, outputError, readWeight } from './helpers.js';
+import { outputError as layerOutputError } from '../../src/quantizers/hessian.js';
 
 /** Activations with a few outlier channels (what AWQ is for) and weights. */
 function data(rows: number[], cols: number, n: number, seed: number) {
@@ -159,6 +160,18 @@ describe('awq on block 0 q/k/v of tiny-llama-bytes', () => {
       expect(rep.error.rtn).toBeCloseTo(eRtn, 6);
     }
     expect(totalAwq).toBeLessThan(totalRtn * 0.9);
+    // On held-out text (test.txt) the folded weights, fed x / s, must still beat RTN.
+    const held = new HessianAccumulator(cols, { dtype: 'f64' });
+    held.add(tensor(block0InputsOf(heldOutBytes(2048)), [2048, cols]));
+    let heldAwq = 0;
+    let heldRtn = 0;
+    for (const [i, w] of ws.entries()) {
+      const qd = r.q[names[i]].dequantize().toFloat32();
+      const eff = Float32Array.from(qd, (v, k) => (v / norm.data[k % cols]) * g2[k % cols]); // deq / s
+      heldAwq += layerOutputError(tensor(w.data, w.shape), tensor(eff, w.shape), held);
+      heldRtn += layerOutputError(tensor(w.data, w.shape), quantize(tensor(w.data, w.shape), { dtype: 'int3', groupSize: 128 }), held);
+    }
+    expect(heldAwq).toBeLessThan(heldRtn * 0.9);
   });
 
   it('W4 g128 then GPTQ (unfolded input scales): beats AWQ alone and RTN', () => {
