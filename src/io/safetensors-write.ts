@@ -7,6 +7,10 @@
  * Layout written (see safetensors-header.ts): tensors in the order given, data offsets consecutive,
  * header JSON padded with spaces to a multiple of 8 bytes so every tensor starts 8-aligned.
  * Not the reader (safetensors.ts).
+ *
+ * Tensor bytes are handed to the file system straight from storage, chunk by chunk, with the view
+ * re-derived per chunk; with a non-shared wasm memory (browsers without cross-origin isolation),
+ * do not allocate tensors while a save is in flight.
  */
 import { ValueError } from '../errors.js';
 import { DTYPES } from '../dtype/table.js';
@@ -82,23 +86,20 @@ export async function serializeSafetensors(
   tensors: Readonly<Record<string, Tensor>>,
   metadata?: Readonly<Record<string, string>>,
 ): Promise<Uint8Array> {
-  const chunks: Uint8Array[] = [];
-  let size = 0;
+  // The size is known from the header and the shapes, so the bytes are written once, in place.
+  let total = headerBytes(tensors, metadata).length;
+  for (const t of Object.values(tensors)) total += t.size * elemBytes(t);
+  const out = new Uint8Array(total);
+  let p = 0;
   await fillFor(tensors, metadata)({
     async write(c) {
-      chunks.push(c.slice());
-      size += c.length;
+      out.set(c, p);
+      p += c.length;
     },
     get bytesWritten() {
-      return size;
+      return p;
     },
   });
-  const out = new Uint8Array(size);
-  let p = 0;
-  for (const c of chunks) {
-    out.set(c, p);
-    p += c.length;
-  }
   return out;
 }
 
