@@ -32,7 +32,8 @@
 import { DTypeError, MemoryError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { DTYPES, E8M0, SCALE_BITS, isQuantDType, quantInfo, type QuantDType, type QuantFacts, type ScaleDType } from './dtype/table.js';
 import { fromBF16Bits, fromF16Bits, roundToF16, toBF16Bits, toF16Bits } from './dtype/half.js';
-import { unpackBits } from './dtype/pack.js';
+import { kernel } from './kernels/table.js';
+import { qweightArgs } from './kernels/qweight.js';
 import { qGeometry, sizeBits, type CodebookDType, type QGeometry, type QLayout, type SizeBits } from './dtype/bits.js';
 import { Tensor, empty } from './tensor.js';
 
@@ -502,63 +503,41 @@ function copyRange(t: Tensor, from: number, n: number, shape: number[]): Tensor 
 
 /**
  * The float tensor a QTensor stands for: f32, its logical shape, original column order (act-order
- * undone), unfolded input scales divided out. This is the reference meaning of every quantized dtype
- * (see the formulas at the top of this file); kernels must match it.
+ * undone), unfolded input scales divided out: the formulas at the top of this file. Rows are decoded
+ * by the `qdequant_f32` kernel (its JS reference, src/kernels/js/quant.ts, spells the same formulas
+ * out; the WASM version is bit-identical), then permuted and divided here.
  * @example
  * const q = quantize(tensor([[0, 1, 2, 3]]), { dtype: 'int2', symmetric: false, scaleDtype: 'f32' });
  * dequantize(q).toArray(); // [[0, 1, 2, 3]]
  */
 export function dequantize(q: QTensor): Tensor {
   q.checkAlive();
-  const { rows, cols, codesPerRow, rowBytes, nGroups } = q.geometry;
+  const { rows, cols } = q.geometry;
   const qp = q.qparams;
-  const facts = quantInfo(q.dtype);
-  const bits = q.bits;
   const out = empty(q.shape, 'f32');
-  const scales = qp.scales ? (qp.scales.data() as Float32Array) : null;
-  const zeros = qp.zeros ? (qp.zeros.data() as Uint8Array) : null;
-  const values = facts.values ?? [];
-  const cb = qp.codebook ? (qp.codebook.data() as Float32Array) : null;
-  const d = qp.vectorDim ?? 1;
-  const gs = qp.groupSize;
-  const symZero = 2 ** (bits - 1);
-  const perm = qp.perm ? (qp.perm.data() as Int32Array) : null;
-  const inv = qp.inputScale ? (qp.inputScale.data() as Float32Array) : null;
-
-  const codes = q.codeBytes();
-  const o = out.raw() as Float32Array;
-  const codeRow = new Uint8Array(codesPerRow);
-  const row = new Float32Array(cols); // stored column order, rounded to f32 once
-  for (let r = 0; r < rows; r++) {
-    unpackBits(codes.subarray(r * rowBytes, (r + 1) * rowBytes), bits, codesPerRow, codeRow);
-    const sBase = qp.perTensor ? 0 : r * nGroups;
-    // Group by group, so the scale and zero are read once per group.
-    for (let g = 0, j0 = 0; j0 < cols; g++, j0 += gs) {
-      const j1 = Math.min(cols, j0 + gs);
-      const s = scales ? scales[sBase + g] : 1;
-      switch (facts.family) {
-        case 'affine': {
-          const z = zeros ? zeros[sBase + g] : symZero;
-          for (let j = j0; j < j1; j++) row[j] = (codeRow[j] - z) * s;
-          break;
-        }
-        case 'lut':
-        case 'mx':
-          for (let j = j0; j < j1; j++) row[j] = values[codeRow[j]] * s;
-          break;
-        case 'codebook':
-          for (let j = j0; j < j1; j++) row[j] = cb![codeRow[Math.floor(j / d)] * d + (j % d)] * s;
-          break;
-      }
-    }
-    const base = r * cols;
-    if (!perm && !inv) o.set(row, base);
-    else {
+  if (!qp.perm && !qp.inputScale) {
+    // The packed-weight dequantize kernel (src/kernels/js/quant.ts defines it, bit-exact in WASM).
+    kernel('qdequant_f32')({ ...qweightArgs(q), out: { storage: out.storage, offset: 0 }, r0: 0, r1: rows });
+    return out;
+  }
+  // Stored column order first, then each row scattered to its original columns (act-order undone)
+  // and divided by the input scales.
+  const stored = empty([rows, cols], 'f32');
+  try {
+    kernel('qdequant_f32')({ ...qweightArgs(q), out: { storage: stored.storage, offset: 0 }, r0: 0, r1: rows });
+    const perm = qp.perm ? (qp.perm.data() as Int32Array) : null;
+    const inv = qp.inputScale ? (qp.inputScale.data() as Float32Array) : null;
+    const o = out.raw() as Float32Array;
+    const row = stored.raw() as Float32Array;
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
       for (let j = 0; j < cols; j++) {
         const oc = perm ? perm[j] : j;
-        o[base + oc] = inv ? row[j] / inv[oc] : row[j];
+        o[base + oc] = inv ? row[base + j] / inv[oc] : row[base + j];
       }
     }
+  } finally {
+    stored.dispose();
   }
   return out;
 }

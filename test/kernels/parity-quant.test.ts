@@ -21,6 +21,7 @@ import { actBlocks } from '../../src/kernels/js/quant.js';
 import { qmatmulF32WasmPath } from '../../src/kernels/wasm/quant.js';
 import { qweightArgs } from '../../src/kernels/qweight.js';
 import { Storage } from '../../src/memory/storage.js';
+import { getThreads, setThreads, threadStats } from '../../src/kernels/threads.js';
 import { quantize, type QuantizeOptions } from '../../src/ops/quant.js';
 import type { QTensor } from '../../src/qtensor.js';
 import { tensor } from '../../src/tensor.js';
@@ -210,5 +211,39 @@ describe.each(QUANT_DTYPES)('quant kernels parity %s', (dtype) => {
   it('real-size rows: k = 4096 in groups of 128, and k = 4099 per channel', () => {
     run({ dtype, n: 5, k: 4096, m: 1, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 3 });
     run({ dtype, n: 3, k: 4099, m: 7, group: 'channel', symmetric: true, indexBits: 8, vectorDim: 2, seed: 4 });
+  });
+});
+
+describe('quant kernels on several threads', () => {
+  it('give bit-identical results for any thread count (gemv, gemm, int8, dequantize)', () => {
+    const n = 203;
+    const k = 4096;
+    const q = quantize(tensor(randomF32Data(n * k, 5), [n, k]), { dtype: 'int4', groupSize: 128 });
+    const run1 = (): Float32Array[] => {
+      const outs: Float32Array[] = [];
+      for (const m of [1, 9]) {
+        const x = f32Ref(randomF32Data(m * k, 6));
+        for (const f of [KERNELS.qmatmul_f32.wasm!, KERNELS.qmatmul_i8.wasm!]) {
+          const y = f32Ref(new Float32Array(m * n));
+          f({ ...qweightArgs(q), m, x, rsx: k, y, rsy: n, r0: 0, r1: n });
+          outs.push(y.storage.view(Float32Array).slice());
+        }
+      }
+      const out = f32Ref(new Float32Array(n * k));
+      KERNELS.qdequant_f32.wasm!({ ...qweightArgs(q), out, r0: 0, r1: n });
+      outs.push(out.storage.view(Float32Array).slice());
+      return outs;
+    };
+    const one = run1();
+    setThreads(2);
+    try {
+      expect(getThreads()).toBe(2);
+      const two = run1();
+      expect(threadStats().workerItems).toBeGreaterThanOrEqual(5); // every call was split
+      for (let i = 0; i < one.length; i++) expect(two[i]).toEqual(one[i]);
+    } finally {
+      setThreads(1);
+    }
+    q.dispose();
   });
 });
