@@ -204,6 +204,22 @@ describe('gptq invariants', () => {
     );
   });
 
+  it('mxfp4 (blocks of 32, e8m0 scales, ragged last block): H = I gives quantize, and GPTQ stays on the grid', () => {
+    const rows = 4;
+    const cols = 40;
+    const { w, h } = layer(rows, cols, 90, 17);
+    const wt = tensor(w, [rows, cols], 'f64');
+    const eye = tensor(Float64Array.from({ length: cols * cols }, (_, i) => (i % (cols + 1) === 0 ? 1 : 0)), [cols, cols], 'f64');
+    const a = gptq(wt, eye, { dtype: 'mxfp4' }).q;
+    const r = quantize(wt, { dtype: 'mxfp4' });
+    expect(Array.from(a.codeBytes())).toEqual(Array.from(r.codeBytes()));
+    expect(Array.from(a.scales.toFloat32())).toEqual(Array.from(r.scales.toFloat32()));
+    const { q } = gptq(wt, tensor(h, [cols, cols], 'f64'), { dtype: 'mxfp4', actOrder: true });
+    const again = quantize(q.dequantize(), { dtype: 'mxfp4', qparams: q.qparams });
+    expect(Array.from(again.codeBytes())).toEqual(Array.from(q.codeBytes()));
+    expect(() => gptq(wt, eye, { dtype: 'mxfp4', groupSize: 16 })).toThrow(ValueError);
+  });
+
   it('codes in range, exact logical shape, and act-order values on the stored grid', () => {
     fc.assert(
       fc.property(arb, ({ dtype, rows, cols, gs, seed, symmetric, actOrder, blockSize }) => {
