@@ -96,7 +96,7 @@ const ms = (x: number | null): string => (x === null ? '–' : x >= 100 ? x.toFi
 const describe = (s: Sel): string => [s.lib, s.threads === undefined ? '' : `${s.threads} thr`].filter(Boolean).join(', ');
 
 function targetRows(results: readonly BenchResult[]): string[] {
-  const lines = ['| target | ours | compared with | ours | theirs | ratio |', '|---|---|---|---:|---:|---:|'];
+  const lines = ['| target | ours | compared with | ours | theirs | ours faster by |', '|---|---|---|---:|---:|---:|'];
   for (const t of TARGETS) {
     const a = results.find((r) => matches(r, t.ours) && r.medianMs !== null);
     const b = results.find((r) => matches(r, t.vs) && r.medianMs !== null);
@@ -169,7 +169,8 @@ function renderReport(run: Run, jsonPath: string): string {
     'or a residual) before it is timed with tinybench; the median is reported. GFLOP/s counts useful',
     'work (2mkn for a matmul, n³/3 for Cholesky, n³ for the SPD inverse, rows·cols² for XᵀX); GB/s counts',
     'the weight bytes one call reads (f32 weights; packed codes + f32 scales + u8 zeros for quantized).',
-    '"ours vs this" is this library\'s median time over ours: above 1 means we are faster.',
+    '"ours faster by" and "ours vs this" are the other row\'s median time over ours (for GB/s: ours over',
+    'theirs): above 1 means ours is faster; for "two threads vs one" it is the two-thread speed-up.',
     '',
     '## Targets',
     '',
