@@ -10,7 +10,9 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError, optionHelp, parseCommandArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { evalCommand } from './eval.js';
 import { formatInspect, inspectPath } from './inspect.js';
+import { quantizeCommand } from './quantize.js';
 
 /** Where a command writes (swapped for buffers in tests). */
 export interface CliIO {
@@ -46,11 +48,11 @@ const inspect: Command = {
 };
 
 /**
- * Every subcommand, by name. `quantize` and `eval` join here as rows (built on src/models).
+ * Every subcommand, by name.
  * @example
  * Object.keys(COMMANDS); // ['inspect', ...]
  */
-export const COMMANDS: Record<string, Command> = { inspect };
+export const COMMANDS: Record<string, Command> = { quantize: quantizeCommand, eval: evalCommand, inspect };
 
 function commandHelp(name: string, c: Command): string {
   const opts = optionHelp({ ...c.options, help: { type: 'boolean', short: 'h', help: 'show this help' } });

@@ -1,0 +1,120 @@
+/**
+ * The checkpoint layouts a (quantized) Llama model is written in and read from, behind one pair of
+ * calls for the CLI:
+ * - 'quantensor': the library's own format (save.ts over src/io/quantized.ts): every QTensor dtype and
+ *   qparam (fp4, nf4, mxfp4, codebook, AWQ input scales, act-order permutations), read back exactly;
+ * - 'gptq': the Hugging Face GPTQ layout (src/io/gptq-format.ts) that AutoGPTQ, GPTQModel and
+ *   transformers load: int2/3/4/8 affine projections sharing one bits and group size, no input scales.
+ * `loadModel` tells them apart by the GPTQ quantization config; plain bf16/f16/f32 checkpoints load
+ * too. Not the formats themselves (src/io) and not the model (llama.ts).
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { FormatError, ValueError } from '../errors.js';
+import { readConfig } from '../io/checkpoint.js';
+import { exportGptq, importGptq } from '../io/gptq-format.js';
+import { QTensor } from '../qtensor.js';
+import { Tensor } from '../tensor.js';
+import { llamaConfig } from './config.js';
+import { LlamaModel, PROJECTIONS, type LlamaLayer, type Weight } from './llama.js';
+import { layerTensorNames } from './load.js';
+import { hfConfig, loadQuantizedLlama, saveModel as saveOwn } from './save.js';
+
+/** Checkpoint layouts `saveModel` writes. */
+export const SAVE_FORMATS = ['quantensor', 'gptq'] as const;
+/** A checkpoint layout. */
+export type SaveFormat = (typeof SAVE_FORMATS)[number];
+
+/**
+ * Every tensor of the model by its Hugging Face name (the head only when it is not tied).
+ * @example
+ * Object.keys(modelTensors(model)).length; // 2 + 9 per layer (+ lm_head when untied)
+ */
+export function modelTensors(model: LlamaModel): Record<string, Weight> {
+  const out: Record<string, Weight> = { 'model.embed_tokens.weight': model.embedTokens, 'model.norm.weight': model.norm };
+  model.layers.forEach((l, i) => {
+    const names = layerTensorNames(i);
+    for (const k of Object.keys(names) as (keyof LlamaLayer)[]) out[names[k]] = l[k];
+  });
+  if (model.lmHead !== model.embedTokens) out['lm_head.weight'] = model.lmHead;
+  return out;
+}
+
+function f32(t: Tensor | QTensor, name: string, label: string): Tensor {
+  if (!(t instanceof Tensor)) throw new FormatError(`${label}: ${name} is quantized, but the model keeps it dense`);
+  if (t.dtype === 'f32') return t;
+  const f = t.astype('f32');
+  t.dispose();
+  return f;
+}
+
+/**
+ * A model from a config.json object and tensors by Hugging Face name; projections (and the head) may
+ * be QTensors, norms and the embedding are widened to f32.
+ * @throws FormatError naming the missing or wrongly quantized tensor
+ * @example
+ * const { tensors } = await importGptq(dir);
+ * const model = modelFromTensors(await readConfig(dir), tensors, dir);
+ */
+export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, Tensor | QTensor>>, label: string): LlamaModel {
+  const config = llamaConfig(raw);
+  const get = (n: string): Tensor | QTensor => {
+    const t = tensors[n];
+    if (!t) throw new FormatError(`${label}: checkpoint has no tensor ${n}`);
+    return t;
+  };
+  const embed = f32(get('model.embed_tokens.weight'), 'model.embed_tokens.weight', label);
+  const layers: LlamaLayer[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    const n = layerTensorNames(i);
+    const l = { inputNorm: f32(get(n.inputNorm), n.inputNorm, label), postNorm: f32(get(n.postNorm), n.postNorm, label) } as LlamaLayer;
+    for (const p of PROJECTIONS) {
+      const w = get(n[p]);
+      l[p] = w instanceof QTensor ? w : f32(w, n[p], label);
+    }
+    layers.push(l);
+  }
+  const norm = f32(get('model.norm.weight'), 'model.norm.weight', label);
+  const head = tensors['lm_head.weight'];
+  const lmHead = !head || config.tieWordEmbeddings ? embed : head instanceof QTensor ? head : f32(head, 'lm_head.weight', label);
+  return new LlamaModel(config, embed, layers, norm, lmHead);
+}
+
+/**
+ * Writes `model` to `dir` in `format` (every file atomically).
+ * @throws ValueError when the GPTQ layout cannot hold the model (a non-affine dtype, AWQ input scales,
+ *   mixed bits or group sizes)
+ * @example
+ * await saveModel(model, 'out-gptq', 'gptq');
+ * const again = await loadModel('out-gptq');
+ */
+export async function saveModel(model: LlamaModel, dir: string, format: SaveFormat = 'quantensor'): Promise<void> {
+  if (format === 'quantensor') return saveOwn(model, dir);
+  const tensors = modelTensors(model);
+  for (const [name, w] of Object.entries(tensors)) {
+    if (w instanceof QTensor && w.qparams.inputScale) {
+      throw new ValueError(`${name}: the GPTQ layout has no per-channel input scale (AWQ); save in the 'quantensor' format`);
+    }
+  }
+  await exportGptq(dir, tensors, { config: hfConfig(model.config) });
+}
+
+/** Whether `dir` holds a checkpoint in the GPTQ layout. */
+async function isGptq(dir: string): Promise<boolean> {
+  if (existsSync(join(dir, 'quantize_config.json'))) return true;
+  const qc = (await readConfig(dir)).quantization_config as Record<string, unknown> | undefined;
+  return qc?.quant_method === 'gptq';
+}
+
+/**
+ * Loads a Llama-family checkpoint directory in any layout: plain (bf16/f16/f32), the library's own
+ * quantized format, or the GPTQ layout. Quantized projections stay QTensors and run on the packed
+ * kernels.
+ * @example
+ * const model = await loadModel('test/fixtures/tiny-llama-bytes');
+ */
+export async function loadModel(dir: string): Promise<LlamaModel> {
+  if (!(await isGptq(dir))) return loadQuantizedLlama(dir);
+  const { tensors } = await importGptq(dir);
+  return modelFromTensors(await readConfig(dir), tensors, dir);
+}
