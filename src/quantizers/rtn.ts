@@ -1,6 +1,6 @@
 /**
- * Round-to-nearest (RTN) for every scalar quantized dtype (int2..int8, fp4, nf4, mxfp4), with an
- * optional clipping search: the range of each (row, group) is shrunk over a grid of factors
+ * Round-to-nearest (RTN) for every quantized dtype (int2..int8, fp4, nf4, mxfp4; codebook with a given
+ * codebook: the nearest codeword), with an optional clipping search for the scalar ones: the range of each (row, group) is shrunk over a grid of factors
  * p = 1, 1 − s/grid, ..., 1 − s(grid−1)/grid (s = maxShrink) and the factor with the smallest error
  * is kept, per (row, group). The error is Σ|w − q|^norm (IST-DASLab/gptq quant.py, `mse` mode: grid
  * 100, maxshrink 0.8, norm 2.4), or, given a Hessian, the group's output error δᵀ H_gg δ (AWQ's
@@ -42,6 +42,8 @@ export interface RtnOptions {
   readonly clipSearch?: boolean | ClipSearchOptions;
   /** AWQ input scales (see QuantizeOptions.inputScale); errors are measured on the original weight. */
   readonly inputScale?: Tensor | ArrayLike<number>;
+  /** codebook dtype only: the codebook [2^indexBits, vectorDim] (RTN = nearest codeword); no clip search. */
+  readonly codebook?: Tensor;
 }
 
 /** Extras of an RTN report. */
@@ -65,7 +67,12 @@ export function resolveClipSearch(c: boolean | ClipSearchOptions | undefined): R
 
 function quantizeOptions(opts: RtnOptions, clip: number): QuantizeOptions {
   const facts = quantInfo(opts.dtype);
-  if (facts.family === 'codebook') throw new ValueError(`RTN/GPTQ quantize scalar dtypes; ${opts.dtype} needs a codebook quantizer (VQ)`);
+  if (facts.family === 'codebook') {
+    if (!opts.codebook) throw new ValueError(`RTN with the ${opts.dtype} dtype needs opts.codebook (a learned codebook comes from VQ)`);
+    if (opts.clipSearch) throw new ValueError(`the clip search applies to scalar dtypes, not to ${opts.dtype}`);
+    return { dtype: opts.dtype, groupSize: opts.groupSize, codebook: opts.codebook, inputScale: opts.inputScale };
+  }
+  if (opts.codebook) throw new ValueError(`opts.codebook applies to the codebook dtype only, not ${opts.dtype}`);
   return {
     dtype: opts.dtype,
     groupSize: opts.groupSize ?? facts.blockSize ?? 'channel',
@@ -91,7 +98,7 @@ export function chooseGroupQParams(x: Tensor, opts: RtnOptions): { qparams: QPar
   const search = resolveClipSearch(opts.clipSearch);
   if (!search) {
     const qparams = chooseQParams(x, quantizeOptions(opts, 1));
-    const nG = qparams.scales!.shape[1];
+    const nG = qparams.scales ? qparams.scales.shape[1] : 1;
     return { qparams, clip: new Float64Array(rows * nG).fill(1) };
   }
   const first = quantize(x, quantizeOptions(opts, 1));
@@ -174,7 +181,7 @@ export function rtn(w: Tensor, opts: RtnOptions): { q: QTensor; report: QuantRep
   const { qparams, clip } = chooseGroupQParams(w, opts);
   sw.lap('choose');
   const q = quantize(w, { dtype: opts.dtype, qparams });
-  for (const t of [qparams.scales, qparams.zeros, qparams.inputScale]) t?.dispose(); // quantize copied them
+  for (const t of [qparams.scales, qparams.zeros, qparams.codebook, qparams.perm, qparams.inputScale]) t?.dispose(); // quantize copied them
   sw.lap('encode');
   const dq = dequantize(q);
   const a = dq.raw() as Float32Array;

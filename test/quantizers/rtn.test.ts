@@ -102,6 +102,19 @@ describe('rtn', () => {
     );
   });
 
+  it('codebook dtype: nearest codeword with a given codebook (with or without group scales)', () => {
+    const w = tensor(weight(6, 16, 3), [6, 16]);
+    const codebook = tensor(Float32Array.from({ length: 8 * 2 }, (_, i) => Math.fround(Math.sin(i * 1.7))), [8, 2]);
+    for (const groupSize of [undefined, 8] as const) {
+      const { q } = rtn(w, { dtype: 'codebook', codebook, groupSize });
+      const r = quantize(w, { dtype: 'codebook', codebook, groupSize });
+      expect(Array.from(q.codeBytes())).toEqual(Array.from(r.codeBytes()));
+      expect(!!q.qparams.scales).toBe(groupSize !== undefined);
+    }
+    expect(() => rtn(w, { dtype: 'codebook' })).toThrow(/needs opts.codebook/);
+    expect(() => rtn(w, { dtype: 'codebook', codebook, clipSearch: true })).toThrow(/scalar dtypes/);
+  });
+
   it('the clip search lowers the weight error on heavy-tailed data', () => {
     const w = tensor(weight(16, 128, 5), [16, 128]);
     const a = rtn(w, { dtype: 'int3', groupSize: 64 });
