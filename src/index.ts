@@ -45,6 +45,50 @@ export type { QParams } from './qtensor.js';
 export { chooseQParams, quantize, dequantize, fakeQuantize, QUANTIZE_DEFAULTS } from './ops/quant.js';
 export type { QuantizeOptions, GroupSizeOption } from './ops/quant.js';
 
-// Backend.
+// Backend and threads.
 export { setBackend, getBackend, ready, wasmAvailable } from './kernels/backend.js';
 export type { BackendName, ActiveBackend } from './kernels/backend.js';
+export { setThreads, getThreads, threadsReady, hardwareThreads } from './kernels/threads.js';
+
+// Packed matmul: y = x Wᵀ on resident packed codes.
+export { linear } from './ops/linear.js';
+export type { LinearOptions } from './ops/linear.js';
+
+// I/O: safetensors (single, sharded, lazy), the quantized format, GPTQ and AWQ layouts.
+export { openSafetensors, loadSafetensors } from './io/safetensors.js';
+export type { SafetensorsFile, TensorReader, TensorInfo } from './io/safetensors.js';
+export { openCheckpoint, readConfig } from './io/checkpoint.js';
+export type { Checkpoint, CheckpointFiles } from './io/checkpoint.js';
+export { saveSafetensors, serializeSafetensors, saveCheckpoint } from './io/safetensors-write.js';
+export { saveQuantized, serializeQuantized, saveQuantizedCheckpoint, openQuantized, loadQuantized } from './io/quantized.js';
+export type { QuantizedReader, AnyTensor } from './io/quantized.js';
+export { exportGptq, importGptq, qtensorToGptq, gptqToQTensor } from './io/gptq-format.js';
+export type { GptqConfig, GptqFormat, GptqTensors } from './io/gptq-format.js';
+export { exportAwq, importAwq, qtensorToAwq, awqToQTensor } from './io/awq-format.js';
+export type { AwqConfig, AwqTensors } from './io/awq-format.js';
+
+// Quantizers: calibration statistics, RTN, GPTQ, AWQ, PVQ, VQ.
+export { HessianAccumulator, hessianOf, outputError } from './quantizers/hessian.js';
+export { rtn } from './quantizers/rtn.js';
+export type { RtnOptions } from './quantizers/rtn.js';
+export { gptq, errorFeedback, prepareHessian } from './quantizers/gptq.js';
+export type { GptqOptions, ColumnEncoder, ErrorFeedbackOptions } from './quantizers/gptq.js';
+export { awq } from './quantizers/awq.js';
+export type { AwqOptions, AwqLinear, AwqResult } from './quantizers/awq.js';
+export type { QuantReport, QuantError } from './quantizers/report.js';
+export { pvqQuantize, pvqGptq, pvqConfigForBits, PvqTensor, randomHadamard, RandomHadamard } from './quantizers/pvq/index.js';
+export type { PvqOptions, PvqGptqOptions, PvqReport, PvqConfig } from './quantizers/pvq/index.js';
+export { vqQuantize, VqTensor, kmeans } from './quantizers/vq/index.js';
+export type { VqOptions, KMeansOptions, KMeansResult } from './quantizers/vq/index.js';
+
+// Models: a Llama-family forward pass, perplexity, sequential calibration; a char-level LSTM.
+export { LlamaModel } from './models/llama.js';
+export { loadLlama } from './models/load.js';
+export { perplexity } from './models/perplexity.js';
+export type { PerplexityResult, PerplexityOptions } from './models/perplexity.js';
+export { quantizeModel, QUANT_METHODS } from './models/quantize-model.js';
+export type { QuantizeModelOptions, QuantizeModelResult, QuantMethod, LinearReport } from './models/quantize-model.js';
+export { loadModel, saveModel, SAVE_FORMATS } from './models/checkpoint-formats.js';
+export type { SaveFormat } from './models/checkpoint-formats.js';
+export { CharRnn, loadCharRnn, charRnnBitsPerChar } from './models/charrnn.js';
+export { quantizeCharRnn } from './models/charrnn-quant.js';
