@@ -16,8 +16,13 @@ import { causalAttention } from './attention.js';
 import { addInto, applyRope, embed, rmsNorm, ropeTables, swiglu, type RopeTables } from './fused.js';
 import { linear } from '../ops/linear.js';
 
-/** A projection weight [out, in]: dense f32 or packed. */
+/** A projection weight [out, in]: dense f32 or a QTensor (scalar, lut, mx or VQ codebook dtypes). */
 export type Weight = Tensor | QTensor;
+
+/** y = x · Wᵀ: `linear`, packed kernels for a QTensor (never a dequantized copy). */
+function project(x: Tensor, w: Weight): Tensor {
+  return linear(x, w);
+}
 
 /** The projections of a block, by their Hugging Face names. */
 export const PROJECTIONS = ['q', 'k', 'v', 'o', 'gate', 'up', 'down'] as const;
@@ -53,11 +58,6 @@ function checkWeight(name: string, w: Weight, out: number, inp: number): void {
     throw new ShapeError(`${name}: expected [${out},${inp}], got ${fmtShape(w.shape)}`);
   }
   if (w instanceof Tensor && w.dtype !== 'f32') throw new ValueError(`${name}: dense weights must be f32 (converted at load), got ${w.dtype}`);
-}
-
-/** Frees a weight whatever its kind. */
-export function disposeWeight(w: Weight): void {
-  w.dispose();
 }
 
 /**
@@ -156,9 +156,9 @@ export class LlamaModel {
       n1.dispose();
       return null;
     }
-    const q = linear(n1, l.q);
-    const k = linear(n1, l.k);
-    const v = linear(n1, l.v);
+    const q = project(n1, l.q);
+    const k = project(n1, l.k);
+    const v = project(n1, l.v);
     n1.dispose();
     const rope = this.ropeFor(T);
     applyRope(q, rope, c.numHeads);
@@ -172,7 +172,7 @@ export class LlamaModel {
       a.dispose();
       return null;
     }
-    const h = linear(a, l.o);
+    const h = project(a, l.o);
     a.dispose();
     addInto(h, x);
     // MLP half.
@@ -183,8 +183,8 @@ export class LlamaModel {
       h.dispose();
       return null;
     }
-    const g = linear(n2, l.gate);
-    const u = linear(n2, l.up);
+    const g = project(n2, l.gate);
+    const u = project(n2, l.up);
     n2.dispose();
     swiglu(g, u);
     u.dispose();
@@ -194,7 +194,7 @@ export class LlamaModel {
       h.dispose();
       return null;
     }
-    const d = linear(g, l.down);
+    const d = project(g, l.down);
     g.dispose();
     addInto(h, d);
     d.dispose();
@@ -209,7 +209,7 @@ export class LlamaModel {
   head(x: Tensor): Tensor {
     const n = rmsNorm(x, this.norm, this.config.rmsNormEps);
     try {
-      return linear(n, this.lmHead);
+      return project(n, this.lmHead);
     } finally {
       n.dispose();
     }
@@ -249,7 +249,7 @@ export class LlamaModel {
       for (const p of PROJECTIONS) {
         const w = l[p];
         const size = w.shape[0] * w.shape[1];
-        bits += w instanceof QTensor ? w.sizeBits().total : size * 32;
+        bits += w instanceof Tensor ? size * 32 : w.sizeBits().total;
         n += size;
       }
     }

@@ -14,18 +14,19 @@
  */
 import { ValueError } from '../errors.js';
 import type { QuantDType } from '../dtype/table.js';
-import { QTensor } from '../qtensor.js';
 import { Tensor } from '../tensor.js';
 import { HessianAccumulator } from '../quantizers/hessian.js';
 import { gptq } from '../quantizers/gptq.js';
 import { rtn } from '../quantizers/rtn.js';
 import { awq } from '../quantizers/awq.js';
+import { vqQuantize } from '../quantizers/vq/vq.js';
+import { DTYPES } from '../dtype/table.js';
 import type { QuantReport } from '../quantizers/report.js';
 import { LlamaModel, type LinearGroup, type LlamaLayer, type ProjectionName } from './llama.js';
 import { openLlama, readF32, readLayer } from './load.js';
 
 /** The quantization methods `quantizeModel` runs. */
-export const QUANT_METHODS = ['rtn', 'gptq', 'awq', 'awq+gptq'] as const;
+export const QUANT_METHODS = ['rtn', 'gptq', 'awq', 'awq+gptq', 'vq'] as const;
 /** A quantization method. */
 export type QuantMethod = (typeof QUANT_METHODS)[number];
 
@@ -162,6 +163,19 @@ function quantizeGroup(model: LlamaModel, i: number, g: LinearGroup, acc: Hessia
     }
     return reports;
   }
+  if (opts.method === 'vq') {
+    // GPTVQ: 2-d vectors with 2·bits-bit indices (the scalar dtype's bits per weight), one f16
+    // codebook per weight (groupSize does not apply), GPTQ error feedback under the layer Hessian.
+    const b = DTYPES[dtype].bits;
+    for (const n of names) {
+      const w = dense(n);
+      const r = vqQuantize(w, { dim: 2, bits: Math.min(8, 2 * b), hessian: acc!, percDamp: opts.percDamp });
+      layer[n] = r.q.toQTensor();
+      w.dispose();
+      reports.push(toReport(i, n, opts.method, r.report));
+    }
+    return reports;
+  }
   // AWQ: one scale vector per group; 1/s folds into the norm before q/k/v and gate/up, else it stays
   // in each QTensor as inputScale (o_proj: v's outputs are repeated over query heads, so v's rows
   // cannot absorb it exactly; down_proj: up_proj is quantized before down's scales are known).
@@ -256,7 +270,3 @@ export async function quantizeModel(source: LlamaModel | string, opts: QuantizeM
   return { model, reports, bitsPerWeight: model.bitsPerWeight(), timeMs: performance.now() - t0 };
 }
 
-/** Whether a projection weight is quantized. */
-export function isQuantized(w: Tensor | QTensor): w is QTensor {
-  return w instanceof QTensor;
-}
