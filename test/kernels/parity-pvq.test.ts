@@ -10,7 +10,7 @@ import { KERNELS } from '../../src/kernels/table.js';
 import type { Ref } from '../../src/kernels/ref.js';
 import { Storage } from '../../src/memory/storage.js';
 import { wasmRuntime } from '../../src/kernels/backend.js';
-import { pvqBits, pvqCount } from '../../src/quantizers/pvq/count.js';
+import { pvqBits, pvqCount } from '../../src/dtype/pvq/count.js';
 import { randArray, readRef, refIn, rng } from './helpers.js';
 import { sortedBook } from '../quantizers/pvq/helpers.js';
 

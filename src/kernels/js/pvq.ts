@@ -11,7 +11,7 @@
  * levels  f32 [2^ampBits]        relative amplitude levels
  * ```
  *
- * Group j of row r decodes to the codeword y (src/quantizers/pvq/index-code.ts order) and the gain
+ * Group j of row r decodes to the codeword y (src/dtype/pvq/index-code.ts order) and the gain
  *   gain = f32(ρ_r · levels[a] / √Σy²)   (f64 product and quotient, one rounding to f32)
  * - dequant: out[r, j·dim + i] = f32(y_i · gain)
  * - matmul, for each of m activation rows x_t (f32 [cols], row stride cols):
@@ -24,8 +24,8 @@
  * src/errors.ts).
  */
 import { view, type Ref } from '../ref.js';
-import { pvqCountTable } from '../../quantizers/pvq/count.js';
-import { pvqDecodeIndex, readIndexBits, readIndexBitsNumber } from '../../quantizers/pvq/index-code.js';
+import { pvqCountTable } from '../../dtype/pvq/count.js';
+import { pvqDecodeIndex, readIndexBits, readIndexBitsNumber } from '../../dtype/pvq/index-code.js';
 
 /** The PVQ weight operands shared by both kernels. */
 export interface PvqWeightArgs {

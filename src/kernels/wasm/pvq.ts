@@ -7,7 +7,7 @@
  */
 import { wasmRuntime } from '../backend.js';
 import { pvqDequantF32, pvqMatmulF32, type PvqDequantArgs, type PvqMatmulArgs, type PvqWeightArgs } from '../js/pvq.js';
-import { pvqCountTable } from '../../quantizers/pvq/count.js';
+import { pvqCountTable } from '../../dtype/pvq/count.js';
 import { MIN_WORK_PER_THREAD, parallelRows } from '../threads.js';
 import { Marshal } from './runtime.js';
 

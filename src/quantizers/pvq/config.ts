@@ -15,7 +15,7 @@ import { ValueError } from '../../errors.js';
 import type { ScaleDType } from '../../dtype/table.js';
 import { betaAmplitudeLevels } from './amplitude.js';
 import { betaCdf } from './beta.js';
-import { pvqBits } from './count.js';
+import { pvqBits } from '../../dtype/pvq/count.js';
 import { pvqSearch } from './search.js';
 import { pvqSizeBits, type PvqSizeBits } from './pvq-tensor.js';
 

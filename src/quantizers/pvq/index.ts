@@ -6,8 +6,8 @@ export { pvqQuantize, type PvqOptions, type PvqReport, type PvqExtras } from './
 export { pvqGptq, type PvqGptqOptions } from './gptq.js';
 export { pvqConfigForBits, type PvqConfig, type PvqConfigOptions } from './config.js';
 export { PvqTensor, pvqSizeBits, type PvqLayout, type PvqSizeBits, type PvqRotation } from './pvq-tensor.js';
-export { pvqCount, pvqCountNumber, pvqBits, pvqCountTable, type PvqCountTable } from './count.js';
-export { pvqEncodeIndex, pvqEncodeIndexNumber, pvqDecodeIndex, packPvqIndices, unpackPvqIndices, writeIndexBits, readIndexBits } from './index-code.js';
+export { pvqCount, pvqCountNumber, pvqBits, pvqCountTable, type PvqCountTable } from '../../dtype/pvq/count.js';
+export { pvqEncodeIndex, pvqEncodeIndexNumber, pvqDecodeIndex, packPvqIndices, unpackPvqIndices, writeIndexBits, readIndexBits } from '../../dtype/pvq/index-code.js';
 export { pvqSearch, pvqSearchExact, pvqCorrelation } from './search.js';
 export { amplitudeLevels, betaAmplitudeLevels, nearestLevel, amplitudeMse, type AmplitudeMethod } from './amplitude.js';
 export { betaCdf, betaQuantile, fitBetaMoments, logGamma, type BetaParams } from './beta.js';

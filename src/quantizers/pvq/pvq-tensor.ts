@@ -24,7 +24,7 @@ import { tensorRef } from '../../kernels/ref.js';
 import { Tensor, empty } from '../../tensor.js';
 import { fromArray } from '../arrays.js';
 import { RandomHadamard } from '../hadamard.js';
-import { pvqBits } from './count.js';
+import { pvqBits } from '../../dtype/pvq/count.js';
 
 /** The rotation a PvqTensor's codes live in: `randomHadamard(cols, { seed, blockSize })`. */
 export interface PvqRotation {

@@ -3,7 +3,7 @@
  * LLMs"): rotate the rows of W [out, in] by a randomized Hadamard (coherence processing), split each
  * row into groups of `dim` columns, code each group's direction by its nearest pyramid codeword
  * y ∈ P(dim, K) (./search.ts) and its amplitude relative to the row norm by Beta-optimal levels
- * (./amplitude.ts), and pack (amplitude code, codeword index) records (./index-code.ts).
+ * (./amplitude.ts), and pack (amplitude code, codeword index) records (src/dtype/pvq/index-code.ts).
  *
  * `pvqQuantize` codes each group on its own; `pvqGptq` (./gptq.ts) adds Hessian-aware error feedback
  * with the same encoder (`PvqGroupEncoder`). Not the storage (./pvq-tensor.ts).
@@ -17,8 +17,8 @@ import { RandomHadamard } from '../hadamard.js';
 import { Phases } from '../report.js';
 import { amplitudeLevels, nearestLevel, type AmplitudeMethod } from './amplitude.js';
 import { pvqConfigForBits } from './config.js';
-import { pvqCountTable, type PvqCountTable } from './count.js';
-import { pvqEncodeIndex, pvqEncodeIndexNumber, writeIndexBits } from './index-code.js';
+import { pvqCountTable, type PvqCountTable } from '../../dtype/pvq/count.js';
+import { pvqEncodeIndex, pvqEncodeIndexNumber, writeIndexBits } from '../../dtype/pvq/index-code.js';
 import { pvqSearch, pvqSearchExact } from './search.js';
 import { PvqTensor, pvqSizeBits, type PvqRotation } from './pvq-tensor.js';
 

@@ -21,7 +21,7 @@
  *
  * Conventions shared by both: ties are broken toward the lowest coordinate index; a pulse gets the sign
  * of x_i (+ for x_i = ±0); x = 0 (all zeros) gives the canonical codeword y = [K, 0, ..., 0]; K = 0 gives
- * y = 0; a non-finite x_i throws. Not the indexing (index-code.ts) nor the gain (amplitude.ts).
+ * y = 0; a non-finite x_i throws. Not the indexing (src/dtype/pvq/index-code.ts) nor the gain (amplitude.ts).
  */
 import { ValueError } from '../../errors.js';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { bigBitLength, pvqBits, pvqCount, pvqCountNumber, pvqCountTable } from '../../../src/quantizers/pvq/count.js';
+import { bigBitLength, pvqBits, pvqCount, pvqCountNumber, pvqCountTable } from '../../../src/dtype/pvq/count.js';
 import { ValueError } from '../../../src/errors.js';
 import { allCodewords, closedFormCount } from './helpers.js';
 

@@ -9,8 +9,8 @@ import {
   readIndexBitsNumber,
   unpackPvqIndices,
   writeIndexBits,
-} from '../../../src/quantizers/pvq/index-code.js';
-import { pvqCount, pvqCountTable, type PvqCountTable } from '../../../src/quantizers/pvq/count.js';
+} from '../../../src/dtype/pvq/index-code.js';
+import { pvqCount, pvqCountTable, type PvqCountTable } from '../../../src/dtype/pvq/count.js';
 import { ValueError } from '../../../src/errors.js';
 import { mulberry32, randomCodeword, sortedBook } from './helpers.js';
 
