@@ -8,10 +8,9 @@
  * `loadModel` tells them apart by the GPTQ quantization config; plain bf16/f16/f32 checkpoints load
  * too. Not the formats themselves (src/io) and not the model (llama.ts).
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { FormatError, ValueError } from '../errors.js';
 import { readConfig } from '../io/checkpoint.js';
+import { importFs } from '../io/sources.js';
 import { exportGptq, importGptq } from '../io/gptq-format.js';
 import { QTensor } from '../qtensor.js';
 import { Tensor } from '../tensor.js';
@@ -101,7 +100,11 @@ export async function saveModel(model: LlamaModel, dir: string, format: SaveForm
 
 /** Whether `dir` holds a checkpoint in the GPTQ layout. */
 async function isGptq(dir: string): Promise<boolean> {
-  if (existsSync(join(dir, 'quantize_config.json'))) return true;
+  // node:fs and node:path are loaded on demand so the package entry stays importable in browsers.
+  const fs = await importFs();
+  const { join } = await import('node:path');
+  const hasFile = await fs.access(join(dir, 'quantize_config.json')).then(() => true, () => false);
+  if (hasFile) return true;
   const qc = (await readConfig(dir)).quantization_config as Record<string, unknown> | undefined;
   return qc?.quant_method === 'gptq';
 }
