@@ -10,6 +10,7 @@
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { EXIT, UsageError, optionHelp, parseCommandArgs, type OptionSpec, type ParsedArgs } from './args.js';
+import { benchCommand } from './bench.js';
 import { evalCommand } from './eval.js';
 import { formatInspect, inspectPath } from './inspect.js';
 import { quantizeCommand } from './quantize.js';
@@ -52,7 +53,7 @@ const inspect: Command = {
  * @example
  * Object.keys(COMMANDS); // ['inspect', ...]
  */
-export const COMMANDS: Record<string, Command> = { quantize: quantizeCommand, eval: evalCommand, inspect };
+export const COMMANDS: Record<string, Command> = { quantize: quantizeCommand, eval: evalCommand, inspect, bench: benchCommand };
 
 function commandHelp(name: string, c: Command): string {
   const opts = optionHelp({ ...c.options, help: { type: 'boolean', short: 'h', help: 'show this help' } });
