@@ -4,7 +4,7 @@
  * models this release evaluates). Not the quantize command, which calls `evaluate` before and after.
  */
 import { readFile } from 'node:fs/promises';
-import { loadModel } from '../models/checkpoint-formats.js';
+import { loadModel } from '../models/save.js';
 import { perplexity, type CausalLM, type PerplexityResult } from '../models/perplexity.js';
 import { EXIT, UsageError, type ParsedArgs } from './args.js';
 import type { CliIO, Command } from './main.js';

@@ -13,7 +13,7 @@ import { isQuantDType, QUANT_DTYPES, type QuantDType } from '../dtype/table.js';
 import { PROJECTIONS, type LlamaModel } from '../models/llama.js';
 import { LINEAR_GROUPS, QUANT_METHODS, quantizeModel, type LinearReport, type QuantMethod } from '../models/quantize-model.js';
 import type { PerplexityResult } from '../models/perplexity.js';
-import { loadModel, saveModel, SAVE_FORMATS, type SaveFormat } from '../models/checkpoint-formats.js';
+import { loadModel, saveModel, SAVE_FORMATS, type SaveFormat } from '../models/save.js';
 import { EXIT, UsageError, type ParsedArgs } from './args.js';
 import { evaluate, EVAL_OPTIONS, formatPerplexity, intOption } from './eval.js';
 import type { CliIO, Command } from './main.js';
@@ -177,7 +177,7 @@ export const quantizeCommand: Command = {
     progress.done();
     const after = evalText ? await evaluate(r.model, evalText, { ctx, windows }, process.stderr, quiet) : undefined;
     await mkdir(out, { recursive: true });
-    await saveModel(r.model, out, format);
+    await saveModel(r.model, out, { format });
     const elements = projectionElements(r.model);
     const summary: QuantizeSummary = {
       model: dir,

@@ -16,6 +16,6 @@ export {
   type QuantizeProgress,
   type LinearReport,
 } from './quantize-model.js';
-export { saveModel, loadQuantizedLlama, hfConfig } from './save.js';
+export { saveModel, loadModel, modelTensors, modelFromTensors, hfConfig, SAVE_FORMATS, type SaveFormat, type SaveModelOptions } from './save.js';
 export { CharRnn, loadCharRnn, charRnnBitsPerChar, type LstmLayer, type CharRnnEval, type CharRnnEvalOptions } from './charrnn.js';
 export { quantizeCharRnn, type CharRnnQuantOptions } from './charrnn-quant.js';

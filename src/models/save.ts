@@ -1,18 +1,39 @@
 /**
- * Saving and reloading a (possibly quantized) Llama-family model as a checkpoint directory:
- * config.json in Hugging Face keys plus sharded safetensors in the library's quantized format
- * (src/io/quantized.ts: QTensors as their parts, described in the metadata), under the Hugging Face
- * tensor names. Not the GPTQ/AutoGPTQ export (src/io/gptq-format.ts) and not the formats themselves.
+ * Saving and loading a (possibly quantized) Llama-family model as a checkpoint directory, in either
+ * layout, with config.json in Hugging Face keys and the Hugging Face tensor names:
+ * - 'quantensor': the library's own format (src/io/quantized.ts): every QTensor dtype and qparam
+ *   (fp4, nf4, mxfp4, codebook, AWQ input scales, act-order permutations), read back exactly;
+ * - 'gptq': the Hugging Face GPTQ layout (src/io/gptq-format.ts) that AutoGPTQ, GPTQModel and
+ *   transformers load: int2/3/4/8 affine projections sharing one bits and group size, no input scales.
+ * `loadModel` tells them apart by the GPTQ quantization config; plain bf16/f16/f32 checkpoints load
+ * too. Dense tensors (embedding, norms) are kept f32 on save: after AWQ a norm carries folded scales.
+ *
+ * Not the formats themselves (src/io) and not the model (llama.ts).
  */
+import { FormatError, ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readConfig } from '../io/checkpoint.js';
-import { loadQuantized, saveQuantizedCheckpoint, type AnyTensor } from '../io/quantized.js';
-import { FormatError } from '../errors.js';
+import { exportGptq, importGptq } from '../io/gptq-format.js';
+import { loadQuantized, saveQuantizedCheckpoint } from '../io/quantized.js';
+import { importFs } from '../io/sources.js';
 import { QTensor } from '../qtensor.js';
 import { Tensor } from '../tensor.js';
 import { llamaConfig, type LlamaConfig } from './config.js';
-import { LlamaModel, type LlamaLayer } from './llama.js';
+import { LlamaModel, PROJECTIONS, type LlamaLayer, type Weight } from './llama.js';
 import { layerTensorNames } from './load.js';
+
+/** Checkpoint layouts `saveModel` writes. */
+export const SAVE_FORMATS = ['quantensor', 'gptq'] as const;
+/** A checkpoint layout. */
+export type SaveFormat = (typeof SAVE_FORMATS)[number];
+
+/** Options of `saveModel`. */
+export interface SaveModelOptions {
+  /** Layout (default 'quantensor'). */
+  readonly format?: SaveFormat;
+  /** Shard size of the safetensors files (default: the writer's). */
+  readonly maxShardBytes?: number;
+}
 
 /** The config in Hugging Face `config.json` keys. */
 export function hfConfig(c: LlamaConfig): Record<string, unknown> {
@@ -38,56 +59,109 @@ export function hfConfig(c: LlamaConfig): Record<string, unknown> {
 }
 
 /**
- * Writes `model` to `dir` (created if needed): config.json and safetensors shards, QTensors in the
- * quantized format. Files are written atomically.
+ * Every tensor of the model by its Hugging Face name (the head only when it is not tied).
  * @example
- * await saveModel(quantized, 'out/tiny-w4');
- * const again = await loadQuantizedLlama('out/tiny-w4');
+ * Object.keys(modelTensors(model)).length; // 2 + 9 per layer (+ lm_head when untied)
  */
-export async function saveModel(model: LlamaModel, dir: string, opts: { maxShardBytes?: number } = {}): Promise<void> {
-  const tensors: Record<string, AnyTensor> = { 'model.embed_tokens.weight': model.embedTokens, 'model.norm.weight': model.norm };
-  if (model.lmHead !== model.embedTokens) tensors['lm_head.weight'] = model.lmHead;
+export function modelTensors(model: LlamaModel): Record<string, Weight> {
+  const out: Record<string, Weight> = { 'model.embed_tokens.weight': model.embedTokens, 'model.norm.weight': model.norm };
   model.layers.forEach((l, i) => {
     const names = layerTensorNames(i);
-    for (const k of Object.keys(names) as (keyof LlamaLayer)[]) tensors[names[k]] = l[k];
+    for (const k of Object.keys(names) as (keyof LlamaLayer)[]) out[names[k]] = l[k];
   });
+  if (model.lmHead !== model.embedTokens) out['lm_head.weight'] = model.lmHead;
+  return out;
+}
+
+function f32(t: Tensor | QTensor, name: string, label: string): Tensor {
+  if (!(t instanceof Tensor)) throw new FormatError(`${label}: ${name} is quantized, but the model keeps it dense`);
+  if (t.dtype === 'f32') return t;
+  const f = t.astype('f32');
+  t.dispose();
+  return f;
+}
+
+/**
+ * A model from a config.json object and tensors by Hugging Face name; projections (and the head) may
+ * be QTensors, norms and the embedding are widened to f32.
+ * @throws FormatError naming the missing or wrongly quantized tensor
+ * @example
+ * const { tensors } = await importGptq(dir);
+ * const model = modelFromTensors(await readConfig(dir), tensors, dir);
+ */
+export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, Tensor | QTensor>>, label: string): LlamaModel {
+  const config = llamaConfig(raw);
+  const get = (n: string): Tensor | QTensor => {
+    const t = tensors[n];
+    if (!t) throw new FormatError(`${label}: checkpoint has no tensor ${n}`);
+    return t;
+  };
+  const embed = f32(get('model.embed_tokens.weight'), 'model.embed_tokens.weight', label);
+  const layers: LlamaLayer[] = [];
+  for (let i = 0; i < config.numLayers; i++) {
+    const n = layerTensorNames(i);
+    const l = { inputNorm: f32(get(n.inputNorm), n.inputNorm, label), postNorm: f32(get(n.postNorm), n.postNorm, label) } as LlamaLayer;
+    for (const p of PROJECTIONS) {
+      const w = get(n[p]);
+      l[p] = w instanceof QTensor ? w : f32(w, n[p], label);
+    }
+    layers.push(l);
+  }
+  const norm = f32(get('model.norm.weight'), 'model.norm.weight', label);
+  const head = tensors['lm_head.weight'];
+  const lmHead = !head || config.tieWordEmbeddings ? embed : head instanceof QTensor ? head : f32(head, 'lm_head.weight', label);
+  return new LlamaModel(config, embed, layers, norm, lmHead);
+}
+
+/**
+ * Writes `model` to `dir` (created if needed): config.json and safetensors shards in `format`. Every
+ * file is written atomically.
+ * @throws ValueError when the GPTQ layout cannot hold the model (a non-affine dtype, AWQ input scales,
+ *   mixed bits or group sizes)
+ * @example
+ * await saveModel(quantized, 'out/tiny-w4');
+ * await saveModel(quantized, 'out/tiny-w4-gptq', { format: 'gptq' });
+ * const again = await loadModel('out/tiny-w4');
+ */
+export async function saveModel(model: LlamaModel, dir: string, opts: SaveModelOptions = {}): Promise<void> {
+  const tensors = modelTensors(model);
+  if ((opts.format ?? 'quantensor') === 'gptq') {
+    for (const [name, w] of Object.entries(tensors)) {
+      if (w instanceof QTensor && w.qparams.inputScale) {
+        throw new ValueError(`${name}: the GPTQ layout has no per-channel input scale (AWQ); save in the 'quantensor' format`);
+      }
+    }
+    await exportGptq(dir, tensors, { config: hfConfig(model.config), maxShardBytes: opts.maxShardBytes });
+    return;
+  }
   await saveQuantizedCheckpoint(dir, tensors, { maxShardBytes: opts.maxShardBytes });
   const { join } = await import('node:path');
   await writeFileAtomic(join(dir, 'config.json'), new TextEncoder().encode(JSON.stringify(hfConfig(model.config), null, 2)));
 }
 
+/** Whether `dir` holds a checkpoint in the GPTQ layout. */
+async function isGptq(dir: string): Promise<boolean> {
+  // node:fs and node:path are loaded on demand so the package entry stays importable in browsers.
+  const fs = await importFs();
+  const { join } = await import('node:path');
+  const hasFile = await fs.access(join(dir, 'quantize_config.json')).then(() => true, () => false);
+  if (hasFile) return true;
+  const qc = (await readConfig(dir)).quantization_config as Record<string, unknown> | undefined;
+  return qc?.quant_method === 'gptq';
+}
+
 /**
- * Loads a directory written by `saveModel` (or any checkpoint in the quantized format, dense
- * tensors widened to f32).
- * @throws FormatError when a tensor is missing or a norm/embedding is quantized
+ * Loads a Llama-family checkpoint directory in any layout: plain (bf16/f16/f32), the library's own
+ * quantized format, or the GPTQ layout. Quantized projections stay QTensors and run on the packed
+ * kernels; the whole checkpoint is read (use quantizeModel with a directory to stream one block at a
+ * time).
+ * @throws FormatError naming a missing tensor or an unsupported layout
  * @example
- * const model = await loadQuantizedLlama('out/tiny-w4');
+ * const model = await loadModel('out/tiny-w4');
+ * perplexity(model, text).ppl;
  */
-export async function loadQuantizedLlama(dir: string): Promise<LlamaModel> {
-  const config = llamaConfig(await readConfig(dir));
-  const { tensors } = await loadQuantized({ checkpoint: dir });
-  const take = (name: string): AnyTensor => {
-    const t = tensors[name];
-    if (!t) throw new FormatError(`${dir}: no tensor ${name}`);
-    if (t instanceof QTensor || t.dtype === 'f32') return t;
-    const f = t.astype('f32');
-    t.dispose();
-    return f;
-  };
-  const dense = (name: string): Tensor => {
-    const t = take(name);
-    if (!(t instanceof Tensor)) throw new FormatError(`${dir}: ${name} must be a dense tensor`);
-    return t;
-  };
-  const embed = dense('model.embed_tokens.weight');
-  const layers: LlamaLayer[] = [];
-  for (let i = 0; i < config.numLayers; i++) {
-    const n = layerTensorNames(i);
-    layers.push({
-      inputNorm: dense(n.inputNorm), postNorm: dense(n.postNorm),
-      q: take(n.q), k: take(n.k), v: take(n.v), o: take(n.o), gate: take(n.gate), up: take(n.up), down: take(n.down),
-    });
-  }
-  const head = tensors['lm_head.weight'] ? take('lm_head.weight') : embed;
-  return new LlamaModel(config, embed, layers, dense('model.norm.weight'), head);
+export async function loadModel(dir: string): Promise<LlamaModel> {
+  const raw = await readConfig(dir);
+  const { tensors } = (await isGptq(dir)) ? await importGptq(dir) : await loadQuantized({ checkpoint: dir });
+  return modelFromTensors(raw, tensors as Record<string, Tensor | QTensor>, dir);
 }

@@ -1,4 +1,4 @@
-/** saveModel / loadQuantizedLlama: a quantized tiny-llama-bytes survives the round trip bit for bit. */
+/** saveModel / loadModel: a quantized tiny-llama-bytes survives the round trip bit for bit. */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +7,7 @@ import { ready } from '../../src/kernels/backend.js';
 import { QTensor } from '../../src/qtensor.js';
 import { loadLlama } from '../../src/models/load.js';
 import { quantizeModel } from '../../src/models/quantize-model.js';
-import { loadQuantizedLlama, saveModel } from '../../src/models/save.js';
+import { loadModel, saveModel } from '../../src/models/save.js';
 
 beforeAll(async () => {
   await ready();
@@ -23,7 +23,7 @@ describe('saveModel', () => {
       const cfg = JSON.parse(await readFile(join(dir, 'config.json'), 'utf8'));
       expect(cfg.rope_parameters.rope_theta).toBe(10000);
       expect(cfg.num_key_value_heads).toBe(2);
-      const again = await loadQuantizedLlama(dir);
+      const again = await loadModel(dir);
       expect(again.layers[3].down).toBeInstanceOf(QTensor);
       expect((again.layers[3].down as QTensor).dtype).toBe('int3');
       expect(again.bitsPerWeight()).toBe(model.bitsPerWeight());
