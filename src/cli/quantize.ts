@@ -111,7 +111,7 @@ export function summaryHtml(s: QuantizeSummary): string {
 
 /** The `quantize` command. */
 export const quantizeCommand: Command = {
-  summary: 'quantize a Llama-family checkpoint (rtn, gptq, awq, awq+gptq) and write it with a report',
+  summary: `quantize a Llama-family checkpoint (${QUANT_METHODS.join(', ')}) and write it with a report`,
   usage: '<model-dir>',
   options: {
     method: { type: 'string', value: 'NAME', help: `${QUANT_METHODS.join(' | ')} (default gptq)` },
