@@ -34,7 +34,7 @@ import { DTYPES, E8M0, SCALE_BITS, isQuantDType, quantInfo, type QuantDType, typ
 import { fromBF16Bits, fromF16Bits, roundToF16, toBF16Bits, toF16Bits } from './dtype/half.js';
 import { kernel } from './kernels/table.js';
 import { qweightArgs } from './kernels/qweight.js';
-import { qGeometry, sizeBits, type CodebookDType, type QGeometry, type QLayout, type SizeBits } from './dtype/bits.js';
+import { CODEBOOK_BITS, qGeometry, sizeBits, type CodebookDType, type QGeometry, type QLayout, type SizeBits } from './dtype/bits.js';
 import { Tensor, empty } from './tensor.js';
 
 export type { CodebookDType, QGeometry, SizeBits } from './dtype/bits.js';
@@ -58,7 +58,7 @@ export interface QParams {
   readonly symmetric: boolean;
   /** codebook dtype: f32 [2^indexBits, vectorDim], values rounded to `codebookDtype`. */
   readonly codebook?: Tensor;
-  /** Precision of the codebook values (default 'f32'). */
+  /** Precision of the codebook values (default 'f32'; 'int8': integer codes, meaningful with scales). */
   readonly codebookDtype?: CodebookDType;
   /** codebook dtype: bits of one vector index (1..8). */
   readonly indexBits?: number;
@@ -246,9 +246,13 @@ export function checkQParams(dtype: QuantDType, shape: readonly number[], qp: QP
   if (isCodebook) {
     const cb = checkTensor(qp.codebook, `${dtype} codebook`, 'f32', [2 ** bits, vectorDim]).data() as Float32Array;
     const cd = qp.codebookDtype ?? 'f32';
-    if (!(cd in SCALE_BITS) || (cd as string) === 'e8m0') throw new ValueError(`codebookDtype must be f32, f16 or bf16, got ${String(cd)}`);
+    if (!(cd in CODEBOOK_BITS) || (cd as string) === 'e8m0') throw new ValueError(`codebookDtype must be f32, f16, bf16 or int8, got ${String(cd)}`);
+    // int8: integer codes (times the tensor's scales), so they are stored and counted in 8 bits.
+    const representable = cd === 'int8'
+      ? (v: number) => Number.isInteger(v) && v >= DTYPES.int8.dense.min && v <= DTYPES.int8.dense.max
+      : (v: number) => Number.isFinite(v) && roundToScaleDType(v, cd) === v;
     for (let i = 0; i < cb.length; i++) {
-      if (!Number.isFinite(cb[i]) || roundToScaleDType(cb[i], cd) !== cb[i]) {
+      if (!representable(cb[i])) {
         throw new ValueError(`codebook value ${cb[i]} at [${Math.floor(i / vectorDim)}, ${i % vectorDim}] is not a finite ${cd} value`);
       }
     }

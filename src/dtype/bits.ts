@@ -8,8 +8,14 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { DTYPES, SCALE_BITS, type QuantDType, type ScaleDType } from './table.js';
 import { packedBytes } from './pack.js';
 
-/** Precision in which a learned (VQ) codebook is kept: its values are rounded to it. */
-export type CodebookDType = Exclude<ScaleDType, 'e8m0'>;
+/**
+ * Precision in which a learned (VQ) codebook is kept: its values are rounded to it. 'int8': the
+ * codebook holds integer codes in -128..127 (their real values are code × the tensor's scale).
+ */
+export type CodebookDType = Exclude<ScaleDType, 'e8m0'> | 'int8';
+
+/** Bits of one stored codebook value, per codebook dtype (float ones as scales, int8 from the table). */
+export const CODEBOOK_BITS = { ...SCALE_BITS, int8: DTYPES.int8.bits } as const satisfies Record<CodebookDType, number>;
 
 /** Everything that decides the storage size of a quantized tensor. */
 export interface QLayout {
@@ -118,7 +124,7 @@ export function sizeBits(layout: QLayout): SizeBits {
   const zeros = hasZeros ? nScales * layout.bits : 0;
   const codebook =
     layout.codebookEntries !== undefined
-      ? layout.codebookEntries * (layout.vectorDim ?? 1) * SCALE_BITS[layout.codebookDtype ?? 'f32']
+      ? layout.codebookEntries * (layout.vectorDim ?? 1) * CODEBOOK_BITS[layout.codebookDtype ?? 'f32']
       : 0;
   const perm = layout.hasPerm ? g.cols * DTYPES.int32.bits : 0;
   const inputScale = layout.hasInputScale ? g.cols * DTYPES.f16.bits : 0;

@@ -62,6 +62,14 @@ describe('sizeBits', () => {
     expect(sb.codes).toBe(4096 * 1024 * 8);
     expect(sb.codebook).toBe(256 * 4 * 32);
     expect(sb.bitsPerWeight).toBe(2 + (256 * 4 * 32) / 4096 ** 2);
+    // An int8 codebook is 8 bits a value (GPTVQ-style integer centroids times a scale), f16 is 16.
+    const int8 = sizeBits(
+      base({ dtype: 'codebook', bits: 4, shape: [8, 16], vectorDim: 2, codebookEntries: 16, codebookDtype: 'int8', perTensor: true, groupSize: 16, symmetric: true }),
+    );
+    // codes: 8 rows x 8 indices x 4 bits; codebook 16 x 2 x 8; one f16 scale.
+    expect(int8.codebook).toBe(16 * 2 * 8);
+    expect(int8.total).toBe(8 * 8 * 4 + 16 * 2 * 8 + 16);
+    expect(sizeBits(base({ dtype: 'codebook', bits: 4, shape: [8, 16], vectorDim: 2, codebookEntries: 16, codebookDtype: 'f16', hasScales: false, symmetric: true })).codebook).toBe(16 * 2 * 16);
     const extras = sizeBits(base({ hasPerm: true, hasInputScale: true }));
     expect(extras.perm).toBe(32 * 4096);
     expect(extras.inputScale).toBe(16 * 4096);

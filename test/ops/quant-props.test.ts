@@ -263,7 +263,8 @@ describe.each(QUANT_DTYPES)('%s (from the table)', (dtype) => {
         const codeBits = q.codes.size * 8;
         const scaleBits = (qp.scales?.size ?? 0) * SCALE_BITS[qp.scaleDtype];
         const zeroBits = (qp.zeros?.size ?? 0) * q.bits;
-        const cbBits = (qp.codebook?.size ?? 0) * SCALE_BITS[qp.codebookDtype ?? 'f32'];
+        const cd = qp.codebookDtype ?? 'f32';
+        const cbBits = (qp.codebook?.size ?? 0) * (cd === 'int8' ? 8 : SCALE_BITS[cd]);
         expect(sb.codes).toBe(codeBits);
         expect(sb.scales).toBe(scaleBits);
         expect(sb.zeros).toBe(zeroBits);

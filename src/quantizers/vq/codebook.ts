@@ -6,10 +6,8 @@
  * - 'int8' (GPTVQ §3 "codebook quantization"; their `quantize_centroids`): symmetric, one scale per
  *   codebook, s = max|c| / 127 rounded UP to f16 (so no value clips), integer codes
  *   round(c / s) ∈ [−127, 127]; the value is fround(code · s). Stored within the QTensor contract as
- *   the integer codes in the codebook tensor (exact in f16) plus s as a per-tensor f16 scale, because
- *   src/dtype/bits.ts has no 8-bit codebook dtype: the codebook is then COUNTED at 16 bits per value
- *   (plus one 16-bit scale), i.e. the reported bits per weight over-count int8 codebooks by
- *   entries · dim · 8 bits per codebook. `int8CodebookBits` gives the true count for the report.
+ *   the integer codes in the codebook tensor with codebookDtype 'int8' (src/dtype/bits.ts counts them
+ *   at 8 bits a value) plus s as a per-tensor f16 scale (counted as a scale).
  *   With row scales (./vq.ts `rowScales`) s is folded into each row's f16 scale instead.
  *
  * Not k-means (./kmeans.ts).
@@ -55,7 +53,7 @@ export function roundCodebook(centroids: Float64Array, dtype: VqCodebookDType): 
       stored[i] = q;
       values[i] = Math.fround(q * s);
     }
-    return { values, stored, codebookDtype: 'f16', scale: s };
+    return { values, stored, codebookDtype: 'int8', scale: s };
   }
   if (dtype !== 'f32' && dtype !== 'f16' && dtype !== 'bf16') throw new ValueError(`codebookDtype must be f32, f16, bf16 or int8, got ${String(dtype)}`);
   const values = new Float32Array(centroids.length);
@@ -67,8 +65,8 @@ export function roundCodebook(centroids: Float64Array, dtype: VqCodebookDType): 
 }
 
 /**
- * True storage bits of the values of one int8 codebook: 8 per value (its scale is a QTensor scale,
- * counted there).
+ * Storage bits of the values of one int8 codebook: 8 per value (its scale is a QTensor scale,
+ * counted there). What `sizeBits` counts for a codebook of dtype 'int8'; kept for callers.
  * @example
  * int8CodebookBits(256, 4); // 8192
  */

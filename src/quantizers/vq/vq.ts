@@ -49,7 +49,7 @@ import { prepareHessian } from '../gptq/hessian-prep.js';
 import { Phases, type QuantReport } from '../report.js';
 import { nearestCentroids } from './assign.js';
 import { kmeans } from './kmeans.js';
-import { int8CodebookBits, roundCodebook, type StoredCodebook, type VqCodebookDType } from './codebook.js';
+import { roundCodebook, type StoredCodebook, type VqCodebookDType } from './codebook.js';
 import { QTensor, roundToScaleDType } from '../../qtensor.js';
 import { VqTensor } from './vq-tensor.js';
 import { loss as layerLoss, updateCodebooks, type CodebookBlock } from './codebook-update.js';
@@ -118,7 +118,7 @@ export interface VqExtras {
   readonly kmeansIterations: number;
   /** Empty clusters re-seeded, over all codebooks. */
   readonly reseeded: number;
-  /** Bits per weight with int8 codebooks counted at 8 bits a value (the QTensors count them at 16, see codebook.ts). */
+  /** Bits per weight (int8 codebooks at 8 bits a value); equal to the report's bitsPerWeight since QTensor counts int8 codebooks exactly. */
   readonly trueBitsPerWeight: number;
   /** With a Hessian: the damping used and the feedback loss Σ‖E‖²/2 (under the damped H). */
   readonly percDamp?: number;
@@ -319,7 +319,7 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
       const pi = perm ? perm[i] : i;
       for (let j = 0; j < cols; j++) hp[i * cols + j] = hOrig[pi * cols + (perm ? perm[j] : j)];
     }
-    const round = R.cbDtype === 'int8' ? (v: number) => Math.max(-127, Math.min(127, Math.round(v))) : (v: number) => roundToScaleDType(v, R.cbDtype as CodebookDType);
+    const round = R.cbDtype === 'int8' ? (v: number) => Math.max(-127, Math.min(127, Math.round(v))) : (v: number) => roundToScaleDType(v, R.cbDtype as Exclude<CodebookDType, 'int8'>);
     const blocks: CodebookBlock[] = [];
     outs.forEach((o) =>
       o.books.forEach((book, g) => {
@@ -354,7 +354,6 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
   sw.lap('error');
   const size = q.sizeBits();
   const nBooks = stages * Math.ceil(cols / gs);
-  const trueBits = R.cbDtype === 'int8' ? size.total - size.codebook + nBooks * int8CodebookBits(k, d) : size.total;
   const report: QuantReport<VqExtras> = {
     method: u ? (stages > 1 ? 'gptvq-residual' : 'gptvq') : stages > 1 ? 'vq-residual' : 'vq',
     dtype: 'codebook',
@@ -375,7 +374,7 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
       codebooks: nBooks,
       kmeansIterations: kmIters / nBooks,
       reseeded,
-      trueBitsPerWeight: trueBits / (rows * cols),
+      trueBitsPerWeight: size.bitsPerWeight,
       ...hessExtras,
       ...(loss !== undefined ? { loss } : {}),
       ...(update ? { codebookUpdate: update } : {}),

@@ -90,12 +90,15 @@ describe('vqQuantize: layout and bit accounting', () => {
     for (let i = 0; i < sum.length; i++) expect(sum[i]).toBe(Math.fround(s0[i] + s1[i]));
     expect(two.report.error.value).toBeLessThan(one.report.error.value);
 
-    // Row scales: one f16 scale per row per group (16 bits each); int8: the codebook is counted at
-    // 16 bits a value by the QTensor (no 8-bit codebook dtype), 8 in trueBitsPerWeight.
+    // Row scales: one f16 scale per row per group (16 bits each); int8: each codebook is 16 entries
+    // x 4 values x 8 bits, counted by hand from what is stored.
     const rs = vqQuantize(w, { dim: 4, bits: 4, groupSize: 8, rowScales: true, codebookDtype: 'int8' });
     const codes = rows * 2 * 8; // 2 indices x 4 bits per row and group
-    expect(rs.q.sizeBits().total).toBe(codes + 2 * rows * 16 + 2 * 16 * 4 * 16);
-    expect(rs.report.extras.trueBitsPerWeight).toBe((codes + 2 * rows * 16 + 2 * 16 * 4 * 8) / (rows * cols));
+    const byHand = codes + 2 * rows * 16 + 2 * 16 * 4 * 8;
+    expect(rs.q.sizeBits().total).toBe(byHand);
+    expect(rs.q.sizeBits().codebook).toBe(2 * 16 * 4 * 8);
+    expect(rs.report.bitsPerWeight).toBe(byHand / (rows * cols));
+    expect(rs.report.extras.trueBitsPerWeight).toBe(byHand / (rows * cols));
     for (const p of rs.q.stages[0]) {
       const cb = p.qparams.codebook!.toFloat32();
       for (const v of cb) expect(Number.isInteger(v) && Math.abs(v) <= 127).toBe(true);
@@ -129,7 +132,9 @@ describe('vqQuantize: layout and bit accounting', () => {
     const codes = partCodes(p);
     const dq = f32(q.dequantize());
     for (let i = 0; i < dq.length; i++) expect(dq[i]).toBe(Math.fround(cb[codes[i >> 1] * 2 + (i & 1)] * s));
-    expect(report.bitsPerWeight).toBe((4 * 3 * 8 + 8 * 2 * 16 + 16) / 64);
+    expect(p.qparams.codebookDtype).toBe('int8');
+    // 4 rows x 8 indices x 3 bits = 96 bits = 12 bytes (4 x 3 bytes), 8 x 2 int8 values, one f16 scale.
+    expect(report.bitsPerWeight).toBe((4 * 3 * 8 + 8 * 2 * 8 + 16) / 64);
   });
 });
 
