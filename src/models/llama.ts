@@ -2,26 +2,33 @@
  * The Llama-family decoder (LlamaForCausalLM): token embeddings, `numLayers` pre-norm blocks
  * (RMSNorm → grouped-query attention with RoPE → residual, RMSNorm → SwiGLU MLP → residual), a final
  * RMSNorm and the vocabulary head (untied or tied). Compute is f32; each projection weight is a dense
- * f32 Tensor or a QTensor, and both go through `linear` (a QTensor through the packed kernels, never
- * a dequantized copy). A window is one batch: every projection is a GEMM over all its tokens.
+ * f32 Tensor, a QTensor or a PvqTensor (`project`: packed kernels for the quantized ones, never a
+ * dequantized copy). A window is one batch: every projection is a GEMM over all its tokens.
  *
  * Not the loading of files (./load.ts), not perplexity (./perplexity.ts), not calibration
  * (./quantize-model.ts).
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { QTensor } from '../qtensor.js';
+import { PvqTensor } from '../quantizers/pvq/pvq-tensor.js';
 import { Tensor } from '../tensor.js';
 import type { LlamaConfig } from './config.js';
 import { causalAttention } from './attention.js';
 import { addInto, applyRope, embed, rmsNorm, ropeTables, swiglu, type RopeTables } from './fused.js';
 import { linear } from '../ops/linear.js';
 
-/** A projection weight [out, in]: dense f32 or a QTensor (scalar, lut, mx or VQ codebook dtypes). */
-export type Weight = Tensor | QTensor;
+/**
+ * A projection weight [out, in]: dense f32, a QTensor (scalar, lut, mx or VQ codebook dtypes) or a
+ * PvqTensor (pyramid vector codes).
+ */
+export type Weight = Tensor | QTensor | PvqTensor;
 
-/** y = x · Wᵀ: `linear`, packed kernels for a QTensor (never a dequantized copy). */
+/**
+ * y = x · Wᵀ: `linear`, packed kernels for a QTensor; a PvqTensor decodes its codes inside its own
+ * matmul kernel (the activations are rotated, the weight is never dequantized).
+ */
 function project(x: Tensor, w: Weight): Tensor {
-  return linear(x, w);
+  return w instanceof PvqTensor ? w.matmul(x) : linear(x, w);
 }
 
 /** The projections of a block, by their Hugging Face names. */

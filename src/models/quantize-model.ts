@@ -20,13 +20,14 @@ import { gptq } from '../quantizers/gptq.js';
 import { rtn } from '../quantizers/rtn.js';
 import { awq } from '../quantizers/awq.js';
 import { vqQuantize } from '../quantizers/vq/vq.js';
+import { pvqGptq } from '../quantizers/pvq/index.js';
 import { DTYPES } from '../dtype/table.js';
 import type { QuantReport } from '../quantizers/report.js';
 import { LlamaModel, type LinearGroup, type LlamaLayer, type ProjectionName } from './llama.js';
 import { openLlama, readF32, readLayer } from './load.js';
 
 /** The quantization methods `quantizeModel` runs. */
-export const QUANT_METHODS = ['rtn', 'gptq', 'awq', 'awq+gptq', 'vq'] as const;
+export const QUANT_METHODS = ['rtn', 'gptq', 'awq', 'awq+gptq', 'pvq', 'vq'] as const;
 /** A quantization method. */
 export type QuantMethod = (typeof QUANT_METHODS)[number];
 
@@ -49,6 +50,8 @@ export interface QuantizeModelOptions {
   readonly symmetric?: boolean;
   /** GPTQ: quantize columns by decreasing diag(H) (default false). */
   readonly actOrder?: boolean;
+  /** pvq: target bits per weight, everything stored included (default: the bits of `dtype`). */
+  readonly pvqBits?: number;
   /** GPTQ damping fraction (default 0.01). */
   readonly percDamp?: number;
   /** Calibration tokens (for the byte model: bytes), cut into chunks of `chunkSize`. Needed except for rtn. */
@@ -78,7 +81,8 @@ export interface LinearReport {
   readonly layer: number;
   readonly name: ProjectionName;
   readonly method: QuantMethod;
-  readonly dtype: QuantDType;
+  /** The stored dtype ('pvq' for pyramid vector codes, a PvqTensor). */
+  readonly dtype: QuantDType | 'pvq';
   readonly bitsPerWeight: number;
   /** The quantizer's error: output error mean ‖(W − Q)x‖² over calibration tokens (GPTQ, AWQ) or weight MSE (RTN). */
   readonly error: number;
@@ -115,7 +119,7 @@ function calibrationSequences(opts: QuantizeModelOptions): ArrayLike<number>[] {
   return out;
 }
 
-function toReport(layer: number, name: ProjectionName, method: QuantMethod, r: QuantReport<object>): LinearReport {
+function toReport(layer: number, name: ProjectionName, method: QuantMethod, r: Pick<QuantReport<object>, 'bitsPerWeight' | 'error' | 'timeMs'> & { dtype: QuantDType | 'pvq' }): LinearReport {
   return { layer, name, method, dtype: r.dtype, bitsPerWeight: r.bitsPerWeight, error: r.error.value, errorKind: r.error.kind, timeMs: r.timeMs };
 }
 
@@ -160,6 +164,21 @@ function quantizeGroup(model: LlamaModel, i: number, g: LinearGroup, acc: Hessia
       layer[n] = q;
       w.dispose();
       reports.push(toReport(i, n, opts.method, report));
+    }
+    return reports;
+  }
+  if (opts.method === 'pvq') {
+    // Hessian-aware PVQ (pvqGptq): groups of 16 input columns after a randomized Hadamard rotation,
+    // pulses and amplitude bits chosen by pvqConfigForBits so that everything stored (codes, f16 row
+    // scales, level table, rotation seed) fits the scalar dtype's bits per weight on this shape
+    // (int4 → ≤ 4, int3 → ≤ 3, int2 → ≤ 2; groupSize does not apply: PVQ has one scale per row).
+    const bits = opts.pvqBits ?? DTYPES[dtype].bits;
+    for (const n of names) {
+      const w = dense(n);
+      const r = pvqGptq(w, acc!, { bits, dim: 16, percDamp: opts.percDamp });
+      layer[n] = r.q;
+      w.dispose();
+      reports.push(toReport(i, n, opts.method, r.report));
     }
     return reports;
   }

@@ -2,7 +2,8 @@
  * Saving and loading a (possibly quantized) Llama-family model as a checkpoint directory, in either
  * layout, with config.json in Hugging Face keys and the Hugging Face tensor names:
  * - 'quantensor': the library's own format (src/io/quantized.ts): every QTensor dtype and qparam
- *   (fp4, nf4, mxfp4, codebook, AWQ input scales, act-order permutations), read back exactly;
+ *   (fp4, nf4, mxfp4, codebook, AWQ input scales, act-order permutations) and PvqTensors, read back
+ *   exactly;
  * - 'gptq': the Hugging Face GPTQ layout (src/io/gptq-format.ts) that AutoGPTQ, GPTQModel and
  *   transformers load: int2/3/4/8 affine projections sharing one bits and group size, no input scales.
  * `loadModel` tells them apart by the GPTQ quantization config; plain bf16/f16/f32 checkpoints load
@@ -14,9 +15,10 @@ import { FormatError, ValueError } from '../errors.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readConfig } from '../io/checkpoint.js';
 import { exportGptq, importGptq } from '../io/gptq-format.js';
-import { loadQuantized, saveQuantizedCheckpoint } from '../io/quantized.js';
+import { loadQuantized, saveQuantizedCheckpoint, type TensorCodec } from '../io/quantized.js';
 import { importFs } from '../io/sources.js';
 import { QTensor } from '../qtensor.js';
+import { PvqTensor, type PvqRotation } from '../quantizers/pvq/pvq-tensor.js';
 import { Tensor } from '../tensor.js';
 import { llamaConfig, type LlamaConfig } from './config.js';
 import { LlamaModel, PROJECTIONS, type LlamaLayer, type Weight } from './llama.js';
@@ -73,7 +75,25 @@ export function modelTensors(model: LlamaModel): Record<string, Weight> {
   return out;
 }
 
-function f32(t: Tensor | QTensor, name: string, label: string): Tensor {
+/**
+ * How a PvqTensor is stored in the 'quantensor' format: its codes, row scales and level table as
+ * parts, its layout (dim, pulses, amplitude bits, scale dtype, rotation) as params.
+ * @example
+ * await saveQuantizedCheckpoint(dir, { 'w': pvqTensor }, { codecs: [PVQ_CODEC] });
+ */
+export const PVQ_CODEC: TensorCodec<PvqTensor> = {
+  kind: 'pvq',
+  matches: (x): x is PvqTensor => x instanceof PvqTensor,
+  encode: (q) => ({
+    shape: [...q.shape],
+    tensors: { codes: q.codes, scales: q.scales, levels: q.levels },
+    params: { dim: q.dim, pulses: q.pulses, ampBits: q.ampBits, scaleDtype: q.scaleDtype, rotation: q.rotation },
+  }),
+  decode: (t, p, shape) =>
+    new PvqTensor(shape, p.dim as number, p.pulses as number, p.ampBits as number, t.codes, t.scales, p.scaleDtype as 'f16', t.levels, (p.rotation ?? null) as PvqRotation | null),
+};
+
+function f32(t: Weight, name: string, label: string): Tensor {
   if (!(t instanceof Tensor)) throw new FormatError(`${label}: ${name} is quantized, but the model keeps it dense`);
   if (t.dtype === 'f32') return t;
   const f = t.astype('f32');
@@ -89,9 +109,9 @@ function f32(t: Tensor | QTensor, name: string, label: string): Tensor {
  * const { tensors } = await importGptq(dir);
  * const model = modelFromTensors(await readConfig(dir), tensors, dir);
  */
-export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, Tensor | QTensor>>, label: string): LlamaModel {
+export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, Weight>>, label: string): LlamaModel {
   const config = llamaConfig(raw);
-  const get = (n: string): Tensor | QTensor => {
+  const get = (n: string): Weight => {
     const t = tensors[n];
     if (!t) throw new FormatError(`${label}: checkpoint has no tensor ${n}`);
     return t;
@@ -103,13 +123,13 @@ export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, 
     const l = { inputNorm: f32(get(n.inputNorm), n.inputNorm, label), postNorm: f32(get(n.postNorm), n.postNorm, label) } as LlamaLayer;
     for (const p of PROJECTIONS) {
       const w = get(n[p]);
-      l[p] = w instanceof QTensor ? w : f32(w, n[p], label);
+      l[p] = w instanceof Tensor ? f32(w, n[p], label) : w;
     }
     layers.push(l);
   }
   const norm = f32(get('model.norm.weight'), 'model.norm.weight', label);
   const head = tensors['lm_head.weight'];
-  const lmHead = !head || config.tieWordEmbeddings ? embed : head instanceof QTensor ? head : f32(head, 'lm_head.weight', label);
+  const lmHead = !head || config.tieWordEmbeddings ? embed : head instanceof Tensor ? f32(head, 'lm_head.weight', label) : head;
   return new LlamaModel(config, embed, layers, norm, lmHead);
 }
 
@@ -126,15 +146,18 @@ export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, 
 export async function saveModel(model: LlamaModel, dir: string, opts: SaveModelOptions = {}): Promise<void> {
   const tensors = modelTensors(model);
   if ((opts.format ?? 'quantensor') === 'gptq') {
+    const plain: Record<string, Tensor | QTensor> = {};
     for (const [name, w] of Object.entries(tensors)) {
+      if (w instanceof PvqTensor) throw new ValueError(`${name}: the GPTQ layout has no pyramid vector codes (PVQ); save in the 'quantensor' format`);
       if (w instanceof QTensor && w.qparams.inputScale) {
         throw new ValueError(`${name}: the GPTQ layout has no per-channel input scale (AWQ); save in the 'quantensor' format`);
       }
+      plain[name] = w;
     }
-    await exportGptq(dir, tensors, { config: hfConfig(model.config), maxShardBytes: opts.maxShardBytes });
+    await exportGptq(dir, plain, { config: hfConfig(model.config), maxShardBytes: opts.maxShardBytes });
     return;
   }
-  await saveQuantizedCheckpoint(dir, tensors, { maxShardBytes: opts.maxShardBytes });
+  await saveQuantizedCheckpoint(dir, tensors, { maxShardBytes: opts.maxShardBytes, codecs: [PVQ_CODEC] });
   const { join } = await import('node:path');
   await writeFileAtomic(join(dir, 'config.json'), new TextEncoder().encode(JSON.stringify(hfConfig(model.config), null, 2)));
 }
@@ -162,6 +185,6 @@ async function isGptq(dir: string): Promise<boolean> {
  */
 export async function loadModel(dir: string): Promise<LlamaModel> {
   const raw = await readConfig(dir);
-  const { tensors } = (await isGptq(dir)) ? await importGptq(dir) : await loadQuantized({ checkpoint: dir });
-  return modelFromTensors(raw, tensors as Record<string, Tensor | QTensor>, dir);
+  const { tensors } = (await isGptq(dir)) ? await importGptq(dir) : await loadQuantized({ checkpoint: dir }, { codecs: [PVQ_CODEC] });
+  return modelFromTensors(raw, tensors as Record<string, Weight>, dir);
 }

@@ -66,6 +66,9 @@ describe('quantensor quantize + eval', () => {
     const badDtype = await run('quantize', DIR, '--dtype', 'int5', '--out', out);
     expect(badDtype.code).toBe(2);
     expect(badDtype.err).toMatch(/--dtype must be one of .*int4/);
+    const badMethod = await run('quantize', DIR, '--method', 'hqq', '--out', out);
+    expect(badMethod.code).toBe(2);
+    expect(badMethod.err).toMatch(/--method must be one of rtn, gptq, awq, awq\+gptq, pvq, vq/);
     const badGroup = await run('quantize', DIR, '--group-size', '0', '--out', out);
     expect(badGroup.code).toBe(2);
     const noCalib = await run('quantize', DIR, '--method', 'gptq', '--calib', join(DIR, 'nope.bin'), '--out', out);

@@ -6,7 +6,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ready } from '../../src/kernels/backend.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { QTensor } from '../../src/qtensor.js';
+import { PvqTensor } from '../../src/quantizers/pvq/index.js';
+import { loadModel, saveModel } from '../../src/models/save.js';
 import { ones, randn } from '../../src/ops/index.js';
 import type { Tensor } from '../../src/tensor.js';
 import { llamaConfig } from '../../src/models/config.js';
@@ -65,6 +70,41 @@ describe('quantizeModel on a small random Llama', () => {
       expect(logitError(m, ref)).toBeLessThan(0.2);
       m.dispose();
     }
+  });
+
+  it('pvq: every projection a PvqTensor within the bit budget, the forward runs on its codes, saved and loaded exactly', async () => {
+    const ref = smallModel().forward(probe).toFloat32();
+    const budgets: Record<string, number> = {};
+    for (const dtype of ['int4', 'int2'] as const) {
+      const m = smallModel();
+      const r = await quantizeModel(m, { method: 'pvq', dtype, calib, chunkSize: 64, samples: 8 });
+      expect(r.reports.map((x) => x.name)).toEqual([...PROJECTIONS]);
+      const bits = dtype === 'int4' ? 4 : 2;
+      for (const p of PROJECTIONS) expect(m.layers[0][p]).toBeInstanceOf(PvqTensor);
+      for (const x of r.reports) {
+        expect(x.dtype).toBe('pvq');
+        expect(x.bitsPerWeight).toBeLessThanOrEqual(bits);
+        expect(x.bitsPerWeight).toBeGreaterThan(bits - 0.75); // the budget is used, not wasted
+      }
+      budgets[dtype] = logitError(m, ref);
+      if (dtype === 'int4') {
+        expect(budgets[dtype]).toBeLessThan(0.2);
+        const dir = mkdtempSync(join(tmpdir(), 'qt-pvq-'));
+        try {
+          await saveModel(m, dir);
+          const back = await loadModel(dir);
+          for (const p of PROJECTIONS) expect(back.layers[0][p]).toBeInstanceOf(PvqTensor);
+          expect(back.forward(probe).toFloat32()).toEqual(m.forward(probe).toFloat32());
+          back.dispose();
+          await expect(saveModel(m, join(dir, 'g'), { format: 'gptq' })).rejects.toThrow(/PVQ/);
+        } finally {
+          rmSync(dir, { recursive: true, force: true });
+        }
+      }
+      m.dispose();
+    }
+    // Fewer bits, larger error: the budget reaches the codes.
+    expect(budgets.int2).toBeGreaterThan(budgets.int4);
   });
 
   it('GPTQ at 2 bits keeps the logits closer than RTN on calibration-like input', async () => {
