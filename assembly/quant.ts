@@ -18,8 +18,8 @@
  * slab, not per token. qgemv_i8: int8 activations, i32 dot products, bit-exact with the reference.
  */
 import { gemmCore, gemmScratchBytes } from './inline/gemm-core';
-import { KIND_AFFINE, PLANE_BYTES, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
-import { actBlockCount, dotAffineF32, dotF32, dotI8, dotI8x4, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
+import { KIND_AFFINE, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
+import { actBlockCount, dotAffineF32, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
 
 /** Rows of W decoded at once by qgemm_f32 (SLAB x k f32 in scratch). */
 const SLAB: i32 = 64;
@@ -133,9 +133,12 @@ export function qgemv_i8(
   let r = r0;
   if (W_fused) {
     // four rows at a time: one pass over the activations feeds four rows of codes
+    const nib = W_bits == 4;
     for (; r + 4 <= r1; r += 4) {
       for (let i = 0; i < m; i++) {
-        dotI8x4(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, y + ((<usize>i * <usize>rsy + <usize>r) << 2), 4);
+        const o = y + ((<usize>i * <usize>rsy + <usize>r) << 2);
+        if (nib) dotI8x4Nib(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);
+        else dotI8x4(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);
       }
     }
   }

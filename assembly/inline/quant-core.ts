@@ -117,8 +117,15 @@ export const PLANE_BYTES: usize = 64;
 export const LAYOUT_NATURAL: i32 = 0;
 /** Even columns then odd ones: 4-bit table codes split into low and high nibbles. */
 export const LAYOUT_NIBBLE: i32 = 1;
-/** Column 4i + t at 8t + i: 4-bit codes read as nibble t of i16 lane i (int8 path). */
+/**
+ * Column 4i + t at 8t + i: 4-bit codes read as nibble t of i16 lane i (int8 path). The int8 values
+ * are stored pre-multiplied by 2^QUAD_SHIFT[t] = 256, 16, 1, 256, so that nibbles 1 and 2 can be
+ * masked in place (v & 0x00f0 = 16 c, v & 0x0f00 = 256 c) instead of shifted down: every product
+ * is then 256 c x, exactly (|256 x| <= 32512 fits i16), and the block sum is shifted back by 8.
+ */
 export const LAYOUT_QUAD: i32 = 2;
+/** The shifts of LAYOUT_QUAD by nibble t, as 4-bit fields of one constant (8, 4, 0, 8). */
+export const QUAD_SHIFTS: i32 = 0x8048;
 /** Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). */
 export const LAYOUT_OCT: i32 = 3;
 
@@ -138,7 +145,7 @@ export function layoutI8(): i32 {
  * Vector constants, read from memory once per call (a v128.const in a loop is rematerialised on
  * every iteration by V8): 0x0f bytes (offset 0), 0x000f i16 (16), 0x0000000f i32 (32), then at
  * 32 + 16b, for widths b = 1..3, the swizzle that puts the bytes of codes 8i..8i+7 of a 32-code chunk
- * in i32 lane i (little-endian, zero-extended).
+ * in i32 lane i (little-endian, zero-extended); then the i16 masks 0x00f0 (C_NIB1) and 0x0f00 (C_NIB2).
  */
 export const CONSTS: usize = memory.data<u8>([
   15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
@@ -147,7 +154,13 @@ export const CONSTS: usize = memory.data<u8>([
   0, 128, 128, 128, 1, 128, 128, 128, 2, 128, 128, 128, 3, 128, 128, 128,
   0, 1, 128, 128, 2, 3, 128, 128, 4, 5, 128, 128, 6, 7, 128, 128,
   0, 1, 2, 128, 3, 4, 5, 128, 6, 7, 8, 128, 9, 10, 11, 128,
+  240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0,
+  0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15,
 ], 16);
+
+/** Offset in CONSTS of the i16 masks 0x00f0 and 0x0f00 (nibbles 1 and 2 in place, int8 path). */
+export const C_NIB1: usize = 96;
+export const C_NIB2: usize = 112;
 
 export function setWeight(
   kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, sstride: i32, zeros: usize,

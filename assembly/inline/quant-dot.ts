@@ -16,7 +16,8 @@
  */
 import {
   ACT_BLOCK_MAX, CHUNK, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, CONSTS, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, codes8, loadChunk, maskOf, mulOf, pairHi, pairLo, readCode, wordsHi, wordsLo,
+  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, QUAD_SHIFTS, codes8, loadChunk, maskOf, mulOf,
+  pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 
 // @ts-ignore: decorator
@@ -305,7 +306,9 @@ export function prepXI8(x: usize, xq: usize, xs: usize, qsum: usize, layout: i32
         for (let j = b0; j < b1; j++) {
           const q = <i32>min(<f32>127, max(<f32>-127, nearest(load<f32>(x + (<usize>j << 2)) * inv)));
           sum += q;
-          store<i16>(xq + (<usize>layoutPos(j, kFull, nib) << 1), <i16>q);
+          // LAYOUT_QUAD stores q pre-multiplied by 2^shift of its nibble (quant-core.ts)
+          const sh = nib == LAYOUT_QUAD && j < kFull ? (QUAD_SHIFTS >> ((j & 3) << 2)) & 15 : 0;
+          store<i16>(xq + (<usize>layoutPos(j, kFull, nib) << 1), <i16>(q << sh));
         }
       }
       store<i32>(qsum + (<usize>b << 2), sum);
@@ -344,15 +347,13 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
       let j = b0;
       if (fused) {
         if (bits == 4) {
-          // i16 lane i holds codes 4i..4i+3 (LAYOUT_QUAD): nibble t is code 4i + t
-          for (; j + 32 <= b1; j += 32) {
-            const v = v128.load(row + <usize>(j >> 1));
-            const q = xq + (<usize>j << 1);
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, m4h), v128.load(q)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 4), m4h), v128.load(q, 16)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 8), m4h), v128.load(q, 32)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(q, 48)));
-          }
+          // i16 lane i holds codes 4i..4i+3 (LAYOUT_QUAD): nibble t is code 4i + t; every
+          // product is 256 c x (the activations are pre-scaled), shifted back below
+          const n1 = v128.load(CONSTS + C_NIB1);
+          const n2 = v128.load(CONSTS + C_NIB2);
+          let a = i32x4.splat(0);
+          for (; j + 32 <= b1; j += 32) a = nibChunk(a, v128.load(row + <usize>(j >> 1)), xq + (<usize>j << 1), m4h, n1, n2);
+          acc = i32x4.shr_s(a, 8);
         } else if (bits == 8) {
           for (; j + 32 <= b1; j += 32) {
             const v = v128.load(row + <usize>j);
@@ -383,6 +384,19 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   return y;
 }
 
+/**
+ * acc + the dot of one 32-code chunk of 4-bit codes (v, LAYOUT_QUAD) with the pre-scaled int8
+ * activations at q: lanes of 256 * sum c x. Nibbles 0-2 masked in place (m0 = 0x000f, n1 = 0x00f0,
+ * n2 = 0x0f00), nibble 3 shifted down: four bitwise ops per 32 codes.
+ */
+// @ts-ignore: decorator
+@inline function nibChunk(acc: v128, v: v128, q: usize, m0: v128, n1: v128, n2: v128): v128 {
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, m0), v128.load(q)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, n1), v128.load(q, 16)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, n2), v128.load(q, 32)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(q, 48)));
+}
+
 /** Sums of the lanes of a, b, c, d as one vector [sum a, sum b, sum c, sum d] (i32). */
 // @ts-ignore: decorator
 @inline function hsum4I(a: v128, b: v128, c: v128, d: v128): v128 {
@@ -391,16 +405,12 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
 }
 
-/** acc + the i32 dot of one 32-code chunk at p (fused widths) with 32 int8 activations (i16) at q. */
+/**
+ * acc + the i32 dot of one 32-code chunk at p (fused widths other than 4, natural layout) with 32
+ * int8 activations (i16) at q. 4-bit codes: dotI8x4Nib (pre-scaled layout).
+ */
 // @ts-ignore: decorator
-@inline function chunkI8(acc: v128, p: usize, q: usize, bits: i32, m4h: v128, mk0: v128, mk1: v128, mk2: v128, mk3: v128, mul: v128, cm: v128): v128 {
-  if (bits == 4) {
-    const v = v128.load(p);
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, m4h), v128.load(q)));
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 4), m4h), v128.load(q, 16)));
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i16x8.shr_u(v, 8), m4h), v128.load(q, 32)));
-    return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(q, 48)));
-  }
+@inline function chunkI8(acc: v128, p: usize, q: usize, bits: i32, mk0: v128, mk1: v128, mk2: v128, mk3: v128, mul: v128, cm: v128): v128 {
   if (bits == 8) {
     const v = v128.load(p);
     const w = v128.load(p, 16);
@@ -427,7 +437,7 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
 }
 
 /**
- * dotI8 for the four rows r..r+3 at once (fused weights only): the activation loads are shared and
+ * dotI8 for the four rows r..r+3 at once (fused weights of 1-3 or 8 bits): the activation loads are shared and
  * the per-block float work runs lane-wise (lane i = row r + i), in the reference's order per lane,
  * so the results are bit-identical to dotI8. Writes the four values at out, out + 4*ostride, ...
  */
@@ -440,7 +450,6 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
   const sstride = <usize>W_sstride;
   const srow: usize = W_scales + ((<usize>r * sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
-  const m4h = v128.load(CONSTS, 16);
   const mk0 = maskOf(bits, 0);
   const mk1 = maskOf(bits, 1);
   const mk2 = maskOf(bits, 2);
@@ -475,10 +484,10 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
         const off = <usize>((j * bits) >> 3);
         const q = xq + (<usize>j << 1);
         const p = row0 + off;
-        a0 = chunkI8(a0, p, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
-        a1 = chunkI8(a1, p + rb, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
-        a2 = chunkI8(a2, p + 2 * rb, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
-        a3 = chunkI8(a3, p + 3 * rb, q, bits, m4h, mk0, mk1, mk2, mk3, mul, cm);
+        a0 = chunkI8(a0, p, q, bits, mk0, mk1, mk2, mk3, mul, cm);
+        a1 = chunkI8(a1, p + rb, q, bits, mk0, mk1, mk2, mk3, mul, cm);
+        a2 = chunkI8(a2, p + 2 * rb, q, bits, mk0, mk1, mk2, mk3, mul, cm);
+        a3 = chunkI8(a3, p + 3 * rb, q, bits, mk0, mk1, mk2, mk3, mul, cm);
       }
       let isum = hsum4I(a0, a1, a2, a3);
       if (j < b1) {
@@ -492,6 +501,103 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
           t1 += readCode(row0 + rb, bits, j) * qj;
           t2 += readCode(row0 + 2 * rb, bits, j) * qj;
           t3 += readCode(row0 + 3 * rb, bits, j) * qj;
+        }
+        let t = i32x4.splat(t0);
+        t = i32x4.replace_lane(t, 1, t1);
+        t = i32x4.replace_lane(t, 2, t2);
+        t = i32x4.replace_lane(t, 3, t3);
+        isum = i32x4.add(isum, t);
+      }
+      isum = i32x4.sub(isum, i32x4.mul(z4, i32x4.splat(load<i32>(qsum + (<usize>b << 2)))));
+      y = f32x4.add(y, f32x4.mul(f32x4.mul(s4, f32x4.splat(load<f32>(xs + (<usize>b << 2)))), f32x4.convert_i32x4_s(isum)));
+    }
+  }
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+}
+
+/**
+ * dotI8x4 for fused 4-bit weights (LAYOUT_QUAD, pre-scaled activations): each activation vector is
+ * loaded once per chunk and used by the four rows. Same integer sums, same float sequence per lane
+ * as dotI8x4 and dotI8, so the bits are identical.
+ */
+export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize): void {
+  const k = W_k;
+  const gs = W_gs;
+  const rb = <usize>W_rowBytes;
+  const row0 = W_codes + <usize>r * rb;
+  const sstride = <usize>W_sstride;
+  const srow: usize = W_scales + ((<usize>r * sstride) << 2);
+  const zrow: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
+  const m0 = v128.load(CONSTS, 16);
+  const n1 = v128.load(CONSTS + C_NIB1);
+  const n2 = v128.load(CONSTS + C_NIB2);
+  const symZero = i32x4.splat(8);
+  let y = f32x4.splat(0);
+  let b = 0;
+  let g = 0;
+  for (let j0 = 0; j0 < k; j0 += gs, g++) {
+    const j1 = min(k, j0 + gs);
+    const step = j1 - j0 <= ACT_BLOCK_MAX ? j1 - j0 : CHUNK;
+    const s4 = scales4(srow, sstride << 2, g);
+    let z4 = symZero;
+    if (zrow) {
+      const zp = zrow + <usize>g;
+      z4 = i32x4.replace_lane(z4, 0, <i32>load<u8>(zp));
+      z4 = i32x4.replace_lane(z4, 1, <i32>load<u8>(zp + sstride));
+      z4 = i32x4.replace_lane(z4, 2, <i32>load<u8>(zp + 2 * sstride));
+      z4 = i32x4.replace_lane(z4, 3, <i32>load<u8>(zp + 3 * sstride));
+    }
+    for (let b0 = j0; b0 < j1; b0 += step, b++) {
+      const b1 = min(j1, b0 + step);
+      let a0 = i32x4.splat(0);
+      let a1 = a0;
+      let a2 = a0;
+      let a3 = a0;
+      let j = b0;
+      for (; j + 32 <= b1; j += 32) {
+        const p = row0 + <usize>(j >> 1);
+        const q = xq + (<usize>j << 1);
+        const v0 = v128.load(p);
+        const v1 = v128.load(p + rb);
+        const v2 = v128.load(p + 2 * rb);
+        const v3 = v128.load(p + 3 * rb);
+        let x = v128.load(q);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.and(v0, m0), x));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.and(v1, m0), x));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.and(v2, m0), x));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.and(v3, m0), x));
+        x = v128.load(q, 16);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.and(v0, n1), x));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.and(v1, n1), x));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.and(v2, n1), x));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.and(v3, n1), x));
+        x = v128.load(q, 32);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.and(v0, n2), x));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.and(v1, n2), x));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.and(v2, n2), x));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.and(v3, n2), x));
+        x = v128.load(q, 48);
+        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shr_u(v0, 12), x));
+        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shr_u(v1, 12), x));
+        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shr_u(v2, 12), x));
+        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shr_u(v3, 12), x));
+      }
+      // every lane is a multiple of 256 (pre-scaled activations): exact shift back
+      let isum = i32x4.shr_s(hsum4I(a0, a1, a2, a3), 8);
+      if (j < b1) {
+        let t0 = 0;
+        let t1 = 0;
+        let t2 = 0;
+        let t3 = 0;
+        for (; j < b1; j++) {
+          const qj = <i32>load<i16>(xq + (<usize>j << 1));
+          t0 += readCode(row0, 4, j) * qj;
+          t1 += readCode(row0 + rb, 4, j) * qj;
+          t2 += readCode(row0 + 2 * rb, 4, j) * qj;
+          t3 += readCode(row0 + 3 * rb, 4, j) * qj;
         }
         let t = i32x4.splat(t0);
         t = i32x4.replace_lane(t, 1, t1);
