@@ -5,8 +5,8 @@
  * document is typed by hand except prose; every number comes from the table or from `sizeBits`.
  */
 import { pathToFileURL } from 'node:url';
-import { DTYPES, DENSE_DTYPES, QUANT_DTYPES, SCALE_BITS, quantInfo, type QuantDType } from '../src/dtype/table.js';
-import { sizeBits, type QLayout } from '../src/dtype/bits.js';
+import { DTYPES, DENSE_DTYPES, QTENSOR_DTYPES, SCALE_BITS, quantInfo, type QuantDType } from '../src/dtype/table.js';
+import { PVQ_LEVEL_BITS, PVQ_ROTATION_BITS, pvqRecordBits, sizeBits, type QLayout } from '../src/dtype/bits.js';
 
 /** The tensor shape layouts are priced at (scale and codebook overhead are amortized over it). */
 export const PRICE_SHAPE = [4096, 4096] as const;
@@ -48,16 +48,17 @@ function denseSection(): string {
 }
 
 function quantSummary(): string {
-  const rows = QUANT_DTYPES.map((n) => {
+  const rows = QTENSOR_DTYPES.map((n) => {
     const q = quantInfo(n);
-    const scales = q.scaleDtype ? `${q.scaleDtype} (fixed)` : q.family === 'codebook' ? 'optional' : 'f32 / f16 / bf16 / e8m0';
+    const pvq = q.family === 'pvq';
+    const scales = q.scaleDtype ? `${q.scaleDtype} (fixed)` : q.family === 'codebook' ? 'optional' : pvq ? 'f32 / f16 / bf16 (per row)' : 'f32 / f16 / bf16 / e8m0';
     return [
       `\`${n}\``,
       q.family,
-      q.variableBits ? `${DTYPES[n].bits} (default; 1..8 per tensor)` : String(DTYPES[n].bits),
-      `0 .. ${q.ucodeMax}`,
+      pvq ? `${DTYPES[n].bits} (example; ampBits + index bits per tensor)` : q.variableBits ? `${DTYPES[n].bits} (default; 1..8 per tensor)` : String(DTYPES[n].bits),
+      pvq ? '0 .. 2^bits - 1 (records)' : `0 .. ${q.ucodeMax}`,
       q.zeroPoint ? 'optional' : 'no',
-      q.blockSize !== undefined ? `${q.blockSize} (fixed)` : 'any',
+      q.blockSize !== undefined ? `${q.blockSize} (fixed)` : pvq ? 'cols (row scales)' : 'any',
       scales,
       DTYPES[n].doc,
     ];
@@ -71,9 +72,33 @@ function valuesTable(values: readonly number[]): string {
   return table(['code', ...codes], [['value', ...vals]]);
 }
 
+/** pvq configurations priced in the docs: group dimension, pulses, amplitude bits. */
+const PVQ_PRICED = [
+  [8, 4, 3],
+  [16, 6, 4],
+  [16, 12, 4],
+  [16, 24, 5],
+  [32, 16, 5],
+] as const;
+
+function pvqTable(n: QuantDType): string {
+  const cols = PRICE_SHAPE[1];
+  const rows = PVQ_PRICED.map(([dim, pulses, ampBits]) => {
+    const pvq = { pulses, ampBits, rotated: true };
+    const { indexBits, recordBits } = pvqRecordBits(dim, pvq);
+    return [String(dim), String(pulses), String(indexBits), String(ampBits), String(recordBits), num(bpw(n, { bits: recordBits, vectorDim: dim, groupSize: cols, pvq }))];
+  });
+  return [
+    `Bits per weight with f16 row scales, f32 levels and a stored rotation, for a ${PRICE_SHAPE.join('×')} tensor:`,
+    '',
+    table(['dim D', 'pulses K', 'index bits ceil(log2 V(D, K))', 'amplitude bits', 'record bits', 'bits per weight'], rows),
+  ].join('\n');
+}
+
 function bpwTable(n: QuantDType): string {
   const q = quantInfo(n);
   const cols = PRICE_SHAPE[1];
+  if (q.family === 'pvq') return pvqTable(n);
   if (q.family === 'codebook') {
     const rows = [2, 4, 8].map((d) => {
       const base: Partial<QLayout> = { vectorDim: d, codebookEntries: 2 ** DTYPES[n].bits, codebookDtype: 'f32' };
@@ -132,6 +157,15 @@ function quantSection(n: QuantDType): string {
         valuesTable(q.values!),
       );
       break;
+    case 'pvq':
+      out.push(
+        'Pyramid vector quantization (van der Ouderaa et al. 2024): per group of D columns one record of ampBits + ceil(log2 V(D, K)) bits, ' +
+          'the amplitude code a (low bits) then the index of y in P(D, K) = { y ∈ Z^D : Σ|y_i| = K } (never stored; V(D, K) by the standard recursion). ' +
+          'Value (rotated basis) = y × ρ_row × levels[a] / ‖y‖₂ with ρ one scale per row and `levels` a learned table of 2^ampBits f32 amplitudes (tensor data); ' +
+          `rows are rotated back by the randomized Hadamard transform of the stored seed (${PVQ_ROTATION_BITS} bits: seed and block size). ` +
+          `Made by \`${q.quantizer}\` / \`pvqGptq\`, not by \`quantize\`. Levels count ${PVQ_LEVEL_BITS} bits each.`,
+      );
+      break;
     case 'codebook':
       out.push(
         'Vector quantization with a learned codebook [2^indexBits, vectorDim] (tensor data, not a dtype fact): ' +
@@ -171,9 +205,9 @@ export function renderDtypesDoc(): string {
       '[rows, ceil(cols / groupSize)] holding values rounded to the scale dtype; zero points uint8 of the same shape.',
     '',
     '**Bits per weight** = (code bytes × 8 + scales × scale bits + zero points × code bits + codebook entries × dim × codebook bits ' +
-      '+ 32 × cols if act-order + 16 × cols if AWQ input scales) / elements.',
+      '+ 32 × cols if act-order + 16 × cols if AWQ input scales + pvq levels and rotation) / elements. An int8 codebook counts 8 bits a value.',
     '',
-    ...QUANT_DTYPES.flatMap((n) => [quantSection(n), '']),
+    ...QTENSOR_DTYPES.flatMap((n) => [quantSection(n), '']),
   ].join('\n');
 }
 

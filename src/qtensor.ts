@@ -19,6 +19,7 @@
  * codebook    f32   [2^indexBits, vectorDim]  codebook dtype only, values rounded to codebookDtype
  * perm        int32 [cols]                  act-order: stored column j holds original column perm[j]
  * inputScale  f32   [cols]                  AWQ scales not folded in (f16 values), original order
+ * levels      f32   [2^ampBits]             pvq only: relative amplitude levels
  * ```
  *
  * Value of stored element (r, j), with g = floor(j / groupSize), sr = perTensor ? 0 : r, c = code:
@@ -28,6 +29,10 @@
  * - codebook: codebook[c_k, j mod vectorDim] * (scales ? scales[sr, g] : 1), k = floor(j / vectorDim)
  * then written to original column oc = perm ? perm[j] : j, divided by inputScale[oc] when present.
  * Arithmetic is f32: the product is rounded to f32 once, then the division by inputScale once.
+ * - pvq: one record per vectorDim = D columns (amplitude code a, then the index of y in P(D, pulses);
+ *   codes are [rows, ceil(cols/D · bits / 8)] with bits = ampBits + ceil(log2 V(D, pulses))); scales
+ *   [rows, 1] (groupSize = cols); value in the rotated basis f32(y_i · f32(ρ_r · levels[a] / ‖y‖₂)),
+ *   rotated back by the randomized Hadamard `rotation` when stored: src/qtensor-pvq.ts.
  */
 import { DTypeError, MemoryError, ShapeError, ValueError, fmtShape } from './errors.js';
 import { DTYPES, E8M0, SCALE_BITS, isQuantDType, quantInfo, type QuantDType, type QuantFacts, type ScaleDType } from './dtype/table.js';
@@ -36,8 +41,10 @@ import { kernel } from './kernels/table.js';
 import { qweightArgs } from './kernels/qweight.js';
 import { CODEBOOK_BITS, qGeometry, sizeBits, type CodebookDType, type QGeometry, type QLayout, type SizeBits } from './dtype/bits.js';
 import { Tensor, empty } from './tensor.js';
+import { checkPvqParams, dequantizePvq, type PvqRotation } from './qtensor-pvq.js';
 
 export type { CodebookDType, QGeometry, SizeBits } from './dtype/bits.js';
+export type { PvqRotation } from './qtensor-pvq.js';
 
 /**
  * Quantization parameters of a QTensor. Every array is a Tensor (so it can live in wasm memory);
@@ -68,6 +75,14 @@ export interface QParams {
   readonly perm?: Tensor;
   /** f32 [cols] (f16 values): AWQ input scales not folded in; effective W[:, c] = deq[:, c] / inputScale[c]. */
   readonly inputScale?: Tensor;
+  /** pvq: pulses K of the pyramid P(vectorDim, K). */
+  readonly pulses?: number;
+  /** pvq: bits of the amplitude code of a group (0..12). */
+  readonly ampBits?: number;
+  /** pvq: f32 [2^ampBits], relative amplitude levels. */
+  readonly levels?: Tensor;
+  /** pvq: the randomized Hadamard rotation the codes live in (absent: none). */
+  readonly rotation?: PvqRotation;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -194,9 +209,15 @@ export function checkQParams(dtype: QuantDType, shape: readonly number[], qp: QP
   if (!isQuantDType(dtype)) throw new DTypeError(`${String(dtype)} is not a quantized dtype`);
   const facts = quantInfo(dtype);
   const isCodebook = facts.family === 'codebook';
+  const isPvq = facts.family === 'pvq';
   let bits: number = DTYPES[dtype].bits;
   let vectorDim = 1;
-  if (isCodebook) {
+  if (!isPvq && (qp.pulses !== undefined || qp.ampBits !== undefined || qp.levels || qp.rotation)) {
+    throw new ValueError(`${dtype}: pulses, ampBits, levels and rotation apply to the pvq dtype only`);
+  }
+  if (isPvq) {
+    ({ bits, vectorDim } = checkPvqParams(shape, qp));
+  } else if (isCodebook) {
     if (qp.indexBits === undefined || qp.vectorDim === undefined) {
       throw new ValueError(`${dtype}: qparams need indexBits and vectorDim`);
     }
@@ -378,6 +399,7 @@ export class QTensor {
       codebookDtype: qp.codebookDtype,
       hasPerm: qp.perm !== undefined,
       hasInputScale: qp.inputScale !== undefined,
+      pvq: this.family === 'pvq' ? { pulses: qp.pulses!, ampBits: qp.ampBits!, rotated: qp.rotation !== undefined } : undefined,
     };
   }
 
@@ -437,6 +459,7 @@ export class QTensor {
       codebook: qp.codebook && copyTensor(qp.codebook),
       perm: qp.perm && copyTensor(qp.perm),
       inputScale: qp.inputScale && copyTensor(qp.inputScale),
+      levels: qp.levels && copyTensor(qp.levels),
     });
   }
 
@@ -445,7 +468,7 @@ export class QTensor {
     if (this.disposedFlag) return;
     this.disposedFlag = true;
     const qp = this.qparams;
-    for (const t of [this.codes, qp.scales, qp.zeros, qp.codebook, qp.perm, qp.inputScale]) t?.dispose();
+    for (const t of [this.codes, qp.scales, qp.zeros, qp.codebook, qp.perm, qp.inputScale, qp.levels]) t?.dispose();
   }
 
   /** @internal Throws MemoryError after dispose(). */
@@ -465,7 +488,10 @@ export class QTensor {
     if (this.family === 'codebook') {
       parts.push(`${this.bits}-bit indices of ${qp.vectorDim}-d vectors, ${qp.codebookDtype ?? 'f32'} codebook`);
     }
-    if (qp.scales) {
+    if (this.family === 'pvq') {
+      parts.push(`dim ${qp.vectorDim}, ${qp.pulses} pulses, ${qp.ampBits}-bit amplitudes (${this.bits}-bit records)`, `${qp.scaleDtype} row scales`);
+      if (qp.rotation) parts.push(`hadamard seed ${qp.rotation.seed}`);
+    } else if (qp.scales) {
       const gran = qp.perTensor
         ? 'per tensor'
         : quantInfo(this.dtype).blockSize !== undefined
@@ -516,6 +542,7 @@ function copyRange(t: Tensor, from: number, n: number, shape: number[]): Tensor 
  */
 export function dequantize(q: QTensor): Tensor {
   q.checkAlive();
+  if (q.family === 'pvq') return dequantizePvq(q);
   const { rows, cols } = q.geometry;
   const qp = q.qparams;
   const out = empty(q.shape, 'f32');

@@ -7,6 +7,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { DTYPES, SCALE_BITS, type QuantDType, type ScaleDType } from './table.js';
 import { packedBytes } from './pack.js';
+import { pvqBits } from './pvq/count.js';
 
 /**
  * Precision in which a learned (VQ) codebook is kept: its values are rounded to it. 'int8': the
@@ -42,6 +43,39 @@ export interface QLayout {
   readonly hasPerm?: boolean;
   /** Unfolded AWQ input scales are stored (counted as f16 per column). */
   readonly hasInputScale?: boolean;
+  /** pvq: pulses and amplitude bits (the group dimension is `vectorDim`), and whether a rotation is stored. */
+  readonly pvq?: PvqFacts;
+}
+
+/** The per-tensor facts of a `pvq` layout besides its group dimension. */
+export interface PvqFacts {
+  readonly pulses: number;
+  readonly ampBits: number;
+  readonly rotated: boolean;
+}
+
+/** pvq amplitude levels are stored as f32. */
+export const PVQ_LEVEL_BITS = 32;
+/** A stored pvq rotation: its seed (64 bits) and Hadamard block size (32 bits). */
+export const PVQ_ROTATION_BITS = 96;
+/** Largest amplitude code width of a pvq layout (the level table has 2^ampBits entries). */
+export const PVQ_MAX_AMP_BITS = 12;
+
+/**
+ * The record width of a pvq layout, ampBits + ceil(log2 V(dim, pulses)), after checking its facts.
+ * @throws ValueError for a non-positive dim or pulses or ampBits outside 0..12
+ * @example
+ * pvqRecordBits(16, { pulses: 12, ampBits: 4, rotated: true }); // 4 + 32
+ */
+export function pvqRecordBits(dim: number, f: PvqFacts): { indexBits: number; recordBits: number } {
+  for (const [k, v] of [['dim', dim], ['pulses', f.pulses]] as const) {
+    if (!Number.isSafeInteger(v) || v < 1) throw new ValueError(`pvq: ${k} must be a positive integer, got ${v}`);
+  }
+  if (!Number.isInteger(f.ampBits) || f.ampBits < 0 || f.ampBits > PVQ_MAX_AMP_BITS) {
+    throw new ValueError(`pvq: ampBits must be an integer in 0..${PVQ_MAX_AMP_BITS}, got ${f.ampBits}`);
+  }
+  const indexBits = pvqBits(dim, f.pulses);
+  return { indexBits, recordBits: indexBits + f.ampBits };
 }
 
 /** Counts derived from a layout: the shapes of codes and qparams. */
@@ -80,7 +114,8 @@ export function qGeometry(shape: readonly number[], bits: number, groupSize: num
     cols,
     numel: rows * cols,
     codesPerRow,
-    rowBytes: packedBytes(codesPerRow, bits),
+    // pvq records are wider than a byte; they follow the same bit-stream convention (pack.ts).
+    rowBytes: bits > 8 && Number.isInteger(bits) ? Math.ceil((codesPerRow * bits) / 8) : packedBytes(codesPerRow, bits),
     nGroups: perTensor ? 1 : Math.ceil(cols / groupSize),
     scaleRows: perTensor ? 1 : rows,
   };
@@ -102,6 +137,10 @@ export interface SizeBits {
   perm: number;
   /** Unfolded AWQ input scales: 16 * cols. */
   inputScale: number;
+  /** pvq amplitude levels: 2^ampBits * 32. */
+  levels: number;
+  /** pvq rotation (seed and block size): 96 when stored. */
+  rotation: number;
   /** Sum of the parts. */
   total: number;
   /** total / numel (0 for an empty tensor). */
@@ -117,6 +156,11 @@ export interface SizeBits {
  */
 export function sizeBits(layout: QLayout): SizeBits {
   const g = qGeometry(layout.shape, layout.bits, layout.groupSize, layout.perTensor, layout.vectorDim ?? 1);
+  const pvq = layout.pvq;
+  if (pvq) {
+    const { recordBits } = pvqRecordBits(layout.vectorDim ?? 1, pvq);
+    if (layout.bits !== recordBits) throw new ValueError(`pvq: bits must be the record width ${recordBits}, got ${layout.bits}`);
+  }
   const nScales = layout.hasScales ? g.scaleRows * g.nGroups : 0;
   const hasZeros = DTYPES[layout.dtype].quant.zeroPoint && !layout.symmetric;
   const codes = g.rows * g.rowBytes * 8;
@@ -128,6 +172,8 @@ export function sizeBits(layout: QLayout): SizeBits {
       : 0;
   const perm = layout.hasPerm ? g.cols * DTYPES.int32.bits : 0;
   const inputScale = layout.hasInputScale ? g.cols * DTYPES.f16.bits : 0;
-  const total = codes + scales + zeros + codebook + perm + inputScale;
-  return { numel: g.numel, codes, scales, zeros, codebook, perm, inputScale, total, bitsPerWeight: g.numel ? total / g.numel : 0 };
+  const levels = pvq ? 2 ** pvq.ampBits * PVQ_LEVEL_BITS : 0;
+  const rotation = pvq?.rotated ? PVQ_ROTATION_BITS : 0;
+  const total = codes + scales + zeros + codebook + perm + inputScale + levels + rotation;
+  return { numel: g.numel, codes, scales, zeros, codebook, perm, inputScale, levels, rotation, total, bitsPerWeight: g.numel ? total / g.numel : 0 };
 }

@@ -12,6 +12,7 @@
  *   a dense storage type and the 8-bit affine code format.
  */
 import { FP4_E2M1_VALUES, NF4_VALUES } from './codebooks.js';
+import { pvqBits } from './pvq/count.js';
 
 /** Typed array constructors a dense dtype can be stored in. */
 export type TypedArrayName =
@@ -47,9 +48,12 @@ export interface DenseFacts {
  * - lut: value = values[code] * scale (fixed codebook: nf4, fp4).
  * - mx: value = values[code] * 2^(e - 127), one e8m0 exponent e per block of `blockSize` (OCP MX).
  * - codebook: a code indexes a learned vector of `dim` values (VQ); index bits and dim per tensor.
- * - pvq: pyramid vector codes (joins the table with the PVQ quantizer).
+ * - pvq: a code is one record per group of `dim` columns: an amplitude code (ampBits) and the index
+ *   of an integer vector y with Σ|y_i| = pulses (ceil(log2 V(dim, pulses)) bits); value =
+ *   y · ρ_row · levels[amplitude] / ‖y‖₂, in a Hadamard-rotated basis. dim, pulses and ampBits are per
+ *   tensor (the `codebook` analogue); the amplitude levels are tensor data (src/qtensor.ts).
  */
-export type QuantFamily = 'affine' | 'lut' | 'mx' | 'codebook';
+export type QuantFamily = 'affine' | 'lut' | 'mx' | 'codebook' | 'pvq';
 
 /** Facts of a quantized code format. */
 export interface QuantFacts {
@@ -67,8 +71,14 @@ export interface QuantFacts {
   readonly scaleDtype?: ScaleDType;
   /** Whether a per-group zero point is possible (asymmetric quantization). */
   readonly zeroPoint: boolean;
-  /** Whether `bits` is set per tensor rather than by the format (codebook: index bits). */
+  /** Whether `bits` is set per tensor rather than by the format (codebook: index bits; pvq: record bits). */
   readonly variableBits?: boolean;
+  /**
+   * The quantizer that makes these codes when `quantize` (src/ops/quant.ts) cannot: its encoder is
+   * an algorithm above the ops layer (pvq: pvqQuantize / pvqGptq). Such dtypes are QTensor dtypes
+   * (`QTENSOR_DTYPES`) but not in `QUANT_DTYPES`, the list `quantize` accepts.
+   */
+  readonly quantizer?: string;
   /**
    * mx: exponent of the largest power of two of the element format (`emax_elem`, OCP MX v1.0 §6.3;
    * 2 for E2M1, whose largest value is 6 = 1.5 * 2^2). The shared exponent is
@@ -208,6 +218,14 @@ export const DTYPES = {
     quant: { family: 'codebook', codeMin: 0, codeMax: 255, ucodeMax: 255, zeroPoint: false, variableBits: true },
     doc: 'learned vector codebook (VQ): index bits and vector dimension per tensor, codebook is data',
   },
+  pvq: {
+    name: 'pvq',
+    // Per tensor, like codebook's index bits; the row's value is the record of dim 16, 12 pulses and
+    // 4 amplitude bits (about 2.25 bits per weight on 4096 columns).
+    bits: 4 + pvqBits(16, 12),
+    quant: { family: 'pvq', codeMin: 0, codeMax: 0, ucodeMax: 0, zeroPoint: false, variableBits: true, quantizer: 'pvqQuantize' },
+    doc: 'pyramid vector quantization (PVQ): per group of dim columns an amplitude code and a codeword index in P(dim, pulses), one scale per row, Hadamard-rotated; dim, pulses, amplitude bits per tensor',
+  },
 } as const satisfies Record<string, DTypeInfo>;
 
 /** Every dtype name. */
@@ -221,8 +239,13 @@ export type QuantDType = { [K in DTypeName]: (typeof DTYPES)[K] extends { quant:
 export const DTYPE_NAMES = Object.keys(DTYPES) as DTypeName[];
 /** Names of the dense dtypes, in table order. */
 export const DENSE_DTYPES = DTYPE_NAMES.filter((n) => 'dense' in DTYPES[n]) as DenseDType[];
-/** Names of the quantized dtypes, in table order. */
-export const QUANT_DTYPES = DTYPE_NAMES.filter((n) => 'quant' in DTYPES[n]) as QuantDType[];
+/** Names of every dtype a `QTensor` can hold, in table order. */
+export const QTENSOR_DTYPES = DTYPE_NAMES.filter((n) => 'quant' in DTYPES[n]) as QuantDType[];
+/**
+ * Names of the quantized dtypes `quantize` (src/ops/quant.ts) encodes, in table order: every QTensor
+ * dtype except those made by a quantizer of their own (`QuantFacts.quantizer`, e.g. pvq).
+ */
+export const QUANT_DTYPES = QTENSOR_DTYPES.filter((n) => !(DTYPES[n].quant as QuantFacts).quantizer);
 
 /** Whether a string names a dtype. */
 export function isDTypeName(s: string): s is DTypeName {

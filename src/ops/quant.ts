@@ -137,6 +137,8 @@ function checkInput(x: Tensor, dtype: unknown): { rows: number; cols: number } {
   if (typeof dtype !== 'string' || !isQuantDType(dtype)) {
     throw new DTypeError(`dtype must be a quantized dtype, got ${String(dtype)}`);
   }
+  const maker = quantInfo(dtype).quantizer;
+  if (maker) throw new DTypeError(`quantize cannot encode ${dtype}: its codes come from ${maker} (src/quantizers)`);
   if (x.ndim === 0) throw new ShapeError(`cannot quantize a 0-d tensor: need a last axis to group along`);
   if (x.size === 0) throw new ShapeError(`cannot quantize an empty tensor ${fmtShape(x.shape)}`);
   const cols = x.shape[x.ndim - 1];

@@ -77,6 +77,25 @@ describe('sizeBits', () => {
   });
 });
 
+describe('sizeBits: pvq', () => {
+  it('records of ampBits + ceil(log2 V(D, K)) bits per group, row scales, f32 levels and the rotation, by hand', () => {
+    // V(16, 12) = Σ_i 2^i C(16, i) C(11, i - 1) lies in (2^31, 2^32]: 32 index bits, + 4 = 36-bit records.
+    const pvq = { pulses: 12, ampBits: 4, rotated: true };
+    const sb = sizeBits(base({ dtype: 'pvq', bits: 36, groupSize: 4096, symmetric: true, vectorDim: 16, pvq }));
+    expect(sb.codes).toBe(4096 * (256 * 36));
+    expect(sb.scales).toBe(4096 * 16);
+    expect(sb.levels).toBe(16 * 32);
+    expect(sb.rotation).toBe(96);
+    expect(sb.bitsPerWeight).toBe(36 / 16 + 16 / 4096 + (16 * 32 + 96) / 4096 ** 2);
+    // Ragged: 3 groups of 17-bit records (dim 8, 5 pulses, 3 amplitude bits) = 51 bits -> 7 bytes a row.
+    const r = sizeBits(base({ dtype: 'pvq', bits: 17, shape: [2, 24], groupSize: 24, symmetric: true, vectorDim: 8, pvq: { pulses: 5, ampBits: 3, rotated: false } }));
+    expect(r.codes).toBe(2 * 7 * 8);
+    expect(r.total).toBe(2 * 7 * 8 + 2 * 16 + 8 * 32);
+    expect(() => sizeBits(base({ dtype: 'pvq', bits: 35, groupSize: 4096, symmetric: true, vectorDim: 16, pvq }))).toThrow(/record width 36/);
+    expect(() => sizeBits(base({ dtype: 'pvq', bits: 36, groupSize: 4096, symmetric: true, vectorDim: 16, pvq: { ...pvq, ampBits: 13 } }))).toThrow(ValueError);
+  });
+});
+
 describe('qGeometry', () => {
   it('1-D tensors are one row; 3-D tensors flatten the leading dims', () => {
     expect(qGeometry([10], 4, 4, false)).toMatchObject({ rows: 1, cols: 10, rowBytes: 5, nGroups: 3, scaleRows: 1 });

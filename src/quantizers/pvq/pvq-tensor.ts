@@ -1,36 +1,31 @@
 /**
- * PvqTensor: a weight [rows, cols] stored as pyramid-vector codes (van der Ouderaa et al. 2024): per
- * row a scale ρ, per group of `dim` columns one record (amplitude code, codeword index in
+ * PvqTensor: a weight [rows, cols] stored as pyramid-vector codes (van der Ouderaa et al. 2024), the
+ * handle the PVQ quantizers return. It is a view of a `pvq` QTensor (`q.qtensor`; storage, decoding
+ * and bit accounting live there, src/qtensor-pvq.ts and src/dtype/bits.ts) with the PVQ facts as
+ * fields: per row a scale ρ, per group of `dim` columns one record (amplitude code, codeword index in
  * P(dim, pulses)), one table of relative amplitude levels, and optionally the seed of the randomized
- * Hadamard rotation the codes live in. Storage (the contract of src/kernels/js/pvq.ts):
+ * Hadamard rotation the codes live in:
  *
  * ```
  * codes    uint8 [rows, rowBytes]   rowBytes = ceil(cols/dim · (ampBits + indexBits) / 8)
- * scales   f32   [rows]             ρ_r rounded to scaleDtype
+ * scales   f32   [rows]             ρ_r rounded to scaleDtype (the QTensor holds it as [rows, 1])
  * levels   f32   [2^ampBits]        relative amplitude levels (f32 values)
  * rotation { seed, blockSize }      W = W' Q: the decoded W' is rotated back row by row
  * ```
  *
- * value(r, j·dim + i) in the rotated domain = f32(y_i · f32(ρ_r · levels[a] / ‖y‖₂)); `dequantize`
- * then applies Qᵀ to each row. `matmul` instead rotates the activations (W x = W' (Q x)) and runs the
- * decode-on-the-fly kernel, so the weight is never expanded. Bits are counted from what is stored
- * (`pvqSizeBits`). Not the encoder (./quantize.ts) and not a QTensor (the `pvq` dtype row is not in
- * the table yet; see the package report).
+ * `q.qtensor` is an ordinary QTensor: `dequantize(q.qtensor)`, `linear(x, q.qtensor)`,
+ * `q.qtensor.sliceRows(...)` and the quantized file format take it. Not the encoder (./quantize.ts).
  */
 import { MemoryError, ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { SCALE_BITS, type ScaleDType } from '../../dtype/table.js';
-import { kernel } from '../../kernels/table.js';
-import { tensorRef } from '../../kernels/ref.js';
-import { Tensor, empty } from '../../tensor.js';
-import { fromArray } from '../arrays.js';
-import { RandomHadamard } from '../hadamard.js';
-import { pvqBits } from '../../dtype/pvq/count.js';
+import { type ScaleDType } from '../../dtype/table.js';
+import { pvqRecordBits as pvqRecordBitsOf, sizeBits } from '../../dtype/bits.js';
+import { QTensor } from '../../qtensor.js';
+import { dequantizePvqRotated, pvqHadamard, type PvqRotation } from '../../qtensor-pvq.js';
+import { linear } from '../../ops/linear.js';
+import { Tensor } from '../../tensor.js';
+import type { RandomHadamard } from '../hadamard.js';
 
-/** The rotation a PvqTensor's codes live in: `randomHadamard(cols, { seed, blockSize })`. */
-export interface PvqRotation {
-  readonly seed: number;
-  readonly blockSize: number;
-}
+export type { PvqRotation } from '../../qtensor-pvq.js';
 
 /** What decides a PVQ layout's size. */
 export interface PvqLayout {
@@ -65,34 +60,35 @@ export interface PvqSizeBits {
   readonly bitsPerWeight: number;
 }
 
-/** Level values are stored as f32. */
-const LEVEL_BITS = 32;
-/** A stored rotation: seed (64 bits) and block size (32 bits). */
-const ROTATION_BITS = 96;
-
 /**
- * The storage size of a PVQ layout (what `PvqTensor.sizeBits()` reports, computable without a tensor).
+ * The storage size of a PVQ layout (what `PvqTensor.sizeBits()` reports, computable without a
+ * tensor): the `pvq` dtype's accounting in src/dtype/bits.ts.
  * @example
  * pvqSizeBits({ rows: 4096, cols: 4096, dim: 16, pulses: 12, ampBits: 4, scaleDtype: 'f16', rotated: true }).bitsPerWeight
  * // (32 + 4)/16 + 16/4096 + (16·32 + 96)/4096² ≈ 2.2539
  */
 export function pvqSizeBits(l: PvqLayout): PvqSizeBits {
-  for (const [k, v] of [['rows', l.rows], ['cols', l.cols], ['dim', l.dim], ['pulses', l.pulses]] as const) {
-    if (!Number.isSafeInteger(v) || v < (k === 'rows' ? 0 : 1)) throw new ValueError(`PVQ layout: ${k} must be a positive integer, got ${v}`);
+  for (const [k, v] of [['rows', l.rows], ['cols', l.cols]] as const) {
+    if (!Number.isSafeInteger(v) || v < (k === 'rows' ? 0 : 1)) throw new ShapeError(`PVQ layout: ${k} must be a ${k === 'rows' ? 'non-negative' : 'positive'} integer, got ${v}`);
   }
+  const pvq = { pulses: l.pulses, ampBits: l.ampBits, rotated: l.rotated };
+  const { indexBits, recordBits } = pvqRecordBitsOf(l.dim, pvq);
   if (l.cols % l.dim !== 0) throw new ShapeError(`PVQ layout: cols ${l.cols} is not a multiple of the group dimension ${l.dim}`);
-  if (!Number.isInteger(l.ampBits) || l.ampBits < 0 || l.ampBits > 12) throw new ValueError(`PVQ layout: ampBits must be an integer in 0..12, got ${l.ampBits}`);
-  if (!(l.scaleDtype in SCALE_BITS) || (l.scaleDtype as string) === 'e8m0') throw new ValueError(`PVQ layout: scaleDtype must be f32, f16 or bf16, got ${String(l.scaleDtype)}`);
-  const indexBits = pvqBits(l.dim, l.pulses);
-  const recordBits = indexBits + l.ampBits;
-  const rowBytes = Math.ceil(((l.cols / l.dim) * recordBits) / 8);
-  const codes = l.rows * rowBytes * 8;
-  const scales = l.rows * SCALE_BITS[l.scaleDtype];
-  const levels = 2 ** l.ampBits * LEVEL_BITS;
-  const rotation = l.rotated ? ROTATION_BITS : 0;
-  const total = codes + scales + levels + rotation;
-  const numel = l.rows * l.cols;
-  return { numel, indexBits, recordBits, rowBytes, codes, scales, levels, rotation, total, bitsPerWeight: numel ? total / numel : 0 };
+  if ((l.scaleDtype as string) === 'e8m0') throw new ValueError(`PVQ layout: scaleDtype must be f32, f16 or bf16, got e8m0`);
+  const sb = sizeBits({
+    dtype: 'pvq',
+    shape: [l.rows, l.cols],
+    bits: recordBits,
+    groupSize: l.cols,
+    perTensor: false,
+    hasScales: true,
+    scaleDtype: l.scaleDtype,
+    symmetric: true,
+    vectorDim: l.dim,
+    pvq,
+  });
+  const rowBytes = l.rows ? sb.codes / 8 / l.rows : Math.ceil(((l.cols / l.dim) * recordBits) / 8);
+  return { numel: sb.numel, indexBits, recordBits, rowBytes, codes: sb.codes, scales: sb.scales, levels: sb.levels, rotation: sb.rotation, total: sb.total, bitsPerWeight: sb.bitsPerWeight };
 }
 
 /**
@@ -100,15 +96,16 @@ export function pvqSizeBits(l: PvqLayout): PvqSizeBits {
  * @example
  * const { q } = pvqQuantize(w, { bits: 3 });
  * q.bitsPerWeight;       // exact, everything stored included
- * q.matmul(x);           // [tokens, out], decoding on the fly
- * q.dequantize();        // f32 [out, in], original (unrotated) basis
+ * q.matmul(x);           // [tokens, out], decoding on the fly (= linear(x, q.qtensor))
+ * q.dequantize();        // f32 [out, in], original (unrotated) basis (= dequantize(q.qtensor))
  * q.dispose();
  */
 export class PvqTensor {
   readonly shape: readonly [number, number];
   /** Bits of one codeword index. */
   readonly indexBits: number;
-  private disposedFlag = false;
+  /** The `pvq` QTensor holding the codes, scales [rows, 1], levels and rotation (owned by this handle). */
+  readonly qtensor: QTensor;
 
   /**
    * @throws ShapeError or ValueError when the parts do not match the layout
@@ -128,20 +125,36 @@ export class PvqTensor {
     readonly rotation: PvqRotation | null,
   ) {
     if (shape.length !== 2) throw new ShapeError(`PvqTensor holds a 2-D weight [rows, cols], got ${fmtShape(shape)}`);
-    this.shape = [shape[0], shape[1]];
-    const sb = pvqSizeBits(this.layout());
-    this.indexBits = sb.indexBits;
-    const want: [Tensor, string, number[]][] = [
-      [codes, 'uint8', [shape[0], sb.rowBytes]],
-      [scales, 'f32', [shape[0]]],
-      [levels, 'f32', [2 ** ampBits]],
-    ];
-    for (const [t, dt, s] of want) {
-      if (!(t instanceof Tensor) || t.dtype !== dt || t.shape.length !== s.length || t.shape.some((d, i) => d !== s[i]) || !t.isContiguous) {
-        throw new ShapeError(`PvqTensor part must be a contiguous ${dt} ${fmtShape(s)}, got ${t instanceof Tensor ? `${t.dtype} ${fmtShape(t.shape)}` : typeof t}`);
-      }
+    if (!(scales instanceof Tensor) || scales.dtype !== 'f32' || scales.ndim !== 1 || scales.shape[0] !== shape[0] || !scales.isContiguous) {
+      throw new ShapeError(`PvqTensor part must be a contiguous f32 [${shape[0]}], got ${scales instanceof Tensor ? `${scales.dtype} ${fmtShape(scales.shape)}` : typeof scales}`);
     }
-    if (rotation) new RandomHadamard(shape[1], rotation); // validates the block size
+    this.shape = [shape[0], shape[1]];
+    this.qtensor = new QTensor('pvq', shape, codes, {
+      groupSize: shape[1],
+      perTensor: false,
+      scales: scales.reshape([shape[0], 1]), // a view: same storage
+      scaleDtype,
+      symmetric: true,
+      vectorDim: dim,
+      pulses,
+      ampBits,
+      levels,
+      rotation: rotation ?? undefined,
+    });
+    this.indexBits = this.qtensor.bits - ampBits;
+  }
+
+  /**
+   * The handle of a `pvq` QTensor (takes ownership of its tensors).
+   * @throws ValueError for another dtype or a weight that is not 2-D
+   * @example
+   * PvqTensor.fromQTensor(q.qtensor.sliceRows(0, 8)).shape; // [8, cols]
+   */
+  static fromQTensor(q: QTensor): PvqTensor {
+    if (q.family !== 'pvq') throw new ValueError(`PvqTensor.fromQTensor needs a pvq QTensor, got ${q.dtype}`);
+    const qp = q.qparams;
+    const sd = qp.scaleDtype as Exclude<ScaleDType, 'e8m0'>;
+    return new PvqTensor(q.shape, qp.vectorDim!, qp.pulses!, qp.ampBits!, q.codes, qp.scales!.reshape([q.shape[0]]), sd, qp.levels!, qp.rotation ?? null);
   }
 
   /** The layout (for bit accounting). */
@@ -154,36 +167,24 @@ export class PvqTensor {
     return pvqSizeBits(this.layout());
   }
 
-  /** Bits of storage per weight, everything stored included. */
+  /** Bits of storage per weight, everything stored included (= `qtensor.bitsPerWeight`). */
   get bitsPerWeight(): number {
-    return this.sizeBits().bitsPerWeight;
+    return this.qtensor.bitsPerWeight;
   }
 
   /** Whether `dispose()` was called. */
   get disposed(): boolean {
-    return this.disposedFlag;
+    return this.qtensor.disposed;
   }
 
-  private weightArgs() {
-    if (this.disposedFlag) throw new MemoryError(`PvqTensor ${fmtShape(this.shape)} was disposed`);
-    const [rows, cols] = this.shape;
-    return {
-      rows,
-      cols,
-      dim: this.dim,
-      pulses: this.pulses,
-      ampBits: this.ampBits,
-      indexBits: this.indexBits,
-      codes: tensorRef(this.codes),
-      rowBytes: this.codes.shape[1],
-      scales: tensorRef(this.scales),
-      levels: tensorRef(this.levels),
-    };
+  private alive(): QTensor {
+    if (this.qtensor.disposed) throw new MemoryError(`PvqTensor ${fmtShape(this.shape)} was disposed`);
+    return this.qtensor;
   }
 
   /** The rotation Q, or null. */
   hadamard(): RandomHadamard | null {
-    return this.rotation ? new RandomHadamard(this.shape[1], this.rotation) : null;
+    return pvqHadamard(this.qtensor);
   }
 
   /**
@@ -193,10 +194,7 @@ export class PvqTensor {
    * q.dequantizeRotated(); // W' with W' (Q x) = W x
    */
   dequantizeRotated(): Tensor {
-    const args = this.weightArgs();
-    const out = empty(this.shape, 'f32');
-    kernel('pvq_dequant_f32')({ ...args, out: tensorRef(out) });
-    return out;
+    return dequantizePvqRotated(this.alive());
   }
 
   /**
@@ -205,39 +203,23 @@ export class PvqTensor {
    * q.dequantize().shape; // [rows, cols]
    */
   dequantize(): Tensor {
-    const wr = this.dequantizeRotated();
-    const h = this.hadamard();
-    if (!h) return wr;
-    try {
-      return h.inverse(wr);
-    } finally {
-      wr.dispose();
-    }
+    return this.alive().dequantize();
   }
 
   /**
    * y = x Wᵀ for activations x [tokens, cols] (or [cols]), decoding codes on the fly: the activations
-   * are rotated (x' = Q x) and multiplied by the coded W'. Result f32 [tokens, rows] (or [rows]).
+   * are rotated once (x' = Q x) and multiplied by the coded W'. Result f32 [tokens, rows] (or [rows]).
+   * The same as `linear(x, q.qtensor)`.
    * @throws ShapeError when x's last axis is not cols
    * @example
    * q.matmul(tensor(x, [8, 384])).shape; // [8, rows]
    */
   matmul(x: Tensor): Tensor {
-    const [rows, cols] = this.shape;
+    const [, cols] = this.shape;
     if (!(x instanceof Tensor) || (x.ndim !== 1 && x.ndim !== 2) || x.shape[x.ndim - 1] !== cols) {
       throw new ShapeError(`PvqTensor.matmul: x must be [tokens, ${cols}] or [${cols}] for weight ${fmtShape(this.shape)}, got ${x instanceof Tensor ? fmtShape(x.shape) : typeof x}`);
     }
-    const m = x.ndim === 1 ? 1 : x.shape[0];
-    const args = this.weightArgs();
-    const h = this.hadamard();
-    const xr = h ? h.forward(x) : x.astype('f32').contiguous();
-    const out = empty(x.ndim === 1 ? [rows] : [m, rows], 'f32');
-    try {
-      kernel('pvq_matmul_f32')({ ...args, m, x: tensorRef(xr), out: tensorRef(out) });
-    } finally {
-      if (xr !== x) xr.dispose();
-    }
-    return out;
+    return linear(x.dtype === 'f32' || x.dtype === 'f64' || x.dtype === 'f16' || x.dtype === 'bf16' ? x : x.astype('f32'), this.alive());
   }
 
   /**
@@ -248,35 +230,12 @@ export class PvqTensor {
    * q.sliceRows(0, 128).shape; // [128, cols]
    */
   sliceRows(start: number, end: number): PvqTensor {
-    const [rows, cols] = this.shape;
-    if (this.disposedFlag) throw new MemoryError(`PvqTensor ${fmtShape(this.shape)} was disposed`);
-    if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > rows || start >= end) {
-      throw new ShapeError(`sliceRows(${start}, ${end}) is outside the rows of ${fmtShape(this.shape)} (need 0 <= start < end <= ${rows})`);
-    }
-    const rb = this.codes.shape[1];
-    const codes = (this.codes.data() as Uint8Array).slice(start * rb, end * rb);
-    const scales = (this.scales.data() as Float32Array).slice(start, end);
-    const levels = this.levels.data() as Float32Array;
-    return new PvqTensor(
-      [end - start, cols],
-      this.dim,
-      this.pulses,
-      this.ampBits,
-      fromArray(codes, [end - start, rb], 'uint8'),
-      fromArray(scales, [end - start], 'f32'),
-      this.scaleDtype,
-      fromArray(levels, [levels.length], 'f32'),
-      this.rotation,
-    );
+    return PvqTensor.fromQTensor(this.alive().sliceRows(start, end));
   }
 
   /** Frees codes, scales and levels (idempotent). */
   dispose(): void {
-    if (this.disposedFlag) return;
-    this.disposedFlag = true;
-    this.codes.dispose();
-    this.scales.dispose();
-    this.levels.dispose();
+    this.qtensor.dispose();
   }
 
   /**
