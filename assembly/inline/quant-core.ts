@@ -126,7 +126,12 @@ export const LAYOUT_NIBBLE: i32 = 1;
 export const LAYOUT_QUAD: i32 = 2;
 /** The shifts of LAYOUT_QUAD by nibble t, as 4-bit fields of one constant (8, 4, 0, 8). */
 export const QUAD_SHIFTS: i32 = 0x8048;
-/** Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). */
+/**
+ * Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). For 4-bit
+ * codes the values are stored times 2^-4(t & 3) (exact: a power of two), so the kernel masks nibbles
+ * in place (v & 0xf0 = 16 c) and shifts once per lane half: (16^(t&3) c) (x 2^-4(t&3)) rounds like
+ * c x (unless x 2^-12 falls below the f32 normal range, |x| < 2^-114).
+ */
 export const LAYOUT_OCT: i32 = 3;
 
 /** The token layout of the fused f32 loops for the current weight. */
@@ -145,7 +150,8 @@ export function layoutI8(): i32 {
  * Vector constants, read from memory once per call (a v128.const in a loop is rematerialised on
  * every iteration by V8): 0x0f bytes (offset 0), 0x000f i16 (16), 0x0000000f i32 (32), then at
  * 32 + 16b, for widths b = 1..3, the swizzle that puts the bytes of codes 8i..8i+7 of a 32-code chunk
- * in i32 lane i (little-endian, zero-extended); then the i16 masks 0x00f0 (C_NIB1) and 0x0f00 (C_NIB2).
+ * in i32 lane i (little-endian, zero-extended); then the i16 masks 0x00f0 (C_NIB1) and 0x0f00 (C_NIB2)
+ * and the i32 masks 0xf0, 0xf00, 0xf000 (C_W1..C_W3).
  */
 export const CONSTS: usize = memory.data<u8>([
   15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
@@ -156,11 +162,18 @@ export const CONSTS: usize = memory.data<u8>([
   0, 1, 2, 128, 3, 4, 5, 128, 6, 7, 8, 128, 9, 10, 11, 128,
   240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0,
   0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15,
+  240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0, 0,
+  0, 15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0,
+  0, 240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0,
 ], 16);
 
 /** Offset in CONSTS of the i16 masks 0x00f0 and 0x0f00 (nibbles 1 and 2 in place, int8 path). */
 export const C_NIB1: usize = 96;
 export const C_NIB2: usize = 112;
+/** Offset in CONSTS of the i32 masks 0xf0, 0xf00, 0xf000 (nibbles 1-3 in place, f32 path); 0xf is at 32. */
+export const C_W1: usize = 128;
+export const C_W2: usize = 144;
+export const C_W3: usize = 160;
 
 export function setWeight(
   kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, sstride: i32, zeros: usize,

@@ -16,7 +16,7 @@
  */
 import {
   ACT_BLOCK_MAX, CHUNK, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, QUAD_SHIFTS, codes8, loadChunk, maskOf, mulOf,
+  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, C_W1, C_W2, C_W3, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, QUAD_SHIFTS, codes8, loadChunk, maskOf, mulOf,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 
@@ -58,11 +58,17 @@ import {
   return base + ((jj & 7) << 2) + (jj >> 3); // LAYOUT_OCT
 }
 
-/** Copies one token's x (natural, k f32) into `layout` at xp. */
+/** Copies one token's x (natural, k f32) into `layout` at xp (4-bit LAYOUT_OCT: pre-scaled, quant-core.ts). */
 export function prepX(x: usize, xp: usize, layout: i32): void {
   const k = W_k;
   const kFull = k & ~31;
-  for (let j = 0; j < k; j++) store<f32>(xp + (<usize>layoutPos(j, kFull, layout) << 2), load<f32>(x + (<usize>j << 2)));
+  const scaled = layout == LAYOUT_OCT && W_bits == 4;
+  for (let j = 0; j < k; j++) {
+    let v = load<f32>(x + (<usize>j << 2));
+    // 2^-4(t & 3) for field t = j & 7: exact power-of-two factors 1, 1/16, 1/256, 1/4096
+    if (scaled && j < kFull) v *= reinterpret<f32>(<u32>(127 - 4 * (j & 3)) << 23);
+    store<f32>(xp + (<usize>layoutPos(j, kFull, layout) << 2), v);
+  }
 }
 
 /** Per-group sums of one token's x (natural), f32, for folding the zero point. */
@@ -118,18 +124,22 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
     let a3 = a0;
     let j = j0;
     if (bits == 4) {
-      // i32 lane i holds codes 8i..8i+7 (LAYOUT_OCT): field t is code 8i + t
+      // i32 lane i holds codes 8i..8i+7 (LAYOUT_OCT, pre-scaled): field t is code 8i + t
+      const w1 = v128.load(CONSTS + C_W1);
+      const w2 = v128.load(CONSTS + C_W2);
+      const w3 = v128.load(CONSTS + C_W3);
       for (; j + 32 <= j1; j += 32) {
-        const v = v128.load(row + <usize>(j >> 1));
+        let v = v128.load(row + <usize>(j >> 1));
         const xq = xp + (<usize>j << 2);
         a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v, m4w)), v128.load(xq));
-        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 4), m4w)), v128.load(xq, 16));
-        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 8), m4w)), v128.load(xq, 32));
-        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 12), m4w)), v128.load(xq, 48));
-        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 16), m4w)), v128.load(xq, 64));
-        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 20), m4w)), v128.load(xq, 80));
-        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 24), m4w)), v128.load(xq, 96));
-        a3 = madd(a3, f32x4.convert_i32x4_s(i32x4.shr_u(v, 28)), v128.load(xq, 112));
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v, w1)), v128.load(xq, 16));
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v, w2)), v128.load(xq, 32));
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v, w3)), v128.load(xq, 48));
+        v = i32x4.shr_u(v, 16);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v, m4w)), v128.load(xq, 64));
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v, w1)), v128.load(xq, 80));
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v, w2)), v128.load(xq, 96));
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v, w3)), v128.load(xq, 112));
       }
     } else if (bits == 8) {
       for (; j + 32 <= j1; j += 32) {
@@ -174,6 +184,101 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
     scal += s * (t - z * load<f32>(sx + (<usize>g << 2)));
   }
   return hsumF(total) + scal;
+}
+
+/** Lane sums of a, b, c, d as one f32 vector [sum a, sum b, sum c, sum d]. */
+// @ts-ignore: decorator
+@inline function hsum4F(a: v128, b: v128, c: v128, d: v128): v128 {
+  const ab = f32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
+  const cd = f32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
+  return f32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
+}
+
+/** acc + the f32 dot of the 8 pre-scaled nibbles of each i32 lane of v with x' at xq (LAYOUT_OCT). */
+// @ts-ignore: decorator
+@inline function nibF32(acc: v128, v: v128, xq: usize, w0: v128, w1: v128, w2: v128, w3: v128): v128 {
+  const p0 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w0)), v128.load(xq));
+  const p1 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w1)), v128.load(xq, 16));
+  const p2 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w2)), v128.load(xq, 32));
+  const p3 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w3)), v128.load(xq, 48));
+  const u = i32x4.shr_u(v, 16);
+  const p4 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w0)), v128.load(xq, 64));
+  const p5 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w1)), v128.load(xq, 80));
+  const p6 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w2)), v128.load(xq, 96));
+  const p7 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w3)), v128.load(xq, 112));
+  return f32x4.add(acc, f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7))));
+}
+
+/**
+ * dotAffineF32 for the four rows r..r+3 of a fused 4-bit weight (LAYOUT_OCT, pre-scaled x): each
+ * row's chunk sum is a pairwise tree of 8 products, per group y += s (sum - z sum_g x) lane-wise
+ * (lane i = row r + i). Another summation order than dotAffineF32, same bound (js/quant.ts); a row's
+ * result depends only on whether it is in a 4-aligned quad, which the row split keeps.
+ * Writes the four values at out, out + ostride, ...
+ */
+export function dotAffineF32x4Nib(r: i32, xp: usize, sx: usize, out: usize, ostride: usize): void {
+  const k = W_k;
+  const gs = W_gs;
+  const rb = <usize>W_rowBytes;
+  const row0 = W_codes + <usize>r * rb;
+  const sstride = <usize>W_sstride;
+  const srow: usize = W_scales + ((<usize>r * sstride) << 2);
+  const zrow: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
+  const w0 = v128.load(CONSTS, 32);
+  const w1 = v128.load(CONSTS + C_W1);
+  const w2 = v128.load(CONSTS + C_W2);
+  const w3 = v128.load(CONSTS + C_W3);
+  let y = f32x4.splat(0);
+  let g = 0;
+  for (let j0 = 0; j0 < k; j0 += gs, g++) {
+    const j1 = min(k, j0 + gs);
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let j = j0;
+    for (; j + 32 <= j1; j += 32) {
+      const p = row0 + <usize>(j >> 1);
+      const xq = xp + (<usize>j << 2);
+      a0 = nibF32(a0, v128.load(p), xq, w0, w1, w2, w3);
+      a1 = nibF32(a1, v128.load(p + rb), xq, w0, w1, w2, w3);
+      a2 = nibF32(a2, v128.load(p + 2 * rb), xq, w0, w1, w2, w3);
+      a3 = nibF32(a3, v128.load(p + 3 * rb), xq, w0, w1, w2, w3);
+    }
+    let acc = hsum4F(a0, a1, a2, a3);
+    if (j < j1) {
+      let t0: f32 = 0;
+      let t1: f32 = 0;
+      let t2: f32 = 0;
+      let t3: f32 = 0;
+      for (; j < j1; j++) {
+        const xj = load<f32>(xp + (<usize>j << 2));
+        t0 += <f32>readCode(row0, 4, j) * xj;
+        t1 += <f32>readCode(row0 + rb, 4, j) * xj;
+        t2 += <f32>readCode(row0 + 2 * rb, 4, j) * xj;
+        t3 += <f32>readCode(row0 + 3 * rb, 4, j) * xj;
+      }
+      let t = f32x4.splat(t0);
+      t = f32x4.replace_lane(t, 1, t1);
+      t = f32x4.replace_lane(t, 2, t2);
+      t = f32x4.replace_lane(t, 3, t3);
+      acc = f32x4.add(acc, t);
+    }
+    let z4 = f32x4.splat(8);
+    if (zrow) {
+      const zp = zrow + <usize>g;
+      z4 = f32x4.replace_lane(z4, 0, <f32>load<u8>(zp));
+      z4 = f32x4.replace_lane(z4, 1, <f32>load<u8>(zp + sstride));
+      z4 = f32x4.replace_lane(z4, 2, <f32>load<u8>(zp + 2 * sstride));
+      z4 = f32x4.replace_lane(z4, 3, <f32>load<u8>(zp + 3 * sstride));
+    }
+    acc = f32x4.sub(acc, f32x4.mul(z4, v128.load32_splat(sx + (<usize>g << 2))));
+    y = f32x4.add(y, f32x4.mul(acc, scales4(srow, sstride << 2, g)));
+  }
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
 }
 
 /** Fused f32 dot of row r (4-bit table codes: nf4, fp4, mxfp4) with a token in nibble order. */
