@@ -127,6 +127,25 @@ export const LAYOUT_QUAD: i32 = 2;
 /** The shifts of LAYOUT_QUAD by nibble t, as 4-bit fields of one constant (8, 4, 0, 8). */
 export const QUAD_SHIFTS: i32 = 0x8048;
 /**
+ * Natural order, int8 values stored times 2^(7 - sh), sh = (j * bits) & 7 the bit offset of code j
+ * in its byte pair (fused 1-3 bit codes, int8 path): the kernel masks each code in place after the
+ * byte-pair swizzle (v & (cmask << sh) = 2^sh c) instead of multiplying and shifting it down; every
+ * product is 128 c x exactly (|128 x| <= 16256), the block sum is shifted back by 7.
+ */
+export const LAYOUT_SHIFTED: i32 = 4;
+
+/** i16 lane masks (2^bits - 1) << ((i * bits) & 7), index bits - 1, for bits 1..3 (LAYOUT_SHIFTED). */
+const LANE_MASKS: usize = memory.data<i16>([
+  1, 2, 4, 8, 16, 32, 64, 128,
+  3, 12, 48, 192, 3, 12, 48, 192,
+  7, 56, 448, 14, 112, 896, 28, 224,
+], 16);
+
+// @ts-ignore: decorator
+@inline export function laneMaskOf(bits: i32): v128 {
+  return v128.load(LANE_MASKS + <usize>((bits - 1) << 4));
+}
+/**
  * Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). For 4-bit
  * codes the values are stored times 2^-4(t & 3) (exact: a power of two), so the kernel masks nibbles
  * in place (v & 0xf0 = 16 c) and shifts once per lane half: (16^(t&3) c) (x 2^-4(t&3)) rounds like
@@ -143,7 +162,8 @@ export function layoutF32(): i32 {
 
 /** The token layout of the int8 loops for the current weight. */
 export function layoutI8(): i32 {
-  return W_fused && W_bits == 4 ? LAYOUT_QUAD : LAYOUT_NATURAL;
+  if (!W_fused) return LAYOUT_NATURAL;
+  return W_bits == 4 ? LAYOUT_QUAD : W_bits < 4 ? LAYOUT_SHIFTED : LAYOUT_NATURAL;
 }
 
 /**

@@ -16,7 +16,7 @@
  */
 import {
   ACT_BLOCK_MAX, CHUNK, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, C_W1, C_W2, C_W3, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, QUAD_SHIFTS, codes8, loadChunk, maskOf, mulOf,
+  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, C_W1, C_W2, C_W3, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 
@@ -50,7 +50,7 @@ import {
 /** Position of column j in a token layout (quant-core.ts): permuted inside full 32-column chunks only. */
 // @ts-ignore: decorator
 @inline export function layoutPos(j: i32, kFull: i32, layout: i32): i32 {
-  if (layout == 0 || j >= kFull) return j;
+  if (layout == 0 || layout == LAYOUT_SHIFTED || j >= kFull) return j;
   const base = j & ~31;
   const jj = j & 31;
   if (layout == LAYOUT_NIBBLE) return base + ((jj & 1) << 4) + (jj >> 1);
@@ -412,7 +412,11 @@ export function prepXI8(x: usize, xq: usize, xs: usize, qsum: usize, layout: i32
           const q = <i32>min(<f32>127, max(<f32>-127, nearest(load<f32>(x + (<usize>j << 2)) * inv)));
           sum += q;
           // LAYOUT_QUAD stores q pre-multiplied by 2^shift of its nibble (quant-core.ts)
-          const sh = nib == LAYOUT_QUAD && j < kFull ? (QUAD_SHIFTS >> ((j & 3) << 2)) & 15 : 0;
+          let sh = 0;
+          if (j < kFull) {
+            if (nib == LAYOUT_QUAD) sh = (QUAD_SHIFTS >> ((j & 3) << 2)) & 15;
+            else if (nib == LAYOUT_SHIFTED) sh = 7 - ((j * W_bits) & 7);
+          }
           store<i16>(xq + (<usize>layoutPos(j, kFull, nib) << 1), <i16>(q << sh));
         }
       }
@@ -435,9 +439,6 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   const mk1 = maskOf(bits, 1);
   const mk2 = maskOf(bits, 2);
   const mk3 = maskOf(bits, 3);
-  const mul = mulOf(bits);
-  const cmask: i32 = (1 << bits) - 1;
-  const cm = i16x8.splat(<i16>cmask);
   let y: f32 = 0;
   let b = 0;
   let g = 0;
@@ -470,14 +471,11 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
             acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(w), v128.load(q, 48)));
           }
         } else {
-          for (; j + 32 <= b1; j += 32) {
-            const v = loadChunk(row + <usize>((j * bits) >> 3), bits);
-            const q = xq + (<usize>j << 1);
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk0, mul, cm), v128.load(q)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk1, mul, cm), v128.load(q, 16)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk2, mul, cm), v128.load(q, 32)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk3, mul, cm), v128.load(q, 48)));
-          }
+          // LAYOUT_SHIFTED: codes masked in place, products 128 c x, shifted back below
+          const lm = laneMaskOf(bits); // bits 1..3 here
+          let a = i32x4.splat(0);
+          for (; j + 32 <= b1; j += 32) a = chunkI8(a, row + <usize>((j * bits) >> 3), xq + (<usize>j << 1), bits, mk0, mk1, mk2, mk3, lm);
+          acc = i32x4.shr_s(a, 7);
         }
       }
       let isum = hsumI(acc);
@@ -515,7 +513,7 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
  * int8 activations (i16) at q. 4-bit codes: dotI8x4Nib (pre-scaled layout).
  */
 // @ts-ignore: decorator
-@inline function chunkI8(acc: v128, p: usize, q: usize, bits: i32, mk0: v128, mk1: v128, mk2: v128, mk3: v128, mul: v128, cm: v128): v128 {
+@inline function chunkI8(acc: v128, p: usize, q: usize, bits: i32, mk0: v128, mk1: v128, mk2: v128, mk3: v128, lm: v128): v128 {
   if (bits == 8) {
     const v = v128.load(p);
     const w = v128.load(p, 16);
@@ -525,10 +523,11 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
     return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(w), v128.load(q, 48)));
   }
   const v = loadChunk(p, bits);
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk0, mul, cm), v128.load(q)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk1, mul, cm), v128.load(q, 16)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk2, mul, cm), v128.load(q, 32)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(codes8(v, mk3, mul, cm), v128.load(q, 48)));
+  // 1-3 bits, LAYOUT_SHIFTED: code i of each swizzled byte pair masked in place (2^sh_i c)
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk0), lm), v128.load(q)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk1), lm), v128.load(q, 16)));
+  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk2), lm), v128.load(q, 32)));
+  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk3), lm), v128.load(q, 48)));
 }
 
 /** The scales (f32) of rows r..r+3 at group g as one vector. */
@@ -559,9 +558,7 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
   const mk1 = maskOf(bits, 1);
   const mk2 = maskOf(bits, 2);
   const mk3 = maskOf(bits, 3);
-  const mul = mulOf(bits);
-  const cmask: i32 = (1 << bits) - 1;
-  const cm = i16x8.splat(<i16>cmask);
+  const lm = bits < 4 ? laneMaskOf(bits) : mk0;
   const symZero = i32x4.splat(1 << (bits - 1));
   let y = f32x4.splat(0);
   let b = 0;
@@ -589,12 +586,13 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
         const off = <usize>((j * bits) >> 3);
         const q = xq + (<usize>j << 1);
         const p = row0 + off;
-        a0 = chunkI8(a0, p, q, bits, mk0, mk1, mk2, mk3, mul, cm);
-        a1 = chunkI8(a1, p + rb, q, bits, mk0, mk1, mk2, mk3, mul, cm);
-        a2 = chunkI8(a2, p + 2 * rb, q, bits, mk0, mk1, mk2, mk3, mul, cm);
-        a3 = chunkI8(a3, p + 3 * rb, q, bits, mk0, mk1, mk2, mk3, mul, cm);
+        a0 = chunkI8(a0, p, q, bits, mk0, mk1, mk2, mk3, lm);
+        a1 = chunkI8(a1, p + rb, q, bits, mk0, mk1, mk2, mk3, lm);
+        a2 = chunkI8(a2, p + 2 * rb, q, bits, mk0, mk1, mk2, mk3, lm);
+        a3 = chunkI8(a3, p + 3 * rb, q, bits, mk0, mk1, mk2, mk3, lm);
       }
       let isum = hsum4I(a0, a1, a2, a3);
+      if (bits != 8) isum = i32x4.shr_s(isum, 7); // LAYOUT_SHIFTED: exact, every lane is 128 * sum
       if (j < b1) {
         let t0 = 0;
         let t1 = 0;
