@@ -14,6 +14,10 @@
  *       c: T (n, n) = alpha A A^T + beta C, A n x k (pass strides swapped for A^T A, e.g. the
  *       Hessian X^T X of X (tokens, features)). Reads C's lower triangle, computes the lower
  *       triangle only and mirrors it: C is symmetric on return.
+ *   syrk_rows_T(n, k, r0, r1, alpha, a, rsa, csa, beta, c, rsc, csc, mirror, scratch)
+ *       rows [r0, r1) of syrk's lower triangle (reads and writes nothing else of C), then with
+ *       `mirror` their strict lower part copied onto the upper triangle (columns [r0, r1)). Row
+ *       ranges are independent and give the same bytes as one syrk call: the threaded split.
  *   cholesky_inverse_T(n, a, rsa, csa, w, rsw, csw, scratch) -> info
  *       A (SPD, lower triangle read) is overwritten by A^-1 = L^-T L^-1 (symmetric); w: T (n, n)
  *       work space for L^-1.
@@ -22,7 +26,7 @@
  * Bools are i32 (0/1). Accumulation in T. Upper/transposed/right variants are the lower left
  * kernels of inline/linalg-core.ts on swapped strides. Not LU, QR or eigensolvers.
  */
-import { choleskyLower, linalgScratchBytes, mirrorLower, syrkLower, triInvLower, triInvUpper, trsmLower, trsmUpper, zeroStrictUpper } from './inline/linalg-core';
+import { choleskyLower, linalgScratchBytes, mirrorLower, mirrorRows, syrkLower, syrkRows, triInvLower, triInvUpper, trsmLower, trsmUpper, zeroStrictUpper } from './inline/linalg-core';
 import { scaleMatrix } from './inline/gemm-core';
 
 function cholesky<T>(n: i32, a: usize, rsa: usize, csa: usize, upper: bool, scratch: usize): i32 {
@@ -96,13 +100,22 @@ export function tri_inv_f64(n: i32, t: usize, rst: i32, cst: i32, upper: i32, un
   else triInvLower<f64>(n, t, rst, cst, unit != 0, x, rsx, csx, scratch);
 }
 
+function syrkRowRange<T>(n: i32, k: i32, r0: i32, r1: i32, alpha: T, a: usize, rsa: usize, csa: usize, beta: T, c: usize, rsc: usize, csc: usize, mirror: bool, scratch: usize): void {
+  syrkRows<T>(n, k, r0, r1, alpha, a, rsa, csa, beta, c, rsc, csc, scratch);
+  if (mirror) mirrorRows<T>(r0 < 0 ? 0 : r0, r1 > n ? n : r1, c, rsc, csc);
+}
+
 export function syrk_f32(n: i32, k: i32, alpha: f32, a: usize, rsa: i32, csa: i32, beta: f32, c: usize, rsc: i32, csc: i32, scratch: usize): void {
-  syrkLower<f32>(n, k, alpha, a, rsa, csa, beta, c, rsc, csc, false, scratch);
-  mirrorLower<f32>(n, c, rsc, csc);
+  syrkRowRange<f32>(n, k, 0, n, alpha, a, rsa, csa, beta, c, rsc, csc, true, scratch);
 }
 export function syrk_f64(n: i32, k: i32, alpha: f64, a: usize, rsa: i32, csa: i32, beta: f64, c: usize, rsc: i32, csc: i32, scratch: usize): void {
-  syrkLower<f64>(n, k, alpha, a, rsa, csa, beta, c, rsc, csc, false, scratch);
-  mirrorLower<f64>(n, c, rsc, csc);
+  syrkRowRange<f64>(n, k, 0, n, alpha, a, rsa, csa, beta, c, rsc, csc, true, scratch);
+}
+export function syrk_rows_f32(n: i32, k: i32, r0: i32, r1: i32, alpha: f32, a: usize, rsa: i32, csa: i32, beta: f32, c: usize, rsc: i32, csc: i32, mirror: i32, scratch: usize): void {
+  syrkRowRange<f32>(n, k, r0, r1, alpha, a, rsa, csa, beta, c, rsc, csc, mirror != 0, scratch);
+}
+export function syrk_rows_f64(n: i32, k: i32, r0: i32, r1: i32, alpha: f64, a: usize, rsa: i32, csa: i32, beta: f64, c: usize, rsc: i32, csc: i32, mirror: i32, scratch: usize): void {
+  syrkRowRange<f64>(n, k, r0, r1, alpha, a, rsa, csa, beta, c, rsc, csc, mirror != 0, scratch);
 }
 
 export function cholesky_inverse_f32(n: i32, a: usize, rsa: i32, csa: i32, w: usize, rsw: i32, csw: i32, scratch: usize): i32 {

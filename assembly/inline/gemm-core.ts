@@ -53,7 +53,7 @@ export function gemmScratchBytes<T>(m: i32, n: i32, k: i32): usize {
  * Packs rows [0, mc) x depth [0, kc) of A (element (i, p) at a + i*rsa + p*csa) into MR-tall panels:
  * panel q holds elements (q*MR + r, p) at dst + (q*kc*MR + p*MR + r). Rows past mc are zeros.
  */
-function packA<T>(dst: usize, a: usize, rsa: usize, csa: usize, mc: i32, kc: i32): void {
+export function packA<T>(dst: usize, a: usize, rsa: usize, csa: usize, mc: i32, kc: i32): void {
   for (let i0 = 0; i0 < mc; i0 += MR) {
     const rows = imin(MR, mc - i0);
     const panel = dst + ((<usize>i0 * <usize>kc) << alignof<T>());
@@ -95,7 +95,7 @@ function packA<T>(dst: usize, a: usize, rsa: usize, csa: usize, mc: i32, kc: i32
  * Packs depth [0, kc) x columns [0, nc) of B (element (p, j) at b + p*rsb + j*csb) into NR-wide
  * panels: panel q holds (p, q*NR + c) at dst + (q*kc*NR + p*NR + c). Columns past nc are zeros.
  */
-function packB<T>(dst: usize, b: usize, rsb: usize, csb: usize, kc: i32, nc: i32): void {
+export function packB<T>(dst: usize, b: usize, rsb: usize, csb: usize, kc: i32, nc: i32): void {
   const NR = nr<T>();
   for (let j0 = 0; j0 < nc; j0 += NR) {
     const cols = imin(NR, nc - j0);
@@ -142,10 +142,14 @@ function packB<T>(dst: usize, b: usize, rsb: usize, csb: usize, kc: i32, nc: i32
 }
 
 /**
- * C tile (rows x cols, at c with strides rsc/csc) = alpha * Apanel Bpanel + beta * C.
- * Full tiles with contiguous rows are stored straight from registers; edge tiles go through `tile`.
+ * C tile (rows x cols, at c with strides rsc/csc) = alpha * Apanel Bpanel + beta * C, writing only
+ * the elements (r, col) with col - r <= lim (syrk's diagonal tiles keep their lower part; gemm
+ * passes lim >= NR - 1: every element). Full tiles with contiguous rows are stored straight from
+ * registers; edge and diagonal tiles go through `tile`. An element's value does not depend on the
+ * path or on where the tile starts (same products, same order, same final scaling), which is what
+ * keeps gemm and syrk results independent of how threads split them.
  */
-function microKernel<T>(
+export function microKernel<T>(
   kc: i32,
   pa: usize,
   pb: usize,
@@ -157,6 +161,7 @@ function microKernel<T>(
   alpha: T,
   beta: T,
   tile: usize,
+  lim: i32,
 ): void {
   const NR = nr<T>();
   let c00 = v128.splat<T>(0);
@@ -189,7 +194,7 @@ function microKernel<T>(
     pb += bStep;
   }
   const va = v128.splat<T>(alpha);
-  if (rows == MR && cols == NR && csc == 1) {
+  if (rows == MR && cols == NR && csc == 1 && lim >= NR - 1) {
     const rowBytes = rsc << alignof<T>();
     storeRow<T>(c, c00, c01, va, beta);
     storeRow<T>(c + rowBytes, c10, c11, va, beta);
@@ -207,7 +212,8 @@ function microKernel<T>(
   v128.store(tile + 3 * rb, v128.mul<T>(c30, va));
   v128.store(tile + 3 * rb, v128.mul<T>(c31, va), 16);
   for (let i = 0; i < rows; i++) {
-    for (let j = 0; j < cols; j++) {
+    const jEnd = imin(cols, i + lim + 1);
+    for (let j = 0; j < jEnd; j++) {
       const dst = c + ((<usize>i * rsc + <usize>j * csc) << alignof<T>());
       const v = ld<T>(tile, <usize>(i * NR + j));
       store<T>(dst, beta == <T>0 ? v : v + beta * load<T>(dst));
@@ -275,7 +281,7 @@ export function gemmCore<T>(
           for (let ir = 0; ir < mc; ir += MR) {
             const pa = bufA + ((<usize>ir * <usize>kc) << alignof<T>());
             const cp = at<T>(c, <usize>(ic + ir) * rsc + <usize>(jc + jr) * csc);
-            microKernel<T>(kc, pa, pb, cp, rsc, csc, imin(MR, mc - ir), cols, alpha, betaEff, tile);
+            microKernel<T>(kc, pa, pb, cp, rsc, csc, imin(MR, mc - ir), cols, alpha, betaEff, tile, NR);
           }
         }
       }

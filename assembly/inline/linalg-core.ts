@@ -9,7 +9,7 @@
  * diagonal tile of syrk is passed in: `linalgScratchBytes<T>(n)` bytes for any call whose
  * dimensions are all <= n. Not exported from the module.
  */
-import { gemmCore, gemmScratchBytes } from './gemm-core';
+import { gemmCore, gemmScratchBytes, MC, MR, microKernel, nr, packA, packB, scaleMatrix } from './gemm-core';
 import { at, hsum, ld, madd, st } from './simd';
 
 /** Block size of potrf and syrk (rows of a block row). */
@@ -28,10 +28,30 @@ export const NBT: i32 = 64;
   return at<T>(p, <usize>i * rs + <usize>j * cs);
 }
 
+// @ts-ignore: decorator
+@inline function roundUp(x: i32, m: i32): i32 {
+  return ((x + m - 1) / m) * m;
+}
+
+/**
+ * Depth of syrk's packed slices: twice gemm's KC, since C (read and written once per slice) is the
+ * large operand of a Gram matrix (n x n from n x k, k often < n); the A block (MC x KS) still fits
+ * L2 and a B micro-panel (KS x NR) L1.
+ */
+const KS: i32 = 512;
+
+/** Scratch bytes of `syrkRows<T>` for rows below n (any depth): one packed A block, one packed B slice of n columns, a tile. */
+function syrkScratchBytes<T>(n: i32): usize {
+  const nc = <usize>roundUp(n, nr<T>());
+  return ((<usize>KS * (<usize>MC + nc) + <usize>(MR * nr<T>())) << alignof<T>()) + 64;
+}
+
 /** Scratch bytes for linalg calls whose dimensions are all <= n. */
 export function linalgScratchBytes<T>(n: i32): usize {
   const d = n < 1 ? 1 : n;
-  return gemmScratchBytes<T>(d, d, d) + ((<usize>NB * <usize>NB) << alignof<T>()) + 64;
+  const g = gemmScratchBytes<T>(d, d, d);
+  const s = syrkScratchBytes<T>(d);
+  return (g > s ? g : s) + ((<usize>NB * <usize>NB) << alignof<T>()) + 64;
 }
 
 /** Sum of x[i] * y[i], both contiguous. */
@@ -175,30 +195,94 @@ export function trsmUpper<T>(m: i32, n: i32, u: usize, rsu: usize, csu: usize, u
 }
 
 /**
+ * Rows [r0, r1) of the lower triangle (with the diagonal) of C (n x n) = alpha A A^T + beta C,
+ * A n x k; nothing else of C is read or written (beta == 0 never reads C). The GEMM recipe of
+ * gemm-core.ts restricted to the triangle: for each KS-deep slice, the columns [0, r1) of B = A^T
+ * are packed once, then each MC block of rows packs its A panels and runs the micro-kernel on the
+ * tiles that touch the lower triangle only; tiles crossing the diagonal keep their lower part
+ * (microKernel's `lim`). So SYRK costs half a GEMM of the same size, with packing amortised over
+ * every row (packing B per block row, as a gemm call per block row would, costs ~k n^2 / NB copies).
+ * An element's value is independent of r0 and r1 (micro-kernel invariance): threads split rows.
+ */
+export function syrkRows<T>(n: i32, k: i32, r0: i32, r1: i32, alpha: T, a: usize, rsa: usize, csa: usize, beta: T, c: usize, rsc: usize, csc: usize, scratch: usize): void {
+  if (r1 > n) r1 = n;
+  if (r0 < 0) r0 = 0;
+  if (r0 >= r1) return;
+  if (k <= 0 || alpha == <T>0) {
+    for (let i = r0; i < r1; i++) scaleMatrix<T>(1, i + 1, beta, el<T>(c, i, 0, rsc, csc), rsc, csc);
+    return;
+  }
+  const NR = nr<T>();
+  const kcMax = imin(KS, k);
+  const mcMax = roundUp(imin(MC, r1 - r0), MR);
+  const bufA = (scratch + 15) & ~(<usize>15);
+  const bufB = bufA + ((<usize>kcMax * <usize>mcMax) << alignof<T>());
+  const tile = bufB + ((<usize>kcMax * <usize>roundUp(r1, NR)) << alignof<T>());
+  for (let pc = 0; pc < k; pc += KS) {
+    const kc = imin(KS, k - pc);
+    const betaEff: T = pc == 0 ? beta : <T>1;
+    // B = A^T on depth [pc, pc + kc) and columns [0, r1): element (p, j) = A[j][pc + p].
+    packB<T>(bufB, el<T>(a, 0, pc, rsa, csa), csa, rsa, kc, r1);
+    for (let ic = r0; ic < r1; ic += MC) {
+      const mc = imin(MC, r1 - ic);
+      packA<T>(bufA, el<T>(a, ic, pc, rsa, csa), rsa, csa, mc, kc);
+      const jEnd = ic + mc; // columns right of the block's last row are upper triangle
+      for (let jr = 0; jr < jEnd; jr += NR) {
+        const pb = bufB + ((<usize>jr * <usize>kc) << alignof<T>());
+        const cols = imin(NR, jEnd - jr);
+        // Skip the tiles wholly above the diagonal: start at the tile holding row jr.
+        const ir0 = jr > ic ? ((jr - ic) / MR) * MR : 0;
+        for (let ir = ir0; ir < mc; ir += MR) {
+          const pa = bufA + ((<usize>ir * <usize>kc) << alignof<T>());
+          const gi = ic + ir;
+          microKernel<T>(kc, pa, pb, el<T>(c, gi, jr, rsc, csc), rsc, csc, imin(MR, mc - ir), cols, alpha, betaEff, tile, gi - jr);
+        }
+      }
+    }
+  }
+}
+
+/**
  * Lower triangle (with the diagonal) of C (n x n) = alpha A A^T + beta C, A n x k; the strict upper
  * triangle of C is not touched. `triA`: A is upper triangular (A[i][p] = 0 for p < i, k == n), so
- * block row i0 only needs depth [i0, k) (C = W^T W for a lower triangular W costs n^3/3).
- * Block rows of NB: the part left of the diagonal block goes straight to gemm; the diagonal block
- * is computed in full into a scratch tile and only its lower triangle is added to C.
+ * block row i0 only needs depth [i0, k) (C = W^T W for a lower triangular W costs n^3/3): then by
+ * block rows of NB, the part left of the diagonal block a gemm on the trimmed depth, the diagonal
+ * block a syrkRows of its own (as src/kernels/threads/linalg.ts replays it).
  */
 export function syrkLower<T>(n: i32, k: i32, alpha: T, a: usize, rsa: usize, csa: usize, beta: T, c: usize, rsc: usize, csc: usize, triA: bool, scratch: usize): void {
-  const tile = scratch;
-  const g = scratch + ((<usize>NB * <usize>NB) << alignof<T>());
+  if (!triA) {
+    syrkRows<T>(n, k, 0, n, alpha, a, rsa, csa, beta, c, rsc, csc, scratch);
+    return;
+  }
   for (let i0 = 0; i0 < n; i0 += NB) {
     const ib = imin(NB, n - i0);
-    const k0 = triA ? i0 : 0;
-    const kk = k - k0;
-    const ai = el<T>(a, i0, k0, rsa, csa);
+    const kk = k - i0;
+    const ai = el<T>(a, i0, i0, rsa, csa);
     if (i0 > 0) {
-      // B = A^T restricted to columns [0, i0): element (p, j) = A[j][k0 + p].
-      gemmCore<T>(ib, i0, kk, alpha, ai, rsa, csa, el<T>(a, 0, k0, rsa, csa), csa, rsa, beta, el<T>(c, i0, 0, rsc, csc), rsc, csc, g);
+      // B = A^T restricted to columns [0, i0): element (p, j) = A[j][i0 + p].
+      gemmCore<T>(ib, i0, kk, alpha, ai, rsa, csa, el<T>(a, 0, i0, rsa, csa), csa, rsa, beta, el<T>(c, i0, 0, rsc, csc), rsc, csc, scratch);
     }
-    gemmCore<T>(ib, ib, kk, alpha, ai, rsa, csa, ai, csa, rsa, <T>0, tile, <usize>ib, 1, g);
-    for (let i = 0; i < ib; i++) {
-      for (let j = 0; j <= i; j++) {
-        const p = el<T>(c, i0 + i, i0 + j, rsc, csc);
-        const v = ld<T>(tile, <usize>(i * ib + j));
-        store<T>(p, beta == <T>0 ? v : v + beta * load<T>(p));
+    syrkRows<T>(ib, kk, 0, ib, alpha, ai, rsa, csa, beta, el<T>(c, i0, i0, rsc, csc), rsc, csc, scratch);
+  }
+}
+
+/** Side of the square blocks `mirrorRows` transposes (2 x 32 x 32 x 8 bytes stay in L1). */
+const MB: i32 = 32;
+
+/**
+ * Copies the strict lower triangle of rows [r0, r1) onto the upper one (C[j][i] = C[i][j], j < i):
+ * columns [r0, r1) of the upper triangle, which no other row range writes. By MB x MB blocks, so
+ * the strided side of the transposition stays in cache (element by element it misses once per
+ * element on large matrices).
+ */
+export function mirrorRows<T>(r0: i32, r1: i32, c: usize, rsc: usize, csc: usize): void {
+  for (let i0 = r0; i0 < r1; i0 += MB) {
+    const i1 = imin(i0 + MB, r1);
+    for (let j0 = 0; j0 < i1; j0 += MB) {
+      const j1 = imin(j0 + MB, i1);
+      for (let j = j0; j < j1; j++) {
+        const iStart = j + 1 > i0 ? j + 1 : i0;
+        for (let i = iStart; i < i1; i++) store<T>(el<T>(c, j, i, rsc, csc), load<T>(el<T>(c, i, j, rsc, csc)));
       }
     }
   }
@@ -206,9 +290,7 @@ export function syrkLower<T>(n: i32, k: i32, alpha: T, a: usize, rsa: usize, csa
 
 /** Copies the strict lower triangle onto the strict upper one (C symmetric afterwards). */
 export function mirrorLower<T>(n: i32, c: usize, rsc: usize, csc: usize): void {
-  for (let i = 1; i < n; i++) {
-    for (let j = 0; j < i; j++) store<T>(el<T>(c, j, i, rsc, csc), load<T>(el<T>(c, i, j, rsc, csc)));
-  }
+  mirrorRows<T>(0, n, c, rsc, csc);
 }
 
 /** Writes zeros over the strict upper triangle. */

@@ -1,6 +1,6 @@
 /**
  * Worker threads over the shared memory: bit-identical results for 1, 2 and 3 threads on odd
- * shapes (GEMM split by rows and by columns, GEMV on its three paths, SYRK by block rows), that the
+ * shapes (GEMM split by rows and by columns, GEMV on its three paths, SYRK by row ranges), that the
  * work really went to workers, the generic `parallelRows` contract, errors raised in a worker,
  * memory growth, workers not rewriting the module's static data, and a process with live workers
  * exiting on its own. No timing assertions (the benchmark suite measures speedups).
@@ -109,8 +109,8 @@ function cases(): Case[] {
         },
       };
     };
-    // k > 256 crosses the GEMM depth blocking (the diagonal tile then sums in another order).
-    out.push(syrkCase(389, 300, false, 0.25), syrkCase(300, 37, true, 0), syrkCase(515, 7, false, 1));
+    // k > 512 crosses syrk's packed depth (KS): every element then sums two slices into C.
+    out.push(syrkCase(389, 600, false, 0.25), syrkCase(300, 37, true, 0), syrkCase(515, 7, false, 1));
     // Factorizations on n crossing the NB = 128 blocks: SPD A = M M^T / n + I (and a non-SPD one).
     const n = 300;
     const spd = spdMatrix(ctor, n, next);
@@ -214,6 +214,55 @@ describe('threads', () => {
     expect(Array.from(syrk(x).data() as Float64Array)).toEqual(Array.from(h1));
     expect(threadStats().dispatches).toBeGreaterThanOrEqual(3);
     setThreads(1);
+  });
+
+  it('syrk_rows: any row split (unaligned, single rows, empty) gives the bytes of one syrk call and writes only its rows', () => {
+    const rt = wasmRuntime();
+    const ex = rt.exports;
+    const next = rng(17);
+    // n crosses the micro-tile (4 x 8) and MC = 128 boundaries; k = 600 crosses the packed depth.
+    for (const [t, n, k, trans, beta] of [['f32', 203, 600, true, 0], ['f64', 141, 37, false, 0.5], ['f32', 1, 3, false, 1]] as const) {
+      const ctor = t === 'f32' ? Float32Array : Float64Array;
+      const bpe = ctor.BYTES_PER_ELEMENT;
+      const scratch = rt.heap.alloc(t === 'f32' ? ex.linalg_scratch_f32(Math.max(n, k)) : ex.linalg_scratch_f64(Math.max(n, k)));
+      const a = rt.heap.alloc(n * k * bpe);
+      const c = rt.heap.alloc(n * n * bpe);
+      const view = (p: number, len: number) => new ctor(rt.memory.buffer, p, len);
+      view(a, n * k).set(randArray(ctor, n * k, next));
+      const c0 = randArray(ctor, n * n, next);
+      const [rsa, csa] = trans ? [1, n] : [k, 1];
+      const full = t === 'f32' ? ex.syrk_f32 : ex.syrk_f64;
+      const rows = t === 'f32' ? ex.syrk_rows_f32 : ex.syrk_rows_f64;
+      view(c, n * n).set(c0);
+      full(n, k, 0.75, a, rsa, csa, beta, c, n, 1, scratch);
+      const want = Array.from(view(c, n * n));
+      const cuts = [0, Math.min(3, n), Math.min(4, n), Math.floor(n / 3), Math.floor(n / 3) + 1, Math.min(n, 130), n].sort((x, y) => x - y);
+      for (const mirror of [0, 1]) {
+        view(c, n * n).set(c0);
+        for (let i = 1; i < cuts.length; i++) {
+          const [r0, r1] = [cuts[i - 1], cuts[i]];
+          const before = Array.from(view(c, n * n));
+          rows(n, k, r0, r1, 0.75, a, rsa, csa, beta, c, n, 1, mirror, scratch);
+          const after = view(c, n * n);
+          // Outside rows [r0, r1) of the lower triangle (and, mirroring, columns [r0, r1) above it) nothing changes.
+          for (let r = 0; r < n; r++) {
+            for (let j = 0; j < n; j++) {
+              const mine = (r >= r0 && r < r1 && j <= r) || (mirror === 1 && j >= r0 && j < r1 && r < j);
+              if (!mine) expect(after[r * n + j], `${t} n=${n} rows [${r0}, ${r1}) wrote (${r}, ${j})`).toBe(before[r * n + j]);
+            }
+          }
+        }
+        const got = view(c, n * n);
+        for (let r = 0; r < n; r++) {
+          for (let j = 0; j < n; j++) {
+            // Without the mirror the upper triangle keeps C's old values.
+            const w = mirror === 1 || j <= r ? want[r * n + j] : c0[r * n + j];
+            if (!Object.is(got[r * n + j], w)) expect(got[r * n + j], `${t} n=${n} (${r}, ${j}) mirror=${mirror}`).toBe(w);
+          }
+        }
+      }
+      for (const p of [scratch, a, c]) rt.heap.free(p);
+    }
   });
 
   it('partitionByWeight: contiguous non-empty groups covering every item, balanced by weight', () => {

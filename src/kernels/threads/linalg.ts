@@ -3,9 +3,10 @@
  * the same block boundaries and the same kernel calls per block, so results are bit-identical to
  * the single exports (`syrk_*`, `cholesky_*`, `tri_inv_*`, `cholesky_inverse_*`) for any thread
  * count. The O(n^3) parts are split:
- * - syrk: by block rows (NB = 128 rows); block row r is one gemm left of the diagonal block plus
- *   the diagonal block, which the syrk export computes exactly as syrkLower does when it is the
- *   only block row. Rows are grouped into contiguous ranges of about equal work.
+ * - syrk: by row ranges of about equal triangle area (rows of 8), each one `syrk_rows` call (its
+ *   rows of the lower triangle, then their mirror above the diagonal). With a triangular A (the
+ *   cholesky inverse's W^T W) by block rows (NB = 128 rows) instead: block row r is one gemm left
+ *   of the diagonal block plus the diagonal block, as syrkLower's triA path runs them.
  * - cholesky (potrf): per NB block column, the diagonal block is factored on the calling thread
  *   (cholesky export on jb x jb: potf2), the panel solve (trsm) is split by right-hand sides, and
  *   the trailing update is the threaded syrk.
@@ -126,15 +127,47 @@ export interface SyrkJob {
   readonly c: Mat;
   /** A is upper triangular (linalg-core's triA): block row i0 only reads depth [i0, k). */
   readonly triA: boolean;
+  /** Copy the strict lower triangle above the diagonal afterwards (default true; potrf's trailing update does not need it). */
+  readonly mirror?: boolean;
+}
+
+/** Rows per granule of the plain syrk split (the micro-tile width: ranges start on whole tiles). */
+const SYRK_ROWS = 8;
+
+/** syrk over threads by row ranges of about equal triangle area (`syrk_rows` per range). */
+function syrkRowsThreaded(ctx: ThreadedCtx, job: SyrkJob): void {
+  const { n, k, alpha, a, beta, c } = job;
+  const mirror = job.mirror ?? true;
+  const weights: number[] = [];
+  for (let r0 = 0; r0 < n; r0 += SYRK_ROWS) {
+    const r1 = Math.min(n, r0 + SYRK_ROWS);
+    // Row i costs (i + 1) k multiply-adds, plus packing its share of B (~k per row) and the mirror.
+    weights.push((r1 - r0) * ((r0 + r1 + 1) / 2 + 8) * Math.max(1, k));
+  }
+  const fn = (ctx.bpe === 4 ? 'syrk_rows_f32' : 'syrk_rows_f64') as WasmCall['fn'];
+  const groups = partitionByWeight(weights, ctx.scratch.length);
+  ctx.run(
+    groups.map(([g0, g1], g) => [
+      {
+        fn,
+        args: [n, k, g0 * SYRK_ROWS, Math.min(n, g1 * SYRK_ROWS), alpha, a.p, a.rs, a.cs, beta, c.p, c.rs, c.cs, mirror ? 1 : 0, ctx.scratch[g]],
+      },
+    ]),
+  );
 }
 
 /**
- * syrkLower over threads by block rows, then the full mirror (as the syrk export does): the
- * diagonal blocks are mirrored by the syrk export, the blocks left of them here.
+ * syrkLower over threads, then (unless `mirror: false`) the mirror, as the syrk export does. With
+ * triA by block rows: the diagonal blocks are mirrored by the syrk export, the blocks left of them
+ * here.
  * @example
  * syrkThreaded(ctx, { n, k, alpha: 1, a: { p: a, rs: k, cs: 1 }, beta: 0, c: { p: c, rs: n, cs: 1 }, triA: false });
  */
 export function syrkThreaded(ctx: ThreadedCtx, job: SyrkJob): void {
+  if (!job.triA) {
+    syrkRowsThreaded(ctx, job);
+    return;
+  }
   const { n, k, alpha, a, beta, c, triA } = job;
   const blocks = Math.ceil(n / NB);
   const weights: number[] = [];
@@ -175,8 +208,8 @@ function trsmBatch(ctx: ThreadedCtx, solves: readonly number[][], weights: reado
 }
 
 /**
- * choleskyLower over threads: returns 0 or the failing leading minor (1-based). The strict upper
- * triangle is left as the blocked algorithm leaves it (values from the trailing mirrors), as
+ * choleskyLower over threads: returns 0 or the failing leading minor (1-based). Outside the
+ * diagonal blocks the strict upper triangle is not written (trailing updates skip the mirror), as
  * choleskyLower leaves it for cholesky_inverse; `choleskyThreaded` adds the export's final passes.
  * @example
  * const info = choleskyLowerThreaded(ctx, n, { p: a, rs: n, cs: 1 });
@@ -208,7 +241,7 @@ export function choleskyLowerThreaded(ctx: ThreadedCtx, n: number, a: Mat): numb
       weights.push(c1 - c0);
     }
     trsmBatch(ctx, solves, weights);
-    syrkThreaded(ctx, { n: r, k: jb, alpha: -1, a: a21, beta: 1, c: { p: at(ctx, a, j0 + jb, j0 + jb), rs: a.rs, cs: a.cs }, triA: false });
+    syrkThreaded(ctx, { n: r, k: jb, alpha: -1, a: a21, beta: 1, c: { p: at(ctx, a, j0 + jb, j0 + jb), rs: a.rs, cs: a.cs }, triA: false, mirror: false });
   }
   return 0;
 }

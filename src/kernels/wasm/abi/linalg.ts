@@ -12,6 +12,9 @@ export interface LinalgExports {
   tri_inv_f64(n: number, t: number, rst: number, cst: number, upper: number, unit: number, x: number, rsx: number, csx: number, scratch: number): void;
   syrk_f32(n: number, k: number, alpha: number, a: number, rsa: number, csa: number, beta: number, c: number, rsc: number, csc: number, scratch: number): void;
   syrk_f64(n: number, k: number, alpha: number, a: number, rsa: number, csa: number, beta: number, c: number, rsc: number, csc: number, scratch: number): void;
+  /** Rows [r0, r1) of syrk's lower triangle, then (mirror = 1) their strict part copied above the diagonal. */
+  syrk_rows_f32(n: number, k: number, r0: number, r1: number, alpha: number, a: number, rsa: number, csa: number, beta: number, c: number, rsc: number, csc: number, mirror: number, scratch: number): void;
+  syrk_rows_f64(n: number, k: number, r0: number, r1: number, alpha: number, a: number, rsa: number, csa: number, beta: number, c: number, rsc: number, csc: number, mirror: number, scratch: number): void;
   cholesky_inverse_f32(n: number, a: number, rsa: number, csa: number, w: number, rsw: number, csw: number, scratch: number): number;
   cholesky_inverse_f64(n: number, a: number, rsa: number, csa: number, w: number, rsw: number, csw: number, scratch: number): number;
 }
@@ -28,6 +31,8 @@ export const LINALG_ARITY = {
   tri_inv_f64: 10,
   syrk_f32: 11,
   syrk_f64: 11,
+  syrk_rows_f32: 14,
+  syrk_rows_f64: 14,
   cholesky_inverse_f32: 8,
   cholesky_inverse_f64: 8,
 } as const satisfies Record<keyof LinalgExports, number>;
