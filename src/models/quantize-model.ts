@@ -50,6 +50,15 @@ export interface QuantizeModelOptions {
   readonly symmetric?: boolean;
   /** GPTQ: quantize columns by decreasing diag(H) (default false). */
   readonly actOrder?: boolean;
+  /** GPTQ: choose every group's scales from the original weight before the loop (default false). */
+  readonly staticGroups?: boolean;
+  /**
+   * rtn and gptq: search each group's clip factor (weight error, quant.py's `mse` grid) when its
+   * scales are chosen (default false: min-max).
+   */
+  readonly clipSearch?: boolean;
+  /** awq and awq+gptq: number of α points of the scale search (default 20). */
+  readonly awqGrid?: number;
   /** pvq: target bits per weight, everything stored included (default: the bits of `dtype`). */
   readonly pvqBits?: number;
   /** GPTQ damping fraction (default 0.01). */
@@ -159,8 +168,11 @@ function quantizeGroup(model: LlamaModel, i: number, g: LinearGroup, acc: Hessia
   if (opts.method === 'rtn' || opts.method === 'gptq') {
     for (const n of names) {
       const w = dense(n);
+      const clipSearch = opts.clipSearch ?? false;
       const { q, report } =
-        opts.method === 'rtn' ? rtn(w, common) : gptq(w, acc!, { ...common, actOrder: opts.actOrder, percDamp: opts.percDamp });
+        opts.method === 'rtn'
+          ? rtn(w, { ...common, clipSearch })
+          : gptq(w, acc!, { ...common, clipSearch, actOrder: opts.actOrder, staticGroups: opts.staticGroups, percDamp: opts.percDamp });
       layer[n] = q;
       w.dispose();
       reports.push(toReport(i, n, opts.method, report));
@@ -201,8 +213,9 @@ function quantizeGroup(model: LlamaModel, i: number, g: LinearGroup, acc: Hessia
   const norm = g === 'qkv' ? layer.inputNorm : g === 'gateup' ? layer.postNorm : null;
   const r = awq(names.map((n) => ({ name: n, weight: dense(n) })), acc!, {
     ...common,
+    grid: opts.awqGrid,
     foldInto: norm ? { kind: 'norm', weight: norm } : undefined,
-    gptq: opts.method === 'awq+gptq' ? { actOrder: opts.actOrder, percDamp: opts.percDamp } : undefined,
+    gptq: opts.method === 'awq+gptq' ? { actOrder: opts.actOrder, staticGroups: opts.staticGroups, clipSearch: opts.clipSearch, percDamp: opts.percDamp } : undefined,
   });
   for (const n of names) {
     dense(n).dispose();

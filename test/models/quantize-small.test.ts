@@ -107,6 +107,27 @@ describe('quantizeModel on a small random Llama', () => {
     expect(budgets.int2).toBeGreaterThan(budgets.int4);
   });
 
+  it('passes act-order, static groups and the clip search through to the quantizers', async () => {
+    const perms: Record<string, boolean> = {};
+    for (const staticGroups of [false, true]) {
+      const m = smallModel();
+      await quantizeModel(m, { method: 'gptq', dtype: 'int2', groupSize: 16, actOrder: true, staticGroups, calib, chunkSize: 64, samples: 8 });
+      // Dynamic groups store the codes in act-order (a permutation); static groups keep the original order.
+      perms[String(staticGroups)] = (m.layers[0].gate as QTensor).qparams.perm !== undefined;
+      m.dispose();
+    }
+    expect(perms).toEqual({ false: true, true: false });
+    const err: Record<string, number> = {};
+    for (const clipSearch of [false, true]) {
+      const m = smallModel();
+      const r = await quantizeModel(m, { method: 'rtn', dtype: 'int2', groupSize: 16, clipSearch });
+      err[String(clipSearch)] = r.reports.reduce((a, x) => a + x.error, 0);
+      m.dispose();
+    }
+    // Shrinking the 2-bit range trades clipped outliers for finer steps: less weight error overall.
+    expect(err.true).toBeLessThan(err.false * 0.95);
+  });
+
   it('GPTQ at 2 bits keeps the logits closer than RTN on calibration-like input', async () => {
     const ref = smallModel().forward(probe).toFloat32();
     const err: Record<string, number> = {};
