@@ -19,7 +19,7 @@
  */
 import { gemmCore, gemmScratchBytes } from './inline/gemm-core';
 import { KIND_AFFINE, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
-import { actBlockCount, dotAffineF32, dotAffineF32x4Nib, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
+import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
 
 /** Rows of W decoded at once by qgemm_f32 (SLAB x k f32 in scratch). */
 const SLAB: i32 = 64;
@@ -84,11 +84,11 @@ export function qgemv_f32(
     }
   }
   let r = r0;
-  if (fused && affine && W_bits == 4) {
+  if (fused && affine && W_bits <= 4) {
     // four rows at a time: one pass over the token feeds four rows of codes
     for (; r + 4 <= r1; r += 4) {
       for (let i = 0; i < m; i++) {
-        dotAffineF32x4Nib(r, xps + <usize>i * xStride, sxs + <usize>i * sxStride, y + ((<usize>i * <usize>rsy + <usize>r) << 2), 4);
+        dotAffineF32x4(r, xps + <usize>i * xStride, sxs + <usize>i * sxStride, y + ((<usize>i * <usize>rsy + <usize>r) << 2), 4);
       }
     }
   }

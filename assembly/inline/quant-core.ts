@@ -146,10 +146,10 @@ const LANE_MASKS: usize = memory.data<i16>([
   return v128.load(LANE_MASKS + <usize>((bits - 1) << 4));
 }
 /**
- * Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). For 4-bit
- * codes the values are stored times 2^-4(t & 3) (exact: a power of two), so the kernel masks nibbles
- * in place (v & 0xf0 = 16 c) and shifts once per lane half: (16^(t&3) c) (x 2^-4(t&3)) rounds like
- * c x (unless x 2^-12 falls below the f32 normal range, |x| < 2^-114).
+ * Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). The values
+ * are stored times 2^-b(t & 3) (b the code width; exact: a power of two), so the kernel masks fields
+ * in place (v & (cmask << bt) = 2^bt c) and shifts once per lane half: (2^b(t&3) c) (x 2^-b(t&3))
+ * rounds like c x (unless x 2^-3b falls below the f32 normal range, |x| < 2^-114 for b = 4).
  */
 export const LAYOUT_OCT: i32 = 3;
 
@@ -170,8 +170,7 @@ export function layoutI8(): i32 {
  * Vector constants, read from memory once per call (a v128.const in a loop is rematerialised on
  * every iteration by V8): 0x0f bytes (offset 0), 0x000f i16 (16), 0x0000000f i32 (32), then at
  * 32 + 16b, for widths b = 1..3, the swizzle that puts the bytes of codes 8i..8i+7 of a 32-code chunk
- * in i32 lane i (little-endian, zero-extended); then the i16 masks 0x00f0 (C_NIB1) and 0x0f00 (C_NIB2)
- * and the i32 masks 0xf0, 0xf00, 0xf000 (C_W1..C_W3).
+ * in i32 lane i (little-endian, zero-extended); then the i16 masks 0x00f0 (C_NIB1) and 0x0f00 (C_NIB2).
  */
 export const CONSTS: usize = memory.data<u8>([
   15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
@@ -182,18 +181,26 @@ export const CONSTS: usize = memory.data<u8>([
   0, 1, 2, 128, 3, 4, 5, 128, 6, 7, 8, 128, 9, 10, 11, 128,
   240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0,
   0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15,
-  240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0, 0,
-  0, 15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0,
-  0, 240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0, 0, 240, 0, 0,
 ], 16);
 
 /** Offset in CONSTS of the i16 masks 0x00f0 and 0x0f00 (nibbles 1 and 2 in place, int8 path). */
 export const C_NIB1: usize = 96;
 export const C_NIB2: usize = 112;
-/** Offset in CONSTS of the i32 masks 0xf0, 0xf00, 0xf000 (nibbles 1-3 in place, f32 path); 0xf is at 32. */
-export const C_W1: usize = 128;
-export const C_W2: usize = 144;
-export const C_W3: usize = 160;
+/**
+ * i32 masks (2^bits - 1) << (bits * t), t = 0..3, for bits 1..4, 16 bytes each at index
+ * (bits - 1) * 4 + t: fields t and t + 4 of a LAYOUT_OCT lane masked in place (f32 path).
+ */
+const FIELD_MASKS: usize = memory.data<i32>([
+  0x1, 0x1, 0x1, 0x1, 0x2, 0x2, 0x2, 0x2, 0x4, 0x4, 0x4, 0x4, 0x8, 0x8, 0x8, 0x8,
+  0x3, 0x3, 0x3, 0x3, 0xc, 0xc, 0xc, 0xc, 0x30, 0x30, 0x30, 0x30, 0xc0, 0xc0, 0xc0, 0xc0,
+  0x7, 0x7, 0x7, 0x7, 0x38, 0x38, 0x38, 0x38, 0x1c0, 0x1c0, 0x1c0, 0x1c0, 0xe00, 0xe00, 0xe00, 0xe00,
+  0xf, 0xf, 0xf, 0xf, 0xf0, 0xf0, 0xf0, 0xf0, 0xf00, 0xf00, 0xf00, 0xf00, 0xf000, 0xf000, 0xf000, 0xf000,
+], 16);
+
+// @ts-ignore: decorator
+@inline export function fieldMaskOf(bits: i32, t: i32): v128 {
+  return v128.load(FIELD_MASKS + <usize>((((bits - 1) << 2) + t) << 4));
+}
 
 export function setWeight(
   kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, sstride: i32, zeros: usize,

@@ -16,7 +16,7 @@
  */
 import {
   ACT_BLOCK_MAX, CHUNK, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, C_W1, C_W2, C_W3, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
+  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 
@@ -62,11 +62,12 @@ import {
 export function prepX(x: usize, xp: usize, layout: i32): void {
   const k = W_k;
   const kFull = k & ~31;
-  const scaled = layout == LAYOUT_OCT && W_bits == 4;
+  const scaled = layout == LAYOUT_OCT;
+  const bits = W_bits;
   for (let j = 0; j < k; j++) {
     let v = load<f32>(x + (<usize>j << 2));
-    // 2^-4(t & 3) for field t = j & 7: exact power-of-two factors 1, 1/16, 1/256, 1/4096
-    if (scaled && j < kFull) v *= reinterpret<f32>(<u32>(127 - 4 * (j & 3)) << 23);
+    // 2^-b(t & 3) for field t = j & 7: exact power-of-two factors
+    if (scaled && j < kFull) v *= reinterpret<f32>(<u32>(127 - bits * (j & 3)) << 23);
     store<f32>(xp + (<usize>layoutPos(j, kFull, layout) << 2), v);
   }
 }
@@ -85,20 +86,29 @@ export function groupSums(x: usize, sx: usize, nGroups: i32): void {
 }
 
 /**
- * sum_t f32(field t of each i32 lane of v) * x'[4t .. 4t+4), fields `bits` wide (a literal at every
- * call site, so the shifts are constants), as a pairwise tree of 8 products.
+ * acc + the f32 dot of the 8 fields of each i32 lane of v (LAYOUT_OCT, `bits` wide) with the
+ * pre-scaled x' at xq: fields 0-3 masked in place (w0..w3), then the lane shifted by 4 * bits for
+ * fields 4-7; the 8 products summed as a pairwise tree.
  */
 // @ts-ignore: decorator
-@inline function fieldsF32(v: v128, bits: i32, cmw: v128, xq: usize): v128 {
-  const p0 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, cmw)), v128.load(xq));
-  const p1 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, bits), cmw)), v128.load(xq, 16));
-  const p2 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 2 * bits), cmw)), v128.load(xq, 32));
-  const p3 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 3 * bits), cmw)), v128.load(xq, 48));
-  const p4 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 4 * bits), cmw)), v128.load(xq, 64));
-  const p5 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 5 * bits), cmw)), v128.load(xq, 80));
-  const p6 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 6 * bits), cmw)), v128.load(xq, 96));
-  const p7 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(i32x4.shr_u(v, 7 * bits), cmw)), v128.load(xq, 112));
-  return f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7)));
+@inline function fieldsF32(acc: v128, v: v128, bits: i32, xq: usize, w0: v128, w1: v128, w2: v128, w3: v128): v128 {
+  const p0 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w0)), v128.load(xq));
+  const p1 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w1)), v128.load(xq, 16));
+  const p2 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w2)), v128.load(xq, 32));
+  const p3 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w3)), v128.load(xq, 48));
+  const u = i32x4.shr_u(v, 4 * bits);
+  const p4 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w0)), v128.load(xq, 64));
+  const p5 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w1)), v128.load(xq, 80));
+  const p6 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w2)), v128.load(xq, 96));
+  const p7 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w3)), v128.load(xq, 112));
+  return f32x4.add(acc, f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7))));
+}
+
+/** The i32 lanes of the 32-code chunk at p (LAYOUT_OCT): codes 8i..8i+7 in lane i. `bits` a literal. */
+// @ts-ignore: decorator
+@inline function octLanes(p: usize, bits: i32, sw: v128): v128 {
+  if (bits == 4) return v128.load(p);
+  return i8x16.swizzle(loadChunk(p, bits), sw);
 }
 
 /** Fused f32 dot of row r (affine codes) with a token in the kernel layout (xp) and its group sums. */
@@ -109,10 +119,12 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
   const row = W_codes + <usize>r * <usize>W_rowBytes;
   const srow: usize = W_scales + ((<usize>r * <usize>W_sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * <usize>W_sstride : 0;
-  const m4w = v128.load(CONSTS, 32);
-  const cmask: i32 = (1 << bits) - 1;
-  const cmw = i32x4.splat(cmask);
-  const sw = bits <= 3 ? v128.load(CONSTS + 32 + <usize>(bits << 4)) : m4w;
+  const fb = bits <= 4 ? bits : 4; // (masks unused for 8 bits)
+  const w0 = fieldMaskOf(fb, 0);
+  const w1 = fieldMaskOf(fb, 1);
+  const w2 = fieldMaskOf(fb, 2);
+  const w3 = fieldMaskOf(fb, 3);
+  const sw = bits <= 3 ? v128.load(CONSTS + 32 + <usize>(bits << 4)) : w0;
   let total = f32x4.splat(0);
   let scal: f32 = 0;
   let g = 0;
@@ -123,25 +135,7 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
     let a2 = a0;
     let a3 = a0;
     let j = j0;
-    if (bits == 4) {
-      // i32 lane i holds codes 8i..8i+7 (LAYOUT_OCT, pre-scaled): field t is code 8i + t
-      const w1 = v128.load(CONSTS + C_W1);
-      const w2 = v128.load(CONSTS + C_W2);
-      const w3 = v128.load(CONSTS + C_W3);
-      for (; j + 32 <= j1; j += 32) {
-        let v = v128.load(row + <usize>(j >> 1));
-        const xq = xp + (<usize>j << 2);
-        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v, m4w)), v128.load(xq));
-        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v, w1)), v128.load(xq, 16));
-        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v, w2)), v128.load(xq, 32));
-        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v, w3)), v128.load(xq, 48));
-        v = i32x4.shr_u(v, 16);
-        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v, m4w)), v128.load(xq, 64));
-        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v, w1)), v128.load(xq, 80));
-        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v, w2)), v128.load(xq, 96));
-        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v, w3)), v128.load(xq, 112));
-      }
-    } else if (bits == 8) {
+    if (bits == 8) {
       for (; j + 32 <= j1; j += 32) {
         const xq = xp + (<usize>j << 2);
         const v = v128.load(row + <usize>j);
@@ -159,22 +153,14 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
         a2 = madd(a2, cvtLo(h1), v128.load(xq, 96));
         a3 = madd(a3, cvtHi(h1), v128.load(xq, 112));
       }
+    } else if (bits == 4) {
+      for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>(j >> 1), 4, sw), 4, xp + (<usize>j << 2), w0, w1, w2, w3);
     } else if (bits == 3) {
-      for (; j + 32 <= j1; j += 32) {
-        const v = i8x16.swizzle(loadChunk(row + <usize>((j * 3) >> 3), 3), sw);
-        const acc = fieldsF32(v, 3, cmw, xp + (<usize>j << 2));
-        a0 = f32x4.add(a0, acc);
-      }
+      for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>((j * 3) >> 3), 3, sw), 3, xp + (<usize>j << 2), w0, w1, w2, w3);
     } else if (bits == 2) {
-      for (; j + 32 <= j1; j += 32) {
-        const v = i8x16.swizzle(loadChunk(row + <usize>(j >> 2), 2), sw);
-        a0 = f32x4.add(a0, fieldsF32(v, 2, cmw, xp + (<usize>j << 2)));
-      }
+      for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>(j >> 2), 2, sw), 2, xp + (<usize>j << 2), w0, w1, w2, w3);
     } else {
-      for (; j + 32 <= j1; j += 32) {
-        const v = i8x16.swizzle(loadChunk(row + <usize>(j >> 3), 1), sw);
-        a0 = f32x4.add(a0, fieldsF32(v, 1, cmw, xp + (<usize>j << 2)));
-      }
+      for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>(j >> 3), 1, sw), 1, xp + (<usize>j << 2), w0, w1, w2, w3);
     }
     let t: f32 = 0;
     for (; j < j1; j++) t += <f32>readCode(row, bits, j) * load<f32>(xp + (<usize>j << 2));
@@ -194,29 +180,15 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
   return f32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
 }
 
-/** acc + the f32 dot of the 8 pre-scaled nibbles of each i32 lane of v with x' at xq (LAYOUT_OCT). */
-// @ts-ignore: decorator
-@inline function nibF32(acc: v128, v: v128, xq: usize, w0: v128, w1: v128, w2: v128, w3: v128): v128 {
-  const p0 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w0)), v128.load(xq));
-  const p1 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w1)), v128.load(xq, 16));
-  const p2 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w2)), v128.load(xq, 32));
-  const p3 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(v, w3)), v128.load(xq, 48));
-  const u = i32x4.shr_u(v, 16);
-  const p4 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w0)), v128.load(xq, 64));
-  const p5 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w1)), v128.load(xq, 80));
-  const p6 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w2)), v128.load(xq, 96));
-  const p7 = f32x4.mul(f32x4.convert_i32x4_s(v128.and(u, w3)), v128.load(xq, 112));
-  return f32x4.add(acc, f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7))));
-}
-
 /**
- * dotAffineF32 for the four rows r..r+3 of a fused 4-bit weight (LAYOUT_OCT, pre-scaled x): each
- * row's chunk sum is a pairwise tree of 8 products, per group y += s (sum - z sum_g x) lane-wise
+ * dotAffineF32 for the four rows r..r+3 of a fused weight of 1-4 bits (LAYOUT_OCT, pre-scaled x):
+ * each row's chunk sum is a pairwise tree of 8 products, per group y += s (sum - z sum_g x) lane-wise
  * (lane i = row r + i). Another summation order than dotAffineF32, same bound (js/quant.ts); a row's
  * result depends only on whether it is in a 4-aligned quad, which the row split keeps.
  * Writes the four values at out, out + ostride, ...
  */
-export function dotAffineF32x4Nib(r: i32, xp: usize, sx: usize, out: usize, ostride: usize): void {
+export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride: usize): void {
+  const bits = W_bits;
   const k = W_k;
   const gs = W_gs;
   const rb = <usize>W_rowBytes;
@@ -224,10 +196,11 @@ export function dotAffineF32x4Nib(r: i32, xp: usize, sx: usize, out: usize, ostr
   const sstride = <usize>W_sstride;
   const srow: usize = W_scales + ((<usize>r * sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
-  const w0 = v128.load(CONSTS, 32);
-  const w1 = v128.load(CONSTS + C_W1);
-  const w2 = v128.load(CONSTS + C_W2);
-  const w3 = v128.load(CONSTS + C_W3);
+  const w0 = fieldMaskOf(bits, 0);
+  const w1 = fieldMaskOf(bits, 1);
+  const w2 = fieldMaskOf(bits, 2);
+  const w3 = fieldMaskOf(bits, 3);
+  const sw = bits <= 3 ? v128.load(CONSTS + 32 + <usize>(bits << 4)) : w0;
   let y = f32x4.splat(0);
   let g = 0;
   for (let j0 = 0; j0 < k; j0 += gs, g++) {
@@ -237,13 +210,42 @@ export function dotAffineF32x4Nib(r: i32, xp: usize, sx: usize, out: usize, ostr
     let a2 = a0;
     let a3 = a0;
     let j = j0;
-    for (; j + 32 <= j1; j += 32) {
-      const p = row0 + <usize>(j >> 1);
-      const xq = xp + (<usize>j << 2);
-      a0 = nibF32(a0, v128.load(p), xq, w0, w1, w2, w3);
-      a1 = nibF32(a1, v128.load(p + rb), xq, w0, w1, w2, w3);
-      a2 = nibF32(a2, v128.load(p + 2 * rb), xq, w0, w1, w2, w3);
-      a3 = nibF32(a3, v128.load(p + 3 * rb), xq, w0, w1, w2, w3);
+    if (bits == 4) {
+      for (; j + 32 <= j1; j += 32) {
+        const p = row0 + <usize>(j >> 1);
+        const xq = xp + (<usize>j << 2);
+        a0 = fieldsF32(a0, octLanes(p, 4, sw), 4, xq, w0, w1, w2, w3);
+        a1 = fieldsF32(a1, octLanes(p + rb, 4, sw), 4, xq, w0, w1, w2, w3);
+        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 4, sw), 4, xq, w0, w1, w2, w3);
+        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 4, sw), 4, xq, w0, w1, w2, w3);
+      }
+    } else if (bits == 3) {
+      for (; j + 32 <= j1; j += 32) {
+        const p = row0 + <usize>((j * 3) >> 3);
+        const xq = xp + (<usize>j << 2);
+        a0 = fieldsF32(a0, octLanes(p, 3, sw), 3, xq, w0, w1, w2, w3);
+        a1 = fieldsF32(a1, octLanes(p + rb, 3, sw), 3, xq, w0, w1, w2, w3);
+        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 3, sw), 3, xq, w0, w1, w2, w3);
+        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 3, sw), 3, xq, w0, w1, w2, w3);
+      }
+    } else if (bits == 2) {
+      for (; j + 32 <= j1; j += 32) {
+        const p = row0 + <usize>(j >> 2);
+        const xq = xp + (<usize>j << 2);
+        a0 = fieldsF32(a0, octLanes(p, 2, sw), 2, xq, w0, w1, w2, w3);
+        a1 = fieldsF32(a1, octLanes(p + rb, 2, sw), 2, xq, w0, w1, w2, w3);
+        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 2, sw), 2, xq, w0, w1, w2, w3);
+        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 2, sw), 2, xq, w0, w1, w2, w3);
+      }
+    } else {
+      for (; j + 32 <= j1; j += 32) {
+        const p = row0 + <usize>(j >> 3);
+        const xq = xp + (<usize>j << 2);
+        a0 = fieldsF32(a0, octLanes(p, 1, sw), 1, xq, w0, w1, w2, w3);
+        a1 = fieldsF32(a1, octLanes(p + rb, 1, sw), 1, xq, w0, w1, w2, w3);
+        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 1, sw), 1, xq, w0, w1, w2, w3);
+        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 1, sw), 1, xq, w0, w1, w2, w3);
+      }
     }
     let acc = hsum4F(a0, a1, a2, a3);
     if (j < j1) {
@@ -253,10 +255,10 @@ export function dotAffineF32x4Nib(r: i32, xp: usize, sx: usize, out: usize, ostr
       let t3: f32 = 0;
       for (; j < j1; j++) {
         const xj = load<f32>(xp + (<usize>j << 2));
-        t0 += <f32>readCode(row0, 4, j) * xj;
-        t1 += <f32>readCode(row0 + rb, 4, j) * xj;
-        t2 += <f32>readCode(row0 + 2 * rb, 4, j) * xj;
-        t3 += <f32>readCode(row0 + 3 * rb, 4, j) * xj;
+        t0 += <f32>readCode(row0, bits, j) * xj;
+        t1 += <f32>readCode(row0 + rb, bits, j) * xj;
+        t2 += <f32>readCode(row0 + 2 * rb, bits, j) * xj;
+        t3 += <f32>readCode(row0 + 3 * rb, bits, j) * xj;
       }
       let t = f32x4.splat(t0);
       t = f32x4.replace_lane(t, 1, t1);
@@ -264,7 +266,7 @@ export function dotAffineF32x4Nib(r: i32, xp: usize, sx: usize, out: usize, ostr
       t = f32x4.replace_lane(t, 3, t3);
       acc = f32x4.add(acc, t);
     }
-    let z4 = f32x4.splat(8);
+    let z4 = f32x4.splat(<f32>(1 << (bits - 1)));
     if (zrow) {
       const zp = zrow + <usize>g;
       z4 = f32x4.replace_lane(z4, 0, <f32>load<u8>(zp));
