@@ -10,7 +10,8 @@
  *   x f32 [m, k], row i at x + 4 * i * rsx;  y f32 [m, n], row i at y + 4 * i * rsy
  *   out f32 [n, k] (dequantize), row r at out + 4 * r * k
  *   rows [r0, r1) only, so threads split the output rows; scratch: qmatmul_scratch(...) bytes
- *   (16-byte aligned), one per concurrent call.
+ *   (16-byte aligned), one per concurrent call; prep: the tokens prepared once per call by
+ *   qprep_f32 / qprep_i8 (read-only for the row ranges).
  *
  * qgemv_f32 runs the fused row loops (each weight byte read once per token, rows kept in cache
  * across tokens): for m up to a few tokens. qgemm_f32 decodes SLAB rows of W at a time into f32 and
@@ -19,7 +20,7 @@
  */
 import { gemmCore, gemmScratchBytes } from './inline/gemm-core';
 import { KIND_AFFINE, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
-import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, groupSums, prepX, prepXI8 } from './inline/quant-dot';
+import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, dotTableF32x4, groupSums, prepX, prepXI8 } from './inline/quant-dot';
 
 /** Rows of W decoded at once by qgemm_f32 (SLAB x k f32 in scratch). */
 const SLAB: i32 = 64;
@@ -29,19 +30,22 @@ const SLAB: i32 = 64;
   return (n + 15) & ~(<usize>15);
 }
 
+/** Most int8 activation blocks of a token: at most one per group plus one per 32 columns. */
+// @ts-ignore: decorator
+@inline function maxBlocks(k: i32, nGroups: i32): usize {
+  return <usize>nGroups + <usize>((k + 31) >> 5);
+}
+
 /**
- * Scratch bytes of one call: mode 0 qgemv_f32, 1 qgemm_f32, 2 qgemv_i8, 3 qdequant_f32.
- * Depends on m, k, the group layout and the mode only.
+ * Scratch bytes: mode 0 qgemv_f32, 1 qgemm_f32, 2 qgemv_i8, 3 qdequant_f32 (one block per
+ * concurrent call), 4 the prepared tokens of qprep_f32, 5 those of qprep_i8 (one per kernel call,
+ * shared read-only by its row ranges). Depends on m, k, the group layout and the mode only.
  */
 export function qmatmul_scratch(mode: i32, m: i32, k: i32, groupSize: i32, nGroups: i32): usize {
   let bytes = PLANE_BYTES + 16 + up16(<usize>k << 2); // planes, alignment slack, one decoded row
-  if (mode == 0) bytes += <usize>m * (up16(<usize>k << 2) + up16(<usize>nGroups << 2));
-  else if (mode == 1) bytes += up16(<usize>SLAB * (<usize>k << 2)) + gemmScratchBytes<f32>(m, SLAB, k);
-  else if (mode == 2) {
-    // blocks: at most one per group plus one per 32 columns
-    const nb = <usize>nGroups + <usize>((k + 31) >> 5);
-    bytes += <usize>m * (up16(<usize>k << 1) + 2 * up16(nb << 2));
-  }
+  if (mode == 1) bytes += up16(<usize>SLAB * (<usize>k << 2)) + gemmScratchBytes<f32>(m, SLAB, k);
+  else if (mode == 4) bytes += <usize>m * (up16(<usize>k << 2) + up16(<usize>nGroups << 2));
+  else if (mode == 5) bytes += <usize>m * (up16(<usize>k << 1) + 2 * up16(maxBlocks(k, nGroups) << 2));
   return bytes;
 }
 
@@ -63,32 +67,50 @@ export function qdequant_f32(
   for (let r = r0; r < r1; r++) decodeRow(r, out + ((<usize>r * <usize>k) << 2));
 }
 
+/**
+ * Prepares the m tokens of x for qgemv_f32 on this weight, once per call (the row ranges share it):
+ * each token in the kernel layout (layoutF32) and, for affine codes, its per-group sums. Writes
+ * into prep (qmatmul_scratch mode 4 bytes); nothing for weights that do not take the fused loops.
+ */
+export function qprep_f32(
+  kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
+  groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
+  m: i32, x: usize, rsx: i32, prep: usize,
+): void {
+  const base = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, prep);
+  if (!W_fused) return;
+  const xStride = up16(<usize>k << 2);
+  const sxs = base + <usize>m * xStride;
+  const sxStride = up16(<usize>nGroups << 2);
+  const layout = layoutF32();
+  for (let i = 0; i < m; i++) {
+    const xi = x + ((<usize>i * <usize>rsx) << 2);
+    prepX(xi, base + <usize>i * xStride, layout);
+    if (W_kind == KIND_AFFINE) groupSums(xi, sxs + <usize>i * sxStride, nGroups);
+  }
+}
+
+/** y[:, r0:r1] for m tokens x (natural) prepared by qprep_f32 into prep (fused weights read prep only). */
 export function qgemv_f32(
   kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
   groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
-  m: i32, x: usize, rsx: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize,
+  m: i32, x: usize, rsx: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize, prep: usize,
 ): void {
   const buf = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
   const xStride = up16(<usize>k << 2);
-  const xps = buf + xStride;
+  const xps = up16(prep) + PLANE_BYTES;
   const sxs = xps + <usize>m * xStride;
   const sxStride = up16(<usize>nGroups << 2);
   const fused = W_fused;
   const affine = W_kind == KIND_AFFINE;
-  const layout = layoutF32();
-  if (fused) {
-    for (let i = 0; i < m; i++) {
-      const xi = x + ((<usize>i * <usize>rsx) << 2);
-      prepX(xi, xps + <usize>i * xStride, layout);
-      if (affine) groupSums(xi, sxs + <usize>i * sxStride, nGroups);
-    }
-  }
   let r = r0;
-  if (fused && affine && W_bits <= 4) {
+  if (fused && (!affine || W_bits <= 4)) {
     // four rows at a time: one pass over the token feeds four rows of codes
     for (; r + 4 <= r1; r += 4) {
       for (let i = 0; i < m; i++) {
-        dotAffineF32x4(r, xps + <usize>i * xStride, sxs + <usize>i * sxStride, y + ((<usize>i * <usize>rsy + <usize>r) << 2), 4);
+        const o = y + ((<usize>i * <usize>rsy + <usize>r) << 2);
+        if (affine) dotAffineF32x4(r, xps + <usize>i * xStride, sxs + <usize>i * sxStride, o, 4);
+        else dotTableF32x4(r, xps + <usize>i * xStride, o, 4);
       }
     }
   }
@@ -120,25 +142,42 @@ export function qgemm_f32(
   }
 }
 
+/**
+ * Quantizes the m tokens of x to int8 per activation block for qgemv_i8 on this weight, once per
+ * call (the row ranges share it): codes in the kernel layout (layoutI8), block scales and code sums.
+ * Writes into prep (qmatmul_scratch mode 5 bytes).
+ */
+export function qprep_i8(
+  kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
+  groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
+  m: i32, x: usize, rsx: i32, prep: usize,
+): void {
+  if (kind != KIND_AFFINE) unreachable();
+  const base = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, prep);
+  const qStride = up16(<usize>k << 1);
+  const bStride = up16(maxBlocks(k, nGroups) << 2);
+  if (<usize>actBlockCount() > maxBlocks(k, nGroups)) unreachable();
+  const xss = base + <usize>m * qStride;
+  const qss = xss + <usize>m * bStride;
+  const layout = layoutI8();
+  for (let i = 0; i < m; i++) {
+    prepXI8(x + ((<usize>i * <usize>rsx) << 2), base + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, layout);
+  }
+}
+
+/** y[:, r0:r1] for the m tokens prepared by qprep_i8 into prep (int8 activations, affine codes). */
 export function qgemv_i8(
   kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
   groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
-  m: i32, x: usize, rsx: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize,
+  m: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize, prep: usize,
 ): void {
   if (kind != KIND_AFFINE) unreachable();
-  const buf = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
-  const nb = actBlockCount();
-  const nbMax = <usize>nGroups + <usize>((k + 31) >> 5);
+  begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
   const qStride = up16(<usize>k << 1);
-  const bStride = up16(nbMax << 2);
-  const xqs = buf + up16(<usize>k << 2);
+  const bStride = up16(maxBlocks(k, nGroups) << 2);
+  const xqs = up16(prep) + PLANE_BYTES;
   const xss = xqs + <usize>m * qStride;
   const qss = xss + <usize>m * bStride;
-  if (<usize>nb > nbMax) unreachable();
-  const layout = layoutI8();
-  for (let i = 0; i < m; i++) {
-    prepXI8(x + ((<usize>i * <usize>rsx) << 2), xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, layout);
-  }
   let r = r0;
   if (W_fused) {
     // four rows at a time: one pass over the activations feeds four rows of codes

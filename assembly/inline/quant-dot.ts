@@ -283,6 +283,103 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
   store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
 }
 
+/**
+ * acc + the f32 dot of one 32-code chunk of 4-bit table codes (v, LAYOUT_NIBBLE) with x' at xq: the
+ * 16 table values gathered by byte plane (four swizzles per 16 codes) and reassembled into f32
+ * lanes; the 8 products summed as a pairwise tree.
+ */
+// @ts-ignore: decorator
+@inline function tableChunk(acc: v128, v: v128, xq: usize, m4: v128): v128 {
+  const planes = W_planes;
+  let c = v128.and(v, m4);
+  let l01 = pairLo(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
+  let h01 = pairHi(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
+  let l23 = pairLo(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
+  let h23 = pairHi(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
+  const p0 = f32x4.mul(wordsLo(l01, l23), v128.load(xq));
+  const p1 = f32x4.mul(wordsHi(l01, l23), v128.load(xq, 16));
+  const p2 = f32x4.mul(wordsLo(h01, h23), v128.load(xq, 32));
+  const p3 = f32x4.mul(wordsHi(h01, h23), v128.load(xq, 48));
+  c = v128.and(i16x8.shr_u(v, 4), m4);
+  l01 = pairLo(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
+  h01 = pairHi(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
+  l23 = pairLo(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
+  h23 = pairHi(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
+  const p4 = f32x4.mul(wordsLo(l01, l23), v128.load(xq, 64));
+  const p5 = f32x4.mul(wordsHi(l01, l23), v128.load(xq, 80));
+  const p6 = f32x4.mul(wordsLo(h01, h23), v128.load(xq, 96));
+  const p7 = f32x4.mul(wordsHi(h01, h23), v128.load(xq, 112));
+  return f32x4.add(acc, f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7))));
+}
+
+/**
+ * dotTableF32 for the four rows r..r+3 (fused 4-bit table codes, LAYOUT_NIBBLE): per group
+ * y += s * sum lane-wise (lane i = row r + i). Another summation order than dotTableF32, same bound
+ * (js/quant.ts); rows keep their quad whatever the row split. Writes out, out + ostride, ...
+ */
+export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
+  const k = W_k;
+  const gs = W_gs;
+  const rb = <usize>W_rowBytes;
+  const row0 = W_codes + <usize>r * rb;
+  const sstride = <usize>W_sstride;
+  const srow: usize = W_scales ? W_scales + ((<usize>r * sstride) << 2) : 0;
+  const m4 = v128.load(CONSTS);
+  let y = f32x4.splat(0);
+  let g = 0;
+  for (let j0 = 0; j0 < k; j0 += gs, g++) {
+    const j1 = min(k, j0 + gs);
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let j = j0;
+    for (; j + 32 <= j1; j += 32) {
+      const p = row0 + <usize>(j >> 1);
+      const xq = xp + (<usize>j << 2);
+      a0 = tableChunk(a0, v128.load(p), xq, m4);
+      a1 = tableChunk(a1, v128.load(p + rb), xq, m4);
+      a2 = tableChunk(a2, v128.load(p + 2 * rb), xq, m4);
+      a3 = tableChunk(a3, v128.load(p + 3 * rb), xq, m4);
+    }
+    let acc = hsum4F(a0, a1, a2, a3);
+    if (j < j1) {
+      let t0: f32 = 0;
+      let t1: f32 = 0;
+      let t2: f32 = 0;
+      let t3: f32 = 0;
+      for (; j < j1; j++) {
+        const xj = load<f32>(xp + (<usize>j << 2));
+        t0 += tableValue(readCode(row0, 4, j)) * xj;
+        t1 += tableValue(readCode(row0 + rb, 4, j)) * xj;
+        t2 += tableValue(readCode(row0 + 2 * rb, 4, j)) * xj;
+        t3 += tableValue(readCode(row0 + 3 * rb, 4, j)) * xj;
+      }
+      let t = f32x4.splat(t0);
+      t = f32x4.replace_lane(t, 1, t1);
+      t = f32x4.replace_lane(t, 2, t2);
+      t = f32x4.replace_lane(t, 3, t3);
+      acc = f32x4.add(acc, t);
+    }
+    y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
+  }
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+}
+
+/** Table value c of the current weight, reassembled from its plane bytes (scalar tails). */
+// @ts-ignore: decorator
+@inline function tableValue(c: i32): f32 {
+  const bitsOf =
+    <u32>load<u8>(W_planes + <usize>c) |
+    (<u32>load<u8>(W_planes + 16 + <usize>c) << 8) |
+    (<u32>load<u8>(W_planes + 32 + <usize>c) << 16) |
+    (<u32>load<u8>(W_planes + 48 + <usize>c) << 24);
+  return reinterpret<f32>(bitsOf);
+}
+
 /** Fused f32 dot of row r (4-bit table codes: nf4, fp4, mxfp4) with a token in nibble order. */
 export function dotTableF32(r: i32, xp: usize): f32 {
   const k = W_k;
@@ -335,16 +432,7 @@ export function dotTableF32(r: i32, xp: usize): f32 {
       a3 = madd(a3, wordsHi(wl, wh), v128.load(xq, 112));
     }
     let t: f32 = 0;
-    for (; j < j1; j++) {
-      const c = readCode(row, 4, j);
-      // the plane bytes of value c, reassembled
-      const bitsOf =
-        <u32>load<u8>(W_planes + <usize>c) |
-        (<u32>load<u8>(W_planes + 16 + <usize>c) << 8) |
-        (<u32>load<u8>(W_planes + 32 + <usize>c) << 16) |
-        (<u32>load<u8>(W_planes + 48 + <usize>c) << 24);
-      t += reinterpret<f32>(bitsOf) * load<f32>(xp + (<usize>j << 2));
-    }
+    for (; j < j1; j++) t += tableValue(readCode(row, 4, j)) * load<f32>(xp + (<usize>j << 2));
     const s: f32 = srow ? load<f32>(srow + (<usize>g << 2)) : 1;
     total = madd(total, f32x4.add(f32x4.add(a0, a1), f32x4.add(a2, a3)), f32x4.splat(s));
     scal += s * t;

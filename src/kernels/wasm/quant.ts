@@ -2,7 +2,8 @@
  * WASM side of the packed-weight kernels: turns `Ref`s into pointers (runtime.ts `Marshal`),
  * allocates scratch and calls the exports of assembly/quant.ts. Same signatures and meaning as
  * src/kernels/js/quant.ts. `qmatmul_f32` takes the fused GEMV loops for few tokens and the
- * decode-a-slab-then-GEMM path for many (GEMM_MIN_TOKENS). Every call is split by output rows over
+ * decode-a-slab-then-GEMM path for many (GEMM_MIN_TOKENS). The GEMV paths prepare the tokens once per
+ * call (qprep_f32 / qprep_i8), then every call is split by output rows over
  * the threads (`parallelRows`, one scratch per range); each row is computed by the same instruction
  * sequence whatever the split, so results do not depend on the thread count.
  */
@@ -18,10 +19,13 @@ import { Marshal } from './runtime.js';
  */
 export const GEMM_MIN_TOKENS = 8;
 
-const MODE = { gemv: 0, gemm: 1, i8: 2, dequant: 3 } as const;
+const MODE = { gemv: 0, gemm: 1, i8: 2, dequant: 3, prepF32: 4, prepI8: 5 } as const;
+
+/** The weight's part of every quant export's arguments. */
+type Twelve = [number, number, number, number, number, number, number, number, number, number, number, number];
 
 /** The 12 weight arguments every quant export starts with, as pointers. */
-function weightArgs(mm: Marshal, w: QWeightArgs): number[] {
+function weightArgs(mm: Marshal, w: QWeightArgs): Twelve {
   const scaleCount = (w.scaleStride === 0 ? 1 : w.n) * w.nGroups;
   const codes = mm.in(w.codes, 1, w.n * w.rowBytes);
   const scales = w.scales ? mm.in(w.scales, 4, scaleCount) : 0;
@@ -59,11 +63,21 @@ function matmul(a: QMatmulArgs, mode: 0 | 1 | 2): void {
     const x = mm.in(a.x, 4, matrixExtent(a.m, a.k, a.rsx, 1));
     const y = mm.inout(a.y, 4, matrixExtent(a.m, a.n, a.rsy, 1));
     const bytes = e.qmatmul_scratch(mode, a.m, a.k, a.groupSize, a.nGroups);
-    const fn = mode === MODE.gemv ? 'qgemv_f32' : mode === MODE.gemm ? 'qgemm_f32' : 'qgemv_i8';
-    parallelRows(fn, a.r1 - a.r0, (r0, r1) => [...w, a.m, x, a.rsx, y, a.rsy, a.r0 + r0, a.r0 + r1, mm.scratch(bytes)], {
-      align: 4,
-      minRowsPerThread: Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, a.k * a.m)),
-    });
+    const opts = { align: 4, minRowsPerThread: Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, a.k * a.m)) };
+    if (mode === MODE.gemm) {
+      parallelRows('qgemm_f32', a.r1 - a.r0, (r0, r1) => [...w, a.m, x, a.rsx, y, a.rsy, a.r0 + r0, a.r0 + r1, mm.scratch(bytes)], opts);
+    } else {
+      // the tokens are prepared once here, then read by every row range
+      const i8 = mode === MODE.i8;
+      const prep = mm.scratch(e.qmatmul_scratch(i8 ? MODE.prepI8 : MODE.prepF32, a.m, a.k, a.groupSize, a.nGroups));
+      if (i8) {
+        e.qprep_i8(...w, a.m, x, a.rsx, prep);
+        parallelRows('qgemv_i8', a.r1 - a.r0, (r0, r1) => [...w, a.m, y, a.rsy, a.r0 + r0, a.r0 + r1, mm.scratch(bytes), prep], opts);
+      } else {
+        e.qprep_f32(...w, a.m, x, a.rsx, prep);
+        parallelRows('qgemv_f32', a.r1 - a.r0, (r0, r1) => [...w, a.m, x, a.rsx, y, a.rsy, a.r0 + r0, a.r0 + r1, mm.scratch(bytes), prep], opts);
+      }
+    }
     mm.commit();
   } finally {
     mm.release();
