@@ -22,7 +22,7 @@ import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
 import { quantize } from '../ops/quant.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, empty } from '../tensor.js';
 import { fromArray } from './arrays.js';
 import { HessianAccumulator } from './hessian.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from './gptq/error-feedback.js';
@@ -111,28 +111,60 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   const staticGroups = opts.staticGroups ?? false;
   const actOrder = opts.actOrder ?? false;
 
-  // Weight and Hessian in f64, original column order; input scales applied (W·s, H / (s sᵀ)).
-  const W = w.dtype === 'f64' ? (w.data() as Float64Array) : Float64Array.from(w.toFloat32());
-  for (let i = 0; i < W.length; i++) {
-    if (!Number.isFinite(W[i])) throw new ValueError(`gptq: non-finite weight ${W[i]} at [${Math.floor(i / cols)},${i % cols}] of ${fmtShape(w.shape)}`);
-  }
+  // W is read in place when it is a plain f32/f64 matrix: GPTQ of a 4096² layer must not hold
+  // several copies of it (peak memory is measured by bench/gptq.bench.ts). Views are re-taken after
+  // every allocation (growing the wasm memory detaches them).
+  const wc = w.dtype === 'f32' || w.dtype === 'f64' ? w.contiguous() : fromArray(w.toFloat32(), [rows, cols], 'f32');
+  const wView = (): Float32Array | Float64Array => wc.raw() as Float32Array | Float64Array;
   let inputScale: Float32Array | null = null;
   let hIn = ht;
-  if (opts.inputScale !== undefined) {
-    inputScale = toInputScale(opts.inputScale, cols);
-    for (let i = 0; i < W.length; i++) W[i] *= inputScale[i % cols];
-    const hv = ht.dtype === 'f64' ? (ht.data() as Float64Array) : Float64Array.from(ht.toFloat32());
-    for (let i = 0; i < hv.length; i++) hv[i] /= inputScale[Math.floor(i / cols)] * inputScale[i % cols];
-    hIn = fromArray(hv, [cols, cols], 'f64');
+  let prep: ReturnType<typeof prepareHessian>;
+  try {
+    const wv = wView();
+    for (let i = 0; i < rows * cols; i++) {
+      if (!Number.isFinite(wv[i])) throw new ValueError(`gptq: non-finite weight ${wv[i]} at [${Math.floor(i / cols)},${i % cols}] of ${fmtShape(w.shape)}`);
+    }
+    if (opts.inputScale !== undefined) {
+      // Input scales: GPTQ runs on W·diag(s) (applied below) with H / (s sᵀ).
+      inputScale = toInputScale(opts.inputScale, cols);
+      const hv = ht.dtype === 'f64' ? (ht.data() as Float64Array) : Float64Array.from(ht.toFloat32());
+      for (let i = 0; i < hv.length; i++) hv[i] /= inputScale[Math.floor(i / cols)] * inputScale[i % cols];
+      hIn = fromArray(hv, [cols, cols], 'f64');
+    }
+    prep = prepareHessian(hIn, { percDamp: opts.percDamp, maxPercDamp: opts.maxPercDamp, actOrder, precision: opts.precision });
+  } catch (e) {
+    if (wc !== w) wc.dispose();
+    throw e;
+  } finally {
+    if (hIn !== ht) hIn.dispose();
+    if (ht !== h) ht.dispose();
   }
-
-  const prep = prepareHessian(hIn, { percDamp: opts.percDamp, maxPercDamp: opts.maxPercDamp, actOrder, precision: opts.precision });
-  if (hIn !== ht) hIn.dispose();
-  if (ht !== h) ht.dispose();
-  for (const c of prep.dead) for (let r = 0; r < rows; r++) W[r * cols + c] = 0;
   const perm = prep.perm;
   sw.lap('inverse');
 
+  /** The working column of each original column (the inverse of act-order's perm). */
+  const workCol = new Int32Array(cols);
+  for (let j = 0; j < cols; j++) workCol[perm ? perm[j] : j] = j;
+  // The working weight, columns in working order: W·s with dead columns zeroed, permuted. In f32
+  // when that is exact (an f32 weight without input scales), else f64.
+  const wt = empty([rows, cols], w.dtype === 'f32' && !inputScale ? 'f32' : 'f64');
+  {
+    const src = wView();
+    const dst = wt.raw() as Float32Array | Float64Array;
+    // Per working column: its original column and its factor (0 marks a dead column, written as +0).
+    const oc = new Int32Array(cols);
+    const sc = new Float64Array(cols);
+    for (let j = 0; j < cols; j++) {
+      oc[j] = perm ? perm[j] : j;
+      sc[j] = inputScale ? inputScale[oc[j]] : 1;
+    }
+    for (const c of prep.dead) sc[workCol[c]] = 0;
+    for (let r = 0; r < rows; r++) {
+      const base = r * cols;
+      for (let j = 0; j < cols; j++) dst[base + j] = sc[j] === 0 ? 0 : src[base + oc[j]] * sc[j];
+    }
+  }
+  if (wc !== w) wc.dispose();
   const choose = (vals: Float64Array, n: number): QParams => {
     const t = fromArray(vals, [rows, n], 'f64');
     try {
@@ -155,7 +187,8 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
       const c0 = g * gs;
       const n = Math.min(gs, cols - c0);
       const vals = new Float64Array(rows * n);
-      for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) vals[r * n + k] = W[r * cols + c0 + k];
+      const wv = wt.raw() as Float32Array | Float64Array;
+      for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) vals[r * n + k] = wv[r * cols + workCol[c0 + k]];
       staticQp.push(choose(vals, n));
     }
   }
@@ -175,18 +208,22 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
       return (staticGroups ? staticGrids[Math.floor(oc / gs)] : current!)(b.values);
     },
   };
-  const wPerm = new Float64Array(rows * cols);
-  for (let r = 0; r < rows; r++) for (let j = 0; j < cols; j++) wPerm[r * cols + j] = W[r * cols + (perm ? perm[j] : j)];
-  const wt = fromArray(wPerm, [rows, cols], 'f64');
-  const { q: qWork, loss } = errorFeedback(wt, prep.u, encoder, { blockSize: opts.blockSize });
-  wt.dispose();
-  prep.u.dispose();
+  let qWork: Tensor;
+  let loss: number;
+  let dd = 0;
+  try {
+    ({ q: qWork, loss } = errorFeedback(wt, prep.u, encoder, { blockSize: opts.blockSize }));
+    // ‖W − Q‖² in the working space, for the output error below.
+    const wv = wt.raw() as Float32Array | Float64Array;
+    const qv = qWork.raw() as Float32Array | Float64Array;
+    for (let i = 0; i < rows * cols; i++) dd += (wv[i] - qv[i]) ** 2;
+  } finally {
+    wt.dispose();
+    prep.u.dispose();
+  }
   sw.lap('loop');
 
   // Output error without the damping: Σ‖E‖²/2 − damp‖W − Q‖²/2 (both in the working space).
-  const qv = qWork.raw() as Float32Array | Float64Array;
-  let dd = 0;
-  for (let i = 0; i < wPerm.length; i++) dd += (wPerm[i] - qv[i]) ** 2;
   const outputError = Math.max(0, loss - (prep.damp * dd) / 2);
 
   // Pack: codes of the quantized values with the groups' qparams (values on the grid encode to themselves).

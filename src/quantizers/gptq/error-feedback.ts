@@ -95,8 +95,10 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
     throw new ValueError(`groupSize must be a positive multiple of the encoder width ${width}, got ${gs}`);
   }
 
+  // U is read in place (a copy of a 4096² factor is 64 MiB); views are re-taken after allocations.
   const uc = u.contiguous();
-  const ud = uc.data() as Float32Array | Float64Array;
+  const uView = (): Float32Array | Float64Array => uc.raw() as Float32Array | Float64Array;
+  const ud = uView();
   for (let j = 0; j < cols; j++) {
     if (!(ud[j * cols + j] > 0) || !Number.isFinite(ud[j * cols + j])) {
       throw new ValueError(`errorFeedback: diagonal ${ud[j * cols + j]} at [${j},${j}] of U is not positive and finite (U must be the upper Cholesky factor of H⁻¹)`);
@@ -104,7 +106,15 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
   }
   // The working matrix: W, overwritten by Q block by block.
   const work = empty([rows, cols], prec);
-  (work.raw() as Float32Array | Float64Array).set(prec === 'f64' && w.dtype === 'f64' ? (w.data() as Float64Array) : w.toFloat32());
+  const wc = w.dtype === 'f32' || w.dtype === 'f64' ? w.contiguous() : null;
+  try {
+    // Straight from W's storage when it is f32/f64 (set() rounds f64 to f32 as toFloat32 would).
+    (work.raw() as Float32Array | Float64Array).set(
+      wc ? (wc.raw() as Float32Array | Float64Array) : prec === 'f64' && w.dtype === 'f64' ? (w.data() as Float64Array) : w.toFloat32(),
+    );
+  } finally {
+    if (wc && wc !== w) wc.dispose();
+  }
 
   // Inside a block, columns are handled in sub-blocks of ~16: immediate updates within the
   // sub-block (scalar JS), then one GEMM brings the rest of the block up to date. Same arithmetic
@@ -121,7 +131,8 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
     try {
       readColumns(work, w1t, rows, cols, j0, j1);
       const u1 = u1t.raw() as Float64Array;
-      for (let a = 0; a < nb; a++) for (let b = a; b < nb; b++) u1[a * nb + b] = ud[(j0 + a) * cols + j0 + b];
+      const ub = uView();
+      for (let a = 0; a < nb; a++) for (let b = a; b < nb; b++) u1[a * nb + b] = ub[(j0 + a) * cols + j0 + b];
       for (let c0 = j0, c1 = j0; c0 < j1; c0 = c1) {
         c1 = blockEnd(c0, j1, sub, gs);
         for (let s0 = c0; s0 < c1; s0 += width) {

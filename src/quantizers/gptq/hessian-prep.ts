@@ -11,9 +11,10 @@
  * Hessian and is a ValueError before any work. Not the column loop (./error-feedback.ts).
  */
 import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { cholesky, triangularInverse } from '../../ops/linalg.js';
-import { Tensor } from '../../tensor.js';
-import { fromArray } from '../arrays.js';
+import { triangularInverse } from '../../ops/linalg.js';
+import { Tensor, empty } from '../../tensor.js';
+import { kernel } from '../../kernels/table.js';
+import { tensorRef } from '../../kernels/ref.js';
 
 /** Options of `prepareHessian`. */
 export interface HessianPrepOptions {
@@ -64,94 +65,106 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
   const prec = opts.precision ?? 'f32';
   if (prec !== 'f32' && prec !== 'f64') throw new ValueError(`precision must be 'f32' or 'f64', got ${String(prec)}`);
 
-  const src = h.dtype === 'f64' ? (h.data() as Float64Array) : h.toFloat32();
-  for (let i = 0; i < src.length; i++) {
-    if (!Number.isFinite(src[i])) throw new ValueError(`the Hessian ${fmtShape(h.shape)} has a non-finite value ${src[i]} at [${Math.floor(i / n)},${i % n}]`);
-  }
-  const diag = new Float64Array(n);
-  const dead: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const d = src[i * n + i];
-    if (d < 0) throw new ValueError(`the Hessian has a negative diagonal ${d} at [${i},${i}]; H = 2/n Σ xᵀx is positive semidefinite`);
-    if (d === 0) dead.push(i);
-    diag[i] = d === 0 ? 1 : d;
-  }
-  let perm: Int32Array | null = null;
-  if (opts.actOrder) {
-    // Decreasing diag(H); ties keep the original order (the sort is stable).
-    perm = Int32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => diag[b] - diag[a]));
-  }
-  let meanDiag = 0;
-  for (let i = 0; i < n; i++) meanDiag += diag[i];
-  meanDiag /= n;
-
-  // Permuted base matrix (dead diagonals already 1), kept in f64 so each retry starts from it.
-  const base = new Float64Array(n * n);
-  for (let i = 0; i < n; i++) {
-    const pi = perm ? perm[i] : i;
-    for (let j = 0; j < n; j++) {
-      const pj = perm ? perm[j] : j;
-      base[i * n + j] = pi === pj ? diag[pi] : src[pi * n + pj];
+  // H is read in place when it is a plain f32/f64 matrix (a 4096² Hessian is 64 MiB in f32: a copy
+  // per pass would be the largest allocation of the whole GPTQ call). The view is re-taken after
+  // every allocation, which may grow (and detach) the wasm memory.
+  const inPlace = h.dtype === 'f32' || h.dtype === 'f64';
+  const hc = inPlace ? h.contiguous() : h;
+  const copy = inPlace ? null : h.toFloat32();
+  const hView = (): Float32Array | Float64Array => copy ?? (hc.raw() as Float32Array | Float64Array);
+  try {
+    const src = hView();
+    for (let i = 0; i < n * n; i++) {
+      if (!Number.isFinite(src[i])) throw new ValueError(`the Hessian ${fmtShape(h.shape)} has a non-finite value ${src[i]} at [${Math.floor(i / n)},${i % n}]`);
     }
-  }
-
-  let percDamp = percDamp0;
-  const a = new Float64Array(n * n);
-  for (let escalations = 0; ; escalations++) {
-    const damp = percDamp * meanDiag;
-    a.set(base);
-    for (let i = 0; i < n; i++) a[i * n + i] = base[i * n + i] + damp;
-    const u = upperFactorOfInverse(fromArray(a, [n, n], prec));
-    if (u) return { u, perm, dead, percDamp, damp, escalations };
-    const next = percDamp === 0 ? 0.01 : percDamp * 10;
-    if (next > maxPercDamp) {
-      throw new LinAlgError(
-        `GPTQ: the Hessian [${n},${n}] is not positive definite even with percDamp ${percDamp} (damping ${damp}); ` +
-          `check the calibration activations or raise maxPercDamp`,
-      );
+    const diag = new Float64Array(n);
+    const dead: number[] = [];
+    for (let i = 0; i < n; i++) {
+      const d = src[i * n + i];
+      if (d < 0) throw new ValueError(`the Hessian has a negative diagonal ${d} at [${i},${i}]; H = 2/n Σ xᵀx is positive semidefinite`);
+      if (d === 0) dead.push(i);
+      diag[i] = d === 0 ? 1 : d;
     }
-    percDamp = next;
+    let perm: Int32Array | null = null;
+    if (opts.actOrder) {
+      // Decreasing diag(H); ties keep the original order (the sort is stable).
+      perm = Int32Array.from(Array.from({ length: n }, (_, i) => i).sort((a, b) => diag[b] - diag[a]));
+    }
+    let meanDiag = 0;
+    for (let i = 0; i < n; i++) meanDiag += diag[i];
+    meanDiag /= n;
+
+    let percDamp = percDamp0;
+    for (let escalations = 0; ; escalations++) {
+      const damp = percDamp * meanDiag;
+      const u = upperFactorOfInverse(reversedDamped(hView, n, perm, diag, damp, prec));
+      if (u) return { u, perm, dead, percDamp, damp, escalations };
+      const next = percDamp === 0 ? 0.01 : percDamp * 10;
+      if (next > maxPercDamp) {
+        throw new LinAlgError(
+          `GPTQ: the Hessian [${n},${n}] is not positive definite even with percDamp ${percDamp} (damping ${damp}); ` +
+            `check the calibration activations or raise maxPercDamp`,
+        );
+      }
+      percDamp = next;
+    }
+  } finally {
+    if (hc !== h) hc.dispose();
   }
 }
 
 /**
- * U with UᵀU = A⁻¹ (the upper Cholesky factor of the inverse), or null when the factorisation fails.
- * Without forming A⁻¹: with J the order reversal, J A J = M Mᵀ (lower Cholesky) gives
+ * J (P H Pᵀ + damp·I) J in the working precision, straight from H (J reverses the order, P is
+ * act-order, dead diagonals read as 1): the matrix whose lower Cholesky factor gives U. Each element
+ * is formed in f64 and rounded once, so every retry starts from H itself.
+ */
+function reversedDamped(hView: () => Float32Array | Float64Array, n: number, perm: Int32Array | null, diag: Float64Array, damp: number, prec: 'f32' | 'f64'): Tensor {
+  const out = empty([n, n], prec);
+  const o = out.raw() as Float32Array | Float64Array;
+  const src = hView();
+  const last = n - 1;
+  for (let i = 0; i < n; i++) {
+    const pi = perm ? perm[last - i] : last - i;
+    const row = i * n;
+    for (let j = 0; j < n; j++) {
+      const pj = perm ? perm[last - j] : last - j;
+      o[row + j] = pi === pj ? diag[pi] + damp : src[pi * n + pj];
+    }
+  }
+  return out;
+}
+
+/**
+ * U with UᵀU = A⁻¹ (the upper Cholesky factor of the inverse), or null when the factorisation fails,
+ * for `rev` = J A J (J the order reversal). Without forming A⁻¹: J A J = M Mᵀ (lower Cholesky) gives
  * A⁻¹ = J M⁻ᵀ M⁻¹ J = (J M⁻¹ J)ᵀ (J M⁻¹ J), and J M⁻¹ J is upper triangular with a positive diagonal,
  * so it is U (the Cholesky factor is unique). One Cholesky and one triangular inverse (2n³/3 flops)
  * instead of the reference's Cholesky, inverse and second Cholesky (4n³/3), and no rounding of A⁻¹.
- * Frees `a`.
+ * Two n² buffers in all: M overwrites `rev` (the Cholesky kernel in place), M⁻¹ is reversed in
+ * place into U (J X J of a row-major matrix is its flat array reversed). Frees `rev`.
  */
-function upperFactorOfInverse(a: Tensor): Tensor | null {
-  const n = a.shape[0];
-  const rev = reversed(a, n);
-  a.dispose();
-  let m: Tensor | null = null;
+function upperFactorOfInverse(rev: Tensor): Tensor | null {
+  const n = rev.shape[0];
   let mi: Tensor | null = null;
   try {
-    m = cholesky(rev);
-    mi = triangularInverse(m);
-    const u = reversed(mi, n);
-    if (finiteDiagonal(u, n)) return u;
-    u.dispose();
-    return null;
-  } catch (e) {
-    if (e instanceof LinAlgError) return null;
-    throw e;
+    const dt = rev.dtype === 'f64' ? 'f64' : 'f32';
+    const info = kernel(`cholesky_${dt}`)({ n, a: tensorRef(rev), rsa: n, csa: 1, upper: false });
+    if (info !== 0) return null;
+    try {
+      mi = triangularInverse(rev);
+    } catch (e) {
+      if (e instanceof LinAlgError) return null;
+      throw e;
+    }
+    (mi.raw() as Float32Array | Float64Array).reverse();
+    if (!finiteDiagonal(mi, n)) return null;
+    const u = mi;
+    mi = null;
+    return u;
   } finally {
     rev.dispose();
-    m?.dispose();
     mi?.dispose();
   }
-}
-
-/** J A J: rows and columns in reverse order (a new tensor of a's dtype). */
-function reversed(a: Tensor, n: number): Tensor {
-  const src = a.contiguous().raw() as Float32Array | Float64Array;
-  const out = new (src instanceof Float64Array ? Float64Array : Float32Array)(n * n);
-  const last = n * n - 1;
-  for (let i = 0; i <= last; i++) out[last - i] = src[i];
-  return fromArray(out, [n, n], a.dtype as 'f32' | 'f64');
 }
 
 function finiteDiagonal(a: Tensor, n: number): boolean {
