@@ -4,7 +4,15 @@
  * correlated SPD Hessian H [k, k] (bench/harness.ts `spd`). Before timing, the result is checked
  * independently: its output error tr(ΔHΔᵀ) must be below plain round-to-nearest's (`quantize` with
  * the same dtype and groups), both computed here with `matmul`. No JS peer implements GPTQ.
+ *
+ * The 4096x4096 act-order case also reports memory (one line on stdout): the peak above what W and
+ * H [4096, 4096] f32 already hold, per phase of the report (inverse, loop, pack), as (a) live bytes
+ * of the wasm heap, exact (every allocation is tracked during the call), and (b) the process RSS,
+ * sampled every 5 ms by a worker thread (it also counts JS arrays and garbage not yet collected, and
+ * misses wasm blocks freed earlier in the process and reused). Budget: 3x W + H (384 MiB).
  */
+import { Worker } from 'node:worker_threads';
+import { wasmRuntime } from '../src/kernels/backend.js';
 import { matmul } from '../src/ops/matmul.js';
 import { quantize } from '../src/ops/quant.js';
 import { dequantize, type QTensor } from '../src/qtensor.js';
@@ -28,16 +36,104 @@ function outputError(w: Float32Array, q: QTensor, h: Tensor, n: number, k: numbe
   return e;
 }
 
-function prepare(n: number, k: number): Prepared {
+const MiB = 2 ** 20;
+
+/** The sampler thread: process RSS every 5 ms into a shared ring of (time, rss) until told to stop. */
+const SAMPLER = `
+const { workerData } = require('node:worker_threads');
+const f = new Float64Array(workerData.samples);
+const ctl = new Int32Array(workerData.ctl);
+for (let i = 0; Atomics.load(ctl, 0) === 0; i++) {
+  const k = 2 * (i % (f.length / 2));
+  f[k] = performance.timeOrigin + performance.now();
+  f[k + 1] = process.memoryUsage().rss;
+  Atomics.store(ctl, 1, i + 1);
+  Atomics.wait(ctl, 0, 0, 5);
+}
+`;
+
+/** Peaks of one call, per phase: bytes above the start. */
+interface MemoryPeaks {
+  readonly heap: Record<string, number>;
+  readonly rss: Record<string, number>;
+}
+
+/**
+ * Runs `call` (which returns its report's phases, in ms from the start) and returns, per phase, the
+ * peak live wasm-heap bytes and the peak sampled RSS above their values at the start.
+ */
+function measureMemory(call: () => Record<string, number>): MemoryPeaks {
+  const heap = wasmRuntime().heap;
+  const samples = new SharedArrayBuffer(8 * 2 * 100_000);
+  const ctl = new SharedArrayBuffer(8);
+  const sampler = new Worker(SAMPLER, { eval: true, workerData: { samples, ctl } });
+  // Allocation events: (time, live bytes); frees only lower the level, so allocations bound the peak.
+  const events: [number, number][] = [];
+  const alloc = heap.alloc;
+  heap.alloc = function (bytes: number): number {
+    const p = alloc.call(this, bytes);
+    events.push([performance.timeOrigin + performance.now(), this.stats().used]);
+    return p;
+  };
+  const heap0 = heap.stats().used;
+  const rss0 = process.memoryUsage().rss;
+  const t0 = performance.timeOrigin + performance.now();
+  let phases: Record<string, number>;
+  try {
+    phases = call();
+  } finally {
+    heap.alloc = alloc;
+    const c = new Int32Array(ctl);
+    Atomics.store(c, 0, 1);
+    Atomics.notify(c, 0);
+    void sampler.terminate();
+  }
+  const count = Math.min(Atomics.load(new Int32Array(ctl), 1), samples.byteLength / 16);
+  const f = new Float64Array(samples);
+  const out: MemoryPeaks = { heap: {}, rss: {} };
+  let start = t0;
+  for (const [name, ms] of Object.entries(phases)) {
+    const end = start + ms;
+    let h = 0;
+    for (const [t, used] of events) if (t >= start && t < end) h = Math.max(h, used - heap0);
+    let r = 0;
+    for (let i = 0; i < count; i++) if (f[2 * i] >= start && f[2 * i] < end) r = Math.max(r, f[2 * i + 1] - rss0);
+    out.heap[name] = h;
+    out.rss[name] = r;
+    start = end;
+  }
+  return out;
+}
+
+function prepare(n: number, k: number, actOrder = false, memory = false): Prepared {
   const w = randomF32(n * k, 51);
   const W = tensor(w, [n, k]);
   const H = tensor(spd(k), [k, k]);
-  const opts = { dtype: 'int4', groupSize: 128 } as const;
+  const opts = { dtype: 'int4', groupSize: 128, actOrder } as const;
   let last: QTensor | null = null;
   return {
     run: () => {
       last?.dispose();
-      return (last = gptq(W, H, opts).q);
+      last = null;
+      if (!memory) return (last = gptq(W, H, opts).q);
+      (globalThis as { gc?: () => void }).gc?.();
+      const peaks = measureMemory(() => {
+        const r = gptq(W, H, opts);
+        last = r.q;
+        return r.report.phases as Record<string, number>;
+      });
+      const fmt = (m: Record<string, number>): string =>
+        Object.entries(m)
+          .map(([p, b]) => `${p} +${(b / MiB).toFixed(0)}`)
+          .join(', ');
+      const budget = (3 * (W.size + H.size) * 4) / MiB;
+      const wh = ((W.size + H.size) * 4) / MiB;
+      const peak = Math.max(...Object.values(peaks.heap), ...Object.values(peaks.rss)) / MiB;
+      console.log(
+        `gptq ${n}x${k} int4 g128${actOrder ? ' act-order' : ''} memory above W+H (${wh.toFixed(0)} MiB): ` +
+          `wasm heap ${fmt(peaks.heap)} MiB; RSS ${fmt(peaks.rss)} MiB; peak ${peak.toFixed(0)} of ${budget.toFixed(0)} MiB allowed (3x W+H)`,
+      );
+      return last;
     },
     check: () => {
       const rtn = quantize(W, opts);
@@ -60,23 +156,26 @@ function prepare(n: number, k: number): Prepared {
  * const cases = gptqCases({ quick: true, threads: 1 });
  */
 export function gptqCases(ctx: SuiteContext): BenchCase[] {
-  // [rows, cols, iterations]: GPTQ costs ~ rows·cols² + cols³, so 4096x4096 (minutes on a shared
-  // 2-core machine) is left out; 4096 rows x 1024 cols is timed once in the one-thread run.
-  const shapes: [number, number, number | undefined][] = ctx.quick ? [[256, 512, undefined]] : [[1024, 1024, undefined], [4096, 1024, 1]];
+  // [rows, cols, iterations, act-order with memory]: GPTQ costs ~ rows·cols² + cols³; the large
+  // shapes are timed once, in the one-thread run only. 4096x4096 act-order (about a minute) is the
+  // memory case: one 4096² layer with its 4096² Hessian.
+  const shapes: [number, number, number | undefined, boolean][] = ctx.quick
+    ? [[256, 512, undefined, false]]
+    : [[1024, 1024, undefined, false], [4096, 1024, 1, false], [4096, 4096, 1, true]];
   const out: BenchCase[] = [];
-  for (const [n, k, iterations] of shapes) {
+  for (const [n, k, iterations, memory] of shapes) {
     if (ctx.threads > 1 && iterations) continue;
     out.push({
       family: 'gptq',
-      kernel: 'gptq',
+      kernel: memory ? 'gptq_act_order' : 'gptq',
       lib: 'quantensor',
       shape: `${n}x${k}`,
       dtype: 'int4',
       groupSize: 128,
       flops: 0,
       weightBytes: 0,
-      ...(iterations ? { iterations, note: 'timed once' } : {}),
-      prepare: () => prepare(n, k),
+      ...(iterations ? { iterations, note: memory ? 'timed once; act-order; memory peaks printed' : 'timed once' } : {}),
+      prepare: () => prepare(n, k, memory, memory),
     });
   }
   return out;
