@@ -592,7 +592,7 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
 
 /** Sums of the lanes of a, b, c, d as one vector [sum a, sum b, sum c, sum d] (i32). */
 // @ts-ignore: decorator
-@inline function hsum4I(a: v128, b: v128, c: v128, d: v128): v128 {
+@inline export function hsum4I(a: v128, b: v128, c: v128, d: v128): v128 {
   const ab = i32x4.add(i32x4.shuffle(a, b, 0, 4, 1, 5), i32x4.shuffle(a, b, 2, 6, 3, 7));
   const cd = i32x4.add(i32x4.shuffle(c, d, 0, 4, 1, 5), i32x4.shuffle(c, d, 2, 6, 3, 7));
   return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
@@ -622,7 +622,7 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
 
 /** The scales (f32) of rows r..r+3 at group g as one vector. */
 // @ts-ignore: decorator
-@inline function scales4(srow: usize, stride: usize, g: i32): v128 {
+@inline export function scales4(srow: usize, stride: usize, g: i32): v128 {
   const p = srow + (<usize>g << 2);
   let v = v128.load32_zero(p);
   v = v128.load32_lane(p + stride, v, 1);
