@@ -4,19 +4,28 @@
  *   codes: u8 (rows, rowBytes), group records of ampBits + indexBits bits (indexBits <= 64)
  *   scales: f32 (rows); levels: f32 (2^ampBits); table: u64 (dim + 1, pulses + 1) counts V(d, k)
  *   x: f32 (m, cols); out: f32 (m, rows) for pvq_matmul_f32, f32 (rows, cols) for pvq_dequant_f32
- *   scratch: 8 * dim bytes (non-zero positions and values of one group)
+ *   scratch: 8 * dim + 8 * (pulses² + 1) bytes (non-zero positions and values of one group; √n table)
  *   accumulator: f32, the reference's order (per group: non-zero coordinates ascending; groups ascending)
  *
  * Enumeration decoding is serial per group (O(dim + pulses) table steps), so these loops are scalar:
  * a group has at most `pulses` non-zeros and its dot product touches only those.
  */
-import { decodeDot, decodeGroup, lastYY, readBits } from './inline/pvq-core';
+import { decodeDot, decodeGroup, lastYY, readField } from './inline/pvq-core';
 
+/**
+ * √n for n = 0 .. pulses² (every Σy² a codeword can have) as f64 at `roots`: the per-group square
+ * root becomes a load. f64.sqrt is correctly rounded, so the values are the reference's Math.sqrt.
+ */
+function fillRoots(roots: usize, pulses: i32): void {
+  const n = pulses * pulses;
+  for (let i = 0; i <= n; i++) store<f64>(roots + (<usize>i << 3), Math.sqrt(<f64>i));
+}
+
+/** f32(ρ_r · levels[a] / √Σy²) exactly as the reference: f64 product and quotient, one rounding. */
 // @ts-ignore: decorator
-@inline function gainOf(scales: usize, levels: usize, r: i32, a: u64): f32 {
-  const rho = <f64>load<f32>(scales + (<usize>r << 2));
+@inline function gainOf(rho: f64, levels: usize, roots: usize, a: u64): f32 {
   const lev = <f64>load<f32>(levels + (<usize>a << 2));
-  return <f32>((rho * lev) / Math.sqrt(<f64>lastYY));
+  return <f32>((rho * lev) / load<f64>(roots + (<usize>lastYY << 3)));
 }
 
 /** out[t, r] = Σ_groups gain · Σ_nz y_i x[t, ·] for rows [0, rows) of a PVQ weight. */
@@ -26,36 +35,44 @@ export function pvq_matmul_f32(
   m: i32, x: usize, out: usize, outStride: i32, scratch: usize,
 ): void {
   const groups = cols / dim;
-  const rec = <u64>(ampBits + indexBits);
+  const rec = <usize>(ampBits + indexBits);
+  const rb = <usize>rowBytes;
   const nzPos = scratch;
   const nzVal = scratch + (<usize>dim << 2);
-  for (let t = 0; t < m; t++) {
-    for (let r = 0; r < rows; r++) store<f32>(out + ((<usize>t * <usize>outStride + <usize>r) << 2), 0);
-  }
+  const roots = scratch + (<usize>dim << 3);
+  fillRoots(roots, pulses);
   if (m == 1) {
-    // GEMV: decode and multiply in one walk.
+    // GEMV: decode and multiply in one walk; ρ·level·dot applied once per group.
     for (let r = 0; r < rows; r++) {
-      const row = codes + <usize>r * <usize>rowBytes;
+      const row = codes + <usize>r * rb;
+      const rho = <f64>load<f32>(scales + (<usize>r << 2));
       let acc: f32 = 0;
+      let pos: usize = 0;
+      let xg = x;
       for (let j = 0; j < groups; j++) {
-        const pos = <u64>j * rec;
-        const a = readBits(row, pos, ampBits);
-        const index = readBits(row, pos + <u64>ampBits, indexBits);
-        const dot = decodeDot(index, dim, pulses, table, x + ((<usize>j * <usize>dim) << 2));
-        acc += gainOf(scales, levels, r, a) * dot;
+        const a = readField(row, rb, pos, ampBits);
+        const index = readField(row, rb, pos + <usize>ampBits, indexBits);
+        const dot = decodeDot(index, dim, pulses, table, xg);
+        acc += gainOf(rho, levels, roots, a) * dot;
+        pos += rec;
+        xg += <usize>dim << 2;
       }
       store<f32>(out + (<usize>r << 2), acc);
     }
     return;
   }
+  for (let t = 0; t < m; t++) {
+    for (let r = 0; r < rows; r++) store<f32>(out + ((<usize>t * <usize>outStride + <usize>r) << 2), 0);
+  }
   for (let r = 0; r < rows; r++) {
-    const row = codes + <usize>r * <usize>rowBytes;
+    const row = codes + <usize>r * rb;
+    const rho = <f64>load<f32>(scales + (<usize>r << 2));
     for (let j = 0; j < groups; j++) {
-      const pos = <u64>j * rec;
-      const a = readBits(row, pos, ampBits);
-      const index = readBits(row, pos + <u64>ampBits, indexBits);
+      const pos = <usize>j * rec;
+      const a = readField(row, rb, pos, ampBits);
+      const index = readField(row, rb, pos + <usize>ampBits, indexBits);
       const nnz = decodeGroup(index, dim, pulses, table, nzPos, nzVal);
-      const gain = gainOf(scales, levels, r, a);
+      const gain = gainOf(rho, levels, roots, a);
       const c0 = <usize>j * <usize>dim;
       for (let t = 0; t < m; t++) {
         const xb = x + ((<usize>t * <usize>cols + c0) << 2);
@@ -78,19 +95,23 @@ export function pvq_dequant_f32(
   out: usize, scratch: usize,
 ): void {
   const groups = cols / dim;
-  const rec = <u64>(ampBits + indexBits);
+  const rec = <usize>(ampBits + indexBits);
+  const rb = <usize>rowBytes;
   const nzPos = scratch;
   const nzVal = scratch + (<usize>dim << 2);
+  const roots = scratch + (<usize>dim << 3);
+  fillRoots(roots, pulses);
   for (let r = 0; r < rows; r++) {
-    const row = codes + <usize>r * <usize>rowBytes;
+    const row = codes + <usize>r * rb;
+    const rho = <f64>load<f32>(scales + (<usize>r << 2));
     const ob = out + ((<usize>r * <usize>cols) << 2);
     for (let c = 0; c < cols; c++) store<f32>(ob + (<usize>c << 2), 0);
     for (let j = 0; j < groups; j++) {
-      const pos = <u64>j * rec;
-      const a = readBits(row, pos, ampBits);
-      const index = readBits(row, pos + <u64>ampBits, indexBits);
+      const pos = <usize>j * rec;
+      const a = readField(row, rb, pos, ampBits);
+      const index = readField(row, rb, pos + <usize>ampBits, indexBits);
       const nnz = decodeGroup(index, dim, pulses, table, nzPos, nzVal);
-      const gain = gainOf(scales, levels, r, a);
+      const gain = gainOf(rho, levels, roots, a);
       const gb = ob + ((<usize>j * <usize>dim) << 2);
       for (let q = 0; q < nnz; q++) {
         const i = <usize>load<i32>(nzPos + (<usize>q << 2));

@@ -1,43 +1,51 @@
 /**
- * PVQ decode-on-the-fly matmul suite: y = W x for a weight stored as pyramid-vector codes
- * (`pvqQuantize`, about 4 bits per weight, all storage counted) through `PvqTensor.matmul`, which
- * rotates the activations and decodes each group's combinatorial index inside the kernel (GB/s
- * counts every stored bit: codes, row scales, levels). Timed next
- * to our int4 g128 packed GEMV (bench/quant.bench.ts) on the same shape; no peer library has PVQ.
- * The output is checked on sampled entries against f64 dot products with `dequantize()`.
+ * PVQ decode-on-the-fly GEMV next to the LUT (VQ codebook) GEMV and the int4 GEMV, one token through
+ * a 4096×4096 layer, all through `linear` and in GB/s of the COMPRESSED weight (everything stored,
+ * `sizeBits().total / 8`: codes, scales, codebook or amplitude levels, rotation), so the three rows
+ * compare storage formats at about 4 bits per weight:
+ *
+ * - `pvq_matmul_f32`: a `pvq` QTensor from `pvqQuantize` (dim 16, pulses and amplitude bits by
+ *   `pvqConfigForBits(4)`): the activations are rotated once per call, every group's combinatorial
+ *   index is decoded inside the kernel;
+ * - `qmatmul_f32` on a `codebook` QTensor: 8-bit indices of 2-d vectors (4 bits per weight), f16 row
+ *   scales, the codebook gathered per index (GPTVQ/AQLM-style LUT matmul); codes and codebook are
+ *   random (the kernel's speed does not depend on their quality, and k-means on 16M weights would
+ *   dominate the setup);
+ * - `qmatmul_f32` on int4, group 128, asymmetric, f16 scales (bench/quant.bench.ts has the peers).
+ *
+ * Each output is checked on sampled rows against f64 dot products with `dequantize()`. No peer
+ * library has PVQ.
  */
 import { pvqConfigForBits } from '../src/quantizers/pvq/config.js';
 import { pvqQuantize } from '../src/quantizers/pvq/quantize.js';
-import type { PvqTensor } from '../src/quantizers/pvq/pvq-tensor.js';
-import { tensor, type Tensor } from '../src/tensor.js';
+import { linear } from '../src/ops/linear.js';
+import { quantize } from '../src/ops/quant.js';
+import { QTensor, dequantize, roundToScaleDType } from '../src/qtensor.js';
+import { empty, tensor, type Tensor } from '../src/tensor.js';
 import { checkSamples, randomF32, samplePositions, type BenchCase, type Prepared, type SuiteContext } from './harness.js';
 import { MODEL_SHAPES, QUICK, label, type MatShape } from './shapes.js';
 
 /** Target storage of the PVQ weight, bits per weight (comparable with int4 g128 at 4.16). */
 const PVQ_BITS = 4;
 
-function prepare(s: MatShape): Prepared {
+/** A GEMV y = W x through `linear`, checked against the dequantized weight. */
+function gemv(s: MatShape, q: QTensor, what: string): Prepared {
   const { k, n } = s;
-  const w = tensor(randomF32(n * k, 42), [n, k]);
-  const cfg = pvqConfigForBits(PVQ_BITS, { shape: [n, k] });
-  const { q } = pvqQuantize(w, { dim: cfg.dim, pulses: cfg.pulses, ampBits: cfg.ampBits });
-  w.dispose();
-  const dq = q.dequantize();
+  const dq = dequantize(q);
   const wd = Float32Array.from(dq.data() as Float32Array);
   dq.dispose();
   const xs = randomF32(k, 41);
-  const x = tensor(xs, [k]);
+  const x = tensor(xs, [1, k]);
   let last: Tensor | null = null;
-  const pq: PvqTensor = q;
   return {
     run: () => {
       last?.dispose();
-      return (last = pq.matmul(x));
+      return (last = linear(x, q));
     },
     check: () => {
       const y = last!.data() as Float32Array;
       const rows = samplePositions(n, 32);
-      checkSamples('quantensor pvq matmul', rows.length, (t) => y[rows[t]], (t) => {
+      checkSamples(what, rows.length, (t) => y[rows[t]], (t) => {
         let acc = 0;
         for (let j = 0; j < k; j++) acc += wd[rows[t] * k + j] * xs[j];
         return acc;
@@ -46,31 +54,83 @@ function prepare(s: MatShape): Prepared {
     dispose: () => {
       last?.dispose();
       x.dispose();
-      pq.dispose();
+      q.dispose();
     },
     weightBytes: q.sizeBits().total / 8,
   };
 }
 
+function preparePvq(s: MatShape): Prepared {
+  const w = tensor(randomF32(s.n * s.k, 42), [s.n, s.k]);
+  const cfg = pvqConfigForBits(PVQ_BITS, { shape: [s.n, s.k] });
+  const { q } = pvqQuantize(w, { dim: cfg.dim, pulses: cfg.pulses, ampBits: cfg.ampBits });
+  w.dispose();
+  return gemv(s, q.qtensor, 'quantensor pvq gemv');
+}
+
+function prepareInt4(s: MatShape): Prepared {
+  const w = tensor(randomF32(s.n * s.k, 42), [s.n, s.k]);
+  const q = quantize(w, { dtype: 'int4', groupSize: 128 });
+  w.dispose();
+  return gemv(s, q, 'quantensor int4 gemv');
+}
+
+/** A codebook QTensor with random 8-bit indices of 2-d vectors, a random f16 codebook and f16 row scales. */
+function prepareLut(s: MatShape): Prepared {
+  const { k, n } = s;
+  const dim = 2;
+  const codes = empty([n, k / dim], 'uint8');
+  (codes.raw() as Uint8Array).set(Uint8Array.from(randomF32(n * (k / dim), 43), (v) => Math.floor((v + 1) * 128) & 255));
+  const book = empty([256, dim], 'f32');
+  (book.raw() as Float32Array).set(Float32Array.from(randomF32(256 * dim, 44), (v) => roundToScaleDType(v, 'f16')));
+  const scales = empty([n, 1], 'f32');
+  (scales.raw() as Float32Array).set(Float32Array.from(randomF32(n, 45), (v) => roundToScaleDType(0.5 + Math.abs(v), 'f16')));
+  const q = new QTensor('codebook', [n, k], codes, {
+    groupSize: k,
+    perTensor: false,
+    scales,
+    scaleDtype: 'f16',
+    symmetric: true,
+    codebook: book,
+    codebookDtype: 'f16',
+    indexBits: 8,
+    vectorDim: dim,
+  });
+  return gemv(s, q, 'quantensor codebook (LUT) gemv');
+}
+
 /**
- * The PVQ cases for one run (the one-thread run only: encoding 4096x4096 takes about 25 s).
+ * The PVQ group for one run (the one-thread run only: encoding 4096x4096 takes about 25 s): PVQ,
+ * then the LUT and int4 GEMVs on the same shape.
  * @example
  * const cases = pvqCases({ quick: true, threads: 1 });
  */
 export function pvqCases(ctx: SuiteContext): BenchCase[] {
   if (ctx.threads > 1) return [];
   const s = ctx.quick ? QUICK.model.decode : MODEL_SHAPES.decode;
+  const base = { family: 'pvq', lib: 'quantensor', shape: label(s), flops: 2 * s.m * s.k * s.n, weightBytes: 0 };
   return [
     {
-      family: 'pvq',
+      ...base,
       kernel: 'pvq_matmul_f32',
-      lib: 'quantensor',
-      shape: label(s),
       dtype: `pvq${PVQ_BITS}`,
-      flops: 2 * s.m * s.k * s.n,
-      weightBytes: 0,
-      note: `pvqQuantize at <= ${PVQ_BITS} bits per weight (dim 16); setup includes the encode`,
-      prepare: () => prepare(s),
+      note: `pvqQuantize at <= ${PVQ_BITS} bits per weight (dim 16); GB/s of all stored bits; setup includes the encode`,
+      prepare: () => preparePvq(s),
+    },
+    {
+      ...base,
+      kernel: 'qmatmul_f32',
+      dtype: 'codebook',
+      note: 'LUT GEMV: 8-bit indices of 2-d vectors (4 bits per weight), f16 codebook and row scales; GB/s of all stored bits',
+      prepare: () => prepareLut(s),
+    },
+    {
+      ...base,
+      kernel: 'qmatmul_f32',
+      dtype: 'int4',
+      groupSize: 128,
+      note: 'int4 g128 asymmetric f16 scales, next to PVQ; GB/s of all stored bits',
+      prepare: () => prepareInt4(s),
     },
   ];
 }

@@ -25,10 +25,34 @@
 }
 
 /**
+ * Bits [pos, pos + n) (n <= 64) of a row's bit stream at p whose row holds `rowBytes` bytes: one
+ * unaligned u64 load (plus a byte when the field straddles it) when 9 bytes from pos's byte stay in
+ * the row, else the byte loop (`readBits`), so nothing past the row is ever read.
+ */
+// @ts-ignore: decorator
+@inline export function readField(p: usize, rowBytes: usize, pos: usize, n: i32): u64 {
+  const byte = pos >> 3;
+  if (byte + 9 > rowBytes) return readBits(p, <u64>pos, n);
+  const sh = <u64>(pos & 7);
+  let v = load<u64>(p + byte) >> sh;
+  if (<u64>n + sh > 64) v |= <u64>load<u8>(p + byte, 8) << (64 - sh);
+  return n < 64 ? v & ((<u64>1 << <u64>n) - 1) : v;
+}
+
+/**
  * The enumeration walk of one group. With `fused` (a constant at every call site, so the unused
  * branch folds away after inlining) it returns Σ f32(y_i · x[i]) over the non-zero coordinates in
  * increasing i (the reference's order); otherwise it writes the non-zero coordinates to
  * nzPos/nzVal and returns their count (as f32). Σy² goes to the global `lastYY`.
+ *
+ * Per coordinate i (m = dim - i - 1 coordinates after it, k pulses left): the first V(m, k) indices
+ * have y_i = 0; then, for a = 1, 2, ..., a block of 2 V(m, k - a): +a first, then -a. One compare
+ * per magnitude step (r < 2c; 2c cannot overflow: it is at most V(dim, pulses) < 2^64), and the
+ * step count is capped at k so a corrupt index never walks outside the table.
+ *
+ * Branchy on purpose: a branch-free count over precomputed block starts and a walk of four groups
+ * interleaved were both measured no faster on the bench machine (the walk is bound by instruction
+ * count, and this form executes the fewest); numbers in docs/quantizers.md (PVQ, speed).
  */
 // @ts-ignore: decorator
 @inline function walk(index: u64, dim: i32, pulses: i32, table: usize, nzPos: usize, nzVal: usize, x: usize, fused: bool): f32 {
@@ -44,22 +68,15 @@
     if (r < t) continue;
     r -= t;
     let a = 1;
-    let v = 0;
-    // Cells of |y_i| = a: V(m, k - a) codewords with +a, then as many with -a (no 2c overflow).
-    for (;;) {
-      const c = load<u64>(row + (<usize>(k - a) << 3));
-      if (r < c) {
-        v = a;
-        break;
-      }
-      r -= c;
-      if (r < c || a >= k) {
-        v = -a;
-        break;
-      }
-      r -= c;
+    let c = load<u64>(row + (<usize>(k - 1) << 3));
+    while (a < k && r >= c << 1) {
+      r -= c << 1;
       a++;
+      c = load<u64>(row + (<usize>(k - a) << 3));
     }
+    const neg = r >= c;
+    if (neg) r -= c;
+    const v = neg ? -a : a;
     if (fused) {
       dot += <f32>v * load<f32>(x + (<usize>i << 2));
     } else {

@@ -111,6 +111,36 @@ describe('pvq kernels parity', () => {
     );
   });
 
+  it('wide rows: records straddling the kernel\'s 8-byte field loads, 64-bit indices, the row\'s last bytes (GEMV and 3 tokens)', () => {
+    // (dim, pulses, ampBits): 59-bit indices (dim 16, 46 pulses: the 4-bit-per-weight config), 64-bit
+    // indices (dim 12, 127 pulses), ampBits 0 and 7, short records; 1 row and odd row counts.
+    for (const [dim, pulses, ampBits, rows, groups] of [[16, 46, 4, 3, 37], [12, 127, 0, 1, 23], [12, 127, 7, 2, 9], [4, 3, 1, 5, 61], [1, 1, 0, 1, 1]] as const) {
+      const next = rng(dim * 1000 + pulses);
+      const indexBits = pvqBits(dim, pulses);
+      const cols = dim * groups;
+      const { codes, rowBytes } = randomCodes(rows, groups, ampBits, pvqCount(dim, pulses), indexBits, next);
+      const scales = Float32Array.from({ length: rows }, () => next() * 2);
+      const levels = Float32Array.from({ length: 2 ** ampBits }, () => next());
+      for (const m of [1, 3]) {
+        const x = randArray(Float32Array, m * cols, next);
+        const run = (where: 'js' | 'wasm') => {
+          const w = { rows, cols, dim, pulses, ampBits, indexBits, codes: bytesRef(codes, where, 5), rowBytes, scales: refIn(scales, where, 1), levels: refIn(levels, where, 2) };
+          const deq = refIn(new Float32Array(rows * cols).fill(NaN), where, 1);
+          const out = refIn(new Float32Array(m * rows).fill(NaN), where, 1);
+          (where === 'js' ? KERNELS.pvq_dequant_f32.js : KERNELS.pvq_dequant_f32.wasm!)({ ...w, out: deq });
+          (where === 'js' ? KERNELS.pvq_matmul_f32.js : KERNELS.pvq_matmul_f32.wasm!)({ ...w, m, x: refIn(x, where, 2), out });
+          return { deq: readRef(deq, Float32Array, rows * cols), out: readRef(out, Float32Array, m * rows) };
+        };
+        const js = run('js');
+        const wasm = run('wasm');
+        expect(indexBits).toBeLessThanOrEqual(64);
+        expect(Array.from(wasm.deq)).toEqual(Array.from(js.deq));
+        expect(Array.from(wasm.out)).toEqual(Array.from(js.out));
+        expect(js.out.every(Number.isFinite)).toBe(true);
+      }
+    }
+  });
+
   it('indices wider than 64 bits (dim 32, 90 pulses) take the reference on both backends', () => {
     const next = rng(5);
     const dim = 32;

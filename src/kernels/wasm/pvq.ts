@@ -25,6 +25,9 @@ function weightPtrs(mm: Marshal, g: PvqWeightArgs): { codes: number; scales: num
   return { codes, scales, levels, table };
 }
 
+/** Scratch of one kernel call: a group's non-zeros (8 · dim bytes) and the √n table (f64, n = 0 .. pulses²). */
+const scratchBytes = (g: PvqWeightArgs): number => 8 * g.dim + 8 * (g.pulses * g.pulses + 1);
+
 /** Group decodes (≈ dim + pulses steps each) worth one thread. */
 const minRows = (g: PvqWeightArgs, m: number): number => MIN_WORK_PER_THREAD / Math.max(1, (g.cols / g.dim) * (g.dim + g.pulses + m * g.pulses));
 
@@ -45,7 +48,7 @@ export function pvqMatmulF32Wasm(g: PvqMatmulArgs): void {
     parallelRows('pvq_matmul_f32', g.rows, (r0, r1) => [
       r1 - r0, g.cols, g.dim, g.pulses, g.ampBits, g.indexBits,
       w.codes + r0 * g.rowBytes, g.rowBytes, w.scales + r0 * 4, w.levels, w.table,
-      g.m, x, out + r0 * 4, g.rows, mm.scratch(8 * g.dim),
+      g.m, x, out + r0 * 4, g.rows, mm.scratch(scratchBytes(g)),
     ], { minRowsPerThread: minRows(g, g.m) });
     mm.commit();
   } finally {
@@ -69,7 +72,7 @@ export function pvqDequantF32Wasm(g: PvqDequantArgs): void {
     parallelRows('pvq_dequant_f32', g.rows, (r0, r1) => [
       r1 - r0, g.cols, g.dim, g.pulses, g.ampBits, g.indexBits,
       w.codes + r0 * g.rowBytes, g.rowBytes, w.scales + r0 * 4, w.levels, w.table,
-      out + r0 * g.cols * 4, mm.scratch(8 * g.dim),
+      out + r0 * g.cols * 4, mm.scratch(scratchBytes(g)),
     ], { minRowsPerThread: minRows(g, 1) });
     mm.commit();
   } finally {
