@@ -55,6 +55,23 @@ describe('HessianAccumulator', () => {
     );
   });
 
+  it('batches read in place (a row slice at an offset) or copied (a transposed view) give the same sum', () => {
+    const f = 9;
+    const n = 37;
+    const x = data(n + 5, f, 7);
+    const ref = naiveHessian(x.subarray(3 * f, (3 + n) * f), n, f);
+    const whole = tensor(x, [n + 5, f]);
+    const rows = whole.slice([3, 3 + n]); // contiguous, offset 3 rows: read in place
+    const xt = tensor(Float32Array.from({ length: n * f }, (_, i) => x[(3 + (i % n)) * f + Math.floor(i / n)]), [f, n]).transpose(); // [n, f], strided: copied
+    for (const batch of [rows, xt]) {
+      const acc = new HessianAccumulator(f);
+      acc.add(batch);
+      expectClose(acc.hessian('f64').data() as Float64Array, ref, 1e-5);
+      acc.dispose();
+    }
+    expect(Array.from(rows.toFloat32())).toEqual(Array.from(x.subarray(3 * f, (3 + n) * f))); // the batch is left as it was
+  });
+
   it('mean |x| and max |x| per channel; leading axes are tokens; bf16 input', () => {
     const f = 5;
     const x = data(12, f, 3);
