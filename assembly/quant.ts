@@ -18,7 +18,7 @@
  * multiplies them with the dense GEMM engine (inline/gemm-core.ts): the decode is paid once per
  * slab, not per token. qgemv_i8: int8 activations, i32 dot products, bit-exact with the reference.
  */
-import { gemmCore, gemmScratchBytes } from './inline/gemm-core';
+import { KC, MC, MR, microKernel, nr, packA, packB } from './inline/gemm-core';
 import { KIND_AFFINE, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
 import { I8_TILE_MIN_TOKENS, dotI8Tile, quadBytes, unpackQuad } from './inline/quant-tile';
 import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, dotTableF32x4, groupSums, prepX, prepXI8 } from './inline/quant-dot';
@@ -42,15 +42,16 @@ const TOKEN_BLOCK_BYTES: usize = 128 << 10;
 
 /**
  * Scratch bytes: mode 0 qgemv_f32, 1 qgemm_f32, 2 qgemv_i8, 3 qdequant_f32 (one block per
- * concurrent call), 4 the prepared tokens of qprep_f32, 5 those of qprep_i8 (one per kernel call,
- * shared read-only by its row ranges). Depends on m, k, the group layout and the mode only.
+ * concurrent call), 4 the prepared tokens of qprep_f32, 5 those of qprep_i8, 6 those of
+ * qprep_gemm_f32 (one per kernel call, shared read-only by its row ranges). Depends on m, k, the group layout and the mode only.
  */
 export function qmatmul_scratch(mode: i32, m: i32, k: i32, groupSize: i32, nGroups: i32): usize {
   let bytes = PLANE_BYTES + 16 + up16(<usize>k << 2); // planes, alignment slack, one decoded row
-  if (mode == 1) bytes += up16(<usize>SLAB * (<usize>k << 2)) + gemmScratchBytes<f32>(m, SLAB, k);
+  if (mode == 1) bytes += up16(<usize>SLAB * (<usize>k << 2)) + ((<usize>KC * <usize>SLAB + <usize>(MR * nr<f32>())) << 2);
   else if (mode == 2 && m >= I8_TILE_MIN_TOKENS) bytes += quadBytes(k);
   else if (mode == 4) bytes += <usize>m * (up16(<usize>k << 2) + up16(<usize>nGroups << 2));
   else if (mode == 5) bytes += <usize>m * (up16(<usize>k << 1) + 2 * up16(maxBlocks(k, nGroups) << 2));
+  else if (mode == 6) bytes = 16 + ((mPanels(m) * <usize>k) << 2);
   return bytes;
 }
 
@@ -131,19 +132,65 @@ export function qgemv_f32(
   }
 }
 
+/** Tokens rounded up to whole MR-token panels. */
+// @ts-ignore: decorator
+@inline function mPanels(m: i32): usize {
+  return <usize>((m + MR - 1) & ~(MR - 1));
+}
+
+/**
+ * Packs the m tokens of x (m x k f32) once per call for qgemm_f32, shared by its row ranges: for each
+ * KC-deep slice pc, the MR-token panels of gemm-core's packA at prep + 16-aligned + pc * mPad * 4
+ * (qmatmul_scratch mode 6 bytes). The dense engine would repack them for every slab of rows.
+ */
+export function qprep_gemm_f32(m: i32, k: i32, x: usize, rsx: i32, prep: usize): void {
+  const base = up16(prep);
+  const mPad = mPanels(m);
+  for (let pc = 0; pc < k; pc += KC) {
+    packA<f32>(base + ((<usize>pc * mPad) << 2), x + (<usize>pc << 2), <usize>rsx, 1, m, min(KC, k - pc));
+  }
+}
+
+/**
+ * y[:, r0:r1] for many tokens: SLAB rows of W decoded to f32 at a time, then for each KC-deep slice
+ * the slab packed as gemm-core B panels and gemm-core's micro-kernel run against the tokens packed
+ * once by qprep_gemm_f32 (MC tokens at a time, so their panels stay in L2). Same micro-kernel, same
+ * slices and order per element as gemmCore, so the same results; independent of the row split.
+ */
 export function qgemm_f32(
   kind: i32, bits: i32, k: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, zeros: usize,
   groupSize: i32, nGroups: i32, table: usize, vectorDim: i32,
-  m: i32, x: usize, rsx: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize,
+  m: i32, y: usize, rsy: i32, r0: i32, r1: i32, scratch: usize, prep: usize,
 ): void {
   const buf = begin(kind, bits, k, codes, rowBytes, scales, scaleStride, zeros, groupSize, nGroups, table, vectorDim, scratch);
+  const NR = nr<f32>();
   const slab = buf + up16(<usize>k << 2);
-  const gscratch = slab + up16(<usize>SLAB * (<usize>k << 2));
+  const bufB = slab + up16(<usize>SLAB * (<usize>k << 2));
+  const tile = bufB + ((<usize>KC * <usize>SLAB) << 2);
+  const pa0 = up16(prep);
+  const mPad = mPanels(m);
   for (let rs = r0; rs < r1; rs += SLAB) {
     const re = min(r1, rs + SLAB);
+    const nr = re - rs;
     for (let r = rs; r < re; r++) decodeRow(r, slab + ((<usize>(r - rs) * <usize>k) << 2));
-    // y[:, rs:re] = x (m x k) * slabᵀ: B (k x rows) has element (p, j) at slab + j*k + p
-    gemmCore<f32>(m, re - rs, k, 1, x, <usize>rsx, 1, slab, 1, <usize>k, 0, y + (<usize>rs << 2), <usize>rsy, 1, gscratch);
+    for (let pc = 0; pc < k; pc += KC) {
+      const kc = min(KC, k - pc);
+      // B (kc x rows): element (p, j) at slab + j*k + pc + p
+      packB<f32>(bufB, slab + (<usize>pc << 2), 1, <usize>k, kc, nr);
+      const beta: f32 = pc == 0 ? 0 : 1;
+      const slice = pa0 + ((<usize>pc * mPad) << 2);
+      for (let ic = 0; ic < m; ic += MC) {
+        const ie = min(m, ic + MC);
+        for (let jr = 0; jr < nr; jr += NR) {
+          const pb = bufB + ((<usize>jr * <usize>kc) << 2);
+          const cols = min(NR, nr - jr);
+          for (let ir = ic; ir < ie; ir += MR) {
+            const c = y + ((<usize>ir * <usize>rsy + <usize>(rs + jr)) << 2);
+            microKernel<f32>(kc, slice + ((<usize>ir * <usize>kc) << 2), pb, c, <usize>rsy, 1, min(MR, ie - ir), cols, 1, beta, tile, NR);
+          }
+        }
+      }
+    }
   }
 }
 

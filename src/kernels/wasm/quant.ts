@@ -2,8 +2,8 @@
  * WASM side of the packed-weight kernels: turns `Ref`s into pointers (runtime.ts `Marshal`),
  * allocates scratch and calls the exports of assembly/quant.ts. Same signatures and meaning as
  * src/kernels/js/quant.ts. `qmatmul_f32` takes the fused GEMV loops for few tokens and the
- * decode-a-slab-then-GEMM path for many (GEMM_MIN_TOKENS). The GEMV paths prepare the tokens once per
- * call (qprep_f32 / qprep_i8), then every call is split by output rows over
+ * decode-a-slab-then-GEMM path for many (GEMM_MIN_TOKENS). The tokens are prepared once per call
+ * (qprep_f32 / qprep_i8 / qprep_gemm_f32), then every call is split by output rows over
  * the threads (`parallelRows`, one scratch per range); each row is computed by the same instruction
  * sequence whatever the split, so results do not depend on the thread count.
  */
@@ -19,7 +19,7 @@ import { Marshal } from './runtime.js';
  */
 export const GEMM_MIN_TOKENS = 8;
 
-const MODE = { gemv: 0, gemm: 1, i8: 2, dequant: 3, prepF32: 4, prepI8: 5 } as const;
+const MODE = { gemv: 0, gemm: 1, i8: 2, dequant: 3, prepF32: 4, prepI8: 5, prepGemm: 6 } as const;
 
 /** The weight's part of every quant export's arguments. */
 type Twelve = [number, number, number, number, number, number, number, number, number, number, number, number];
@@ -65,7 +65,10 @@ function matmul(a: QMatmulArgs, mode: 0 | 1 | 2): void {
     const bytes = e.qmatmul_scratch(mode, a.m, a.k, a.groupSize, a.nGroups);
     const opts = { align: 4, minRowsPerThread: Math.ceil(MIN_WORK_PER_THREAD / Math.max(1, a.k * a.m)) };
     if (mode === MODE.gemm) {
-      parallelRows('qgemm_f32', a.r1 - a.r0, (r0, r1) => [...w, a.m, x, a.rsx, y, a.rsy, a.r0 + r0, a.r0 + r1, mm.scratch(bytes)], opts);
+      // the tokens are packed once here, then read by every row range
+      const prep = mm.scratch(e.qmatmul_scratch(MODE.prepGemm, a.m, a.k, a.groupSize, a.nGroups));
+      e.qprep_gemm_f32(a.m, a.k, x, a.rsx, prep);
+      parallelRows('qgemm_f32', a.r1 - a.r0, (r0, r1) => [...w, a.m, y, a.rsy, a.r0 + r0, a.r0 + r1, mm.scratch(bytes), prep], opts);
     } else {
       // the tokens are prepared once here, then read by every row range
       const i8 = mode === MODE.i8;

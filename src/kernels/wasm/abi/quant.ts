@@ -11,7 +11,7 @@
 export interface QuantExports {
   /**
    * Scratch bytes: mode 0 qgemv_f32, 1 qgemm_f32, 2 qgemv_i8, 3 qdequant_f32 (per row range);
-   * 4 qprep_f32, 5 qprep_i8 (the prepared tokens, one per kernel call).
+   * 4 qprep_f32, 5 qprep_i8, 6 qprep_gemm_f32 (the prepared tokens, one per kernel call).
    */
   qmatmul_scratch(mode: number, m: number, k: number, groupSize: number, nGroups: number): number;
   /** Prepares the tokens of qgemv_f32 (kernel layout, group sums) once per call into prep. */
@@ -20,7 +20,9 @@ export interface QuantExports {
   qprep_i8(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, x: number, rsx: number, prep: number): void;
   qdequant_f32(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, out: number, r0: number, r1: number, scratch: number): void;
   qgemv_f32(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, x: number, rsx: number, y: number, rsy: number, r0: number, r1: number, scratch: number, prep: number): void;
-  qgemm_f32(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, x: number, rsx: number, y: number, rsy: number, r0: number, r1: number, scratch: number): void;
+  /** Packs the tokens of qgemm_f32 (gemm-core A panels per depth slice) once per call into prep. */
+  qprep_gemm_f32(m: number, k: number, x: number, rsx: number, prep: number): void;
+  qgemm_f32(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, y: number, rsy: number, r0: number, r1: number, scratch: number, prep: number): void;
   qgemv_i8(kind: number, bits: number, k: number, codes: number, rowBytes: number, scales: number, scaleStride: number, zeros: number, groupSize: number, nGroups: number, table: number, vectorDim: number, m: number, y: number, rsy: number, r0: number, r1: number, scratch: number, prep: number): void;
 }
 
@@ -31,6 +33,7 @@ export const QUANT_ARITY = {
   qprep_i8: 16,
   qdequant_f32: 16,
   qgemv_f32: 21,
-  qgemm_f32: 20,
+  qprep_gemm_f32: 5,
+  qgemm_f32: 19,
   qgemv_i8: 19,
 } as const satisfies Record<keyof QuantExports, number>;
