@@ -4,13 +4,15 @@
  *   codes: u8 (rows, rowBytes), group records of ampBits + indexBits bits (indexBits <= 64)
  *   scales: f32 (rows); levels: f32 (2^ampBits); table: u64 (dim + 1, pulses + 1) counts V(d, k)
  *   x: f32 (m, cols); out: f32 (m, rows) for pvq_matmul_f32, f32 (rows, cols) for pvq_dequant_f32
- *   scratch: 8 * dim + 8 * (pulses² + 1) bytes (non-zero positions and values of one group; √n table)
- *   accumulator: f32, the reference's order (per group: non-zero coordinates ascending; groups ascending)
+ *   scratch: 8 * dim + 16 * ceil(dim / 4) + 8 * (pulses² + 1) bytes: one group's non-zero positions
+ *            and values, the group as dense f32, the √n table
+ *   accumulator: f32, the reference's order (per group: four lane sums combined pairwise, `laneDot`;
+ *                groups ascending)
  *
- * Enumeration decoding is serial per group (O(dim + pulses) table steps), so these loops are scalar:
- * a group has at most `pulses` non-zeros and its dot product touches only those.
+ * Enumeration decoding is serial per group (O(dim + pulses) table steps, scalar); the decoded group
+ * is then a dense f32 vector whose dot with each token's activations is v128.
  */
-import { decodeDot, decodeGroup, lastYY, readField } from './inline/pvq-core';
+import { decodeDense, decodeGroup, laneDot, lastYY, readField } from './inline/pvq-core';
 
 /**
  * √n for n = 0 .. pulses² (every Σy² a codeword can have) as f64 at `roots`: the per-group square
@@ -37,12 +39,11 @@ export function pvq_matmul_f32(
   const groups = cols / dim;
   const rec = <usize>(ampBits + indexBits);
   const rb = <usize>rowBytes;
-  const nzPos = scratch;
-  const nzVal = scratch + (<usize>dim << 2);
-  const roots = scratch + (<usize>dim << 3);
+  const yv = scratch + (<usize>dim << 3);
+  const roots = yv + (<usize>((dim + 3) >> 2) << 4);
   fillRoots(roots, pulses);
   if (m == 1) {
-    // GEMV: decode and multiply in one walk; ρ·level·dot applied once per group.
+    // GEMV: the row's sum stays in a register; ρ·level/‖y‖ multiplies each group's dot once.
     for (let r = 0; r < rows; r++) {
       const row = codes + <usize>r * rb;
       const rho = <f64>load<f32>(scales + (<usize>r << 2));
@@ -51,9 +52,8 @@ export function pvq_matmul_f32(
       let xg = x;
       for (let j = 0; j < groups; j++) {
         const a = readField(row, rb, pos, ampBits);
-        const index = readField(row, rb, pos + <usize>ampBits, indexBits);
-        const dot = decodeDot(index, dim, pulses, table, xg);
-        acc += gainOf(rho, levels, roots, a) * dot;
+        decodeDense(readField(row, rb, pos + <usize>ampBits, indexBits), dim, pulses, table, yv);
+        acc += gainOf(rho, levels, roots, a) * laneDot(yv, xg, dim);
         pos += rec;
         xg += <usize>dim << 2;
       }
@@ -64,23 +64,18 @@ export function pvq_matmul_f32(
   for (let t = 0; t < m; t++) {
     for (let r = 0; r < rows; r++) store<f32>(out + ((<usize>t * <usize>outStride + <usize>r) << 2), 0);
   }
+  // Each group decoded once for all m tokens.
   for (let r = 0; r < rows; r++) {
     const row = codes + <usize>r * rb;
     const rho = <f64>load<f32>(scales + (<usize>r << 2));
     for (let j = 0; j < groups; j++) {
       const pos = <usize>j * rec;
       const a = readField(row, rb, pos, ampBits);
-      const index = readField(row, rb, pos + <usize>ampBits, indexBits);
-      const nnz = decodeGroup(index, dim, pulses, table, nzPos, nzVal);
+      decodeDense(readField(row, rb, pos + <usize>ampBits, indexBits), dim, pulses, table, yv);
       const gain = gainOf(rho, levels, roots, a);
       const c0 = <usize>j * <usize>dim;
       for (let t = 0; t < m; t++) {
-        const xb = x + ((<usize>t * <usize>cols + c0) << 2);
-        let dot: f32 = 0;
-        for (let q = 0; q < nnz; q++) {
-          const i = <usize>load<i32>(nzPos + (<usize>q << 2));
-          dot += load<f32>(nzVal + (<usize>q << 2)) * load<f32>(xb + (i << 2));
-        }
+        const dot = laneDot(yv, x + ((<usize>t * <usize>cols + c0) << 2), dim);
         const o = out + ((<usize>t * <usize>outStride + <usize>r) << 2);
         store<f32>(o, load<f32>(o) + gain * dot);
       }
@@ -99,7 +94,7 @@ export function pvq_dequant_f32(
   const rb = <usize>rowBytes;
   const nzPos = scratch;
   const nzVal = scratch + (<usize>dim << 2);
-  const roots = scratch + (<usize>dim << 3);
+  const roots = scratch + (<usize>dim << 3) + (<usize>((dim + 3) >> 2) << 4);
   fillRoots(roots, pulses);
   for (let r = 0; r < rows; r++) {
     const row = codes + <usize>r * rb;

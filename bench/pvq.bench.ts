@@ -11,7 +11,8 @@
  *   scales, the codebook gathered per index (GPTVQ/AQLM-style LUT matmul); codes and codebook are
  *   random (the kernel's speed does not depend on their quality, and k-means on 16M weights would
  *   dominate the setup);
- * - `qmatmul_f32` on int4, group 128, asymmetric, f16 scales (bench/quant.bench.ts has the peers).
+ * - `qmatmul_f32` on int4, group 128, asymmetric, f16 scales (bench/quant.bench.ts has the peers);
+ * - `pvq_matmul_f32` on 16 tokens (the same PVQ weight): decode amortised over the tokens.
  *
  * Each output is checked on sampled rows against f64 dot products with `dequantize()`. No peer
  * library has PVQ.
@@ -28,14 +29,17 @@ import { MODEL_SHAPES, QUICK, label, type MatShape } from './shapes.js';
 /** Target storage of the PVQ weight, bits per weight (comparable with int4 g128 at 4.16). */
 const PVQ_BITS = 4;
 
-/** A GEMV y = W x through `linear`, checked against the dequantized weight. */
-function gemv(s: MatShape, q: QTensor, what: string): Prepared {
-  const { k, n } = s;
+/**
+ * y = x Wᵀ for s.m tokens through `linear`, checked against the dequantized weight. `keep`: the
+ * weight is shared with another case and not disposed here.
+ */
+function gemv(s: MatShape, q: QTensor, what: string, keep = false): Prepared {
+  const { k, n, m } = s;
   const dq = dequantize(q);
   const wd = Float32Array.from(dq.data() as Float32Array);
   dq.dispose();
-  const xs = randomF32(k, 41);
-  const x = tensor(xs, [1, k]);
+  const xs = randomF32(m * k, 41);
+  const x = tensor(xs, [m, k]);
   let last: Tensor | null = null;
   return {
     run: () => {
@@ -44,28 +48,37 @@ function gemv(s: MatShape, q: QTensor, what: string): Prepared {
     },
     check: () => {
       const y = last!.data() as Float32Array;
-      const rows = samplePositions(n, 32);
-      checkSamples(what, rows.length, (t) => y[rows[t]], (t) => {
+      const at = samplePositions(m * n, 32);
+      checkSamples(what, at.length, (t) => y[at[t]], (t) => {
+        const [tok, r] = [Math.floor(at[t] / n), at[t] % n];
         let acc = 0;
-        for (let j = 0; j < k; j++) acc += wd[rows[t] * k + j] * xs[j];
+        for (let j = 0; j < k; j++) acc += wd[r * k + j] * xs[tok * k + j];
         return acc;
       }, Math.max(1e-4, k * 2 ** -20));
     },
     dispose: () => {
       last?.dispose();
       x.dispose();
-      q.dispose();
+      if (!keep) q.dispose();
     },
     weightBytes: q.sizeBits().total / 8,
   };
 }
 
+/** The encoded PVQ weight per [n, k], shared by the GEMV and GEMM cases (the encode takes tens of seconds). */
+const pvqWeights = new Map<string, QTensor>();
+
 function preparePvq(s: MatShape): Prepared {
-  const w = tensor(randomF32(s.n * s.k, 42), [s.n, s.k]);
-  const cfg = pvqConfigForBits(PVQ_BITS, { shape: [s.n, s.k] });
-  const { q } = pvqQuantize(w, { dim: cfg.dim, pulses: cfg.pulses, ampBits: cfg.ampBits });
-  w.dispose();
-  return gemv(s, q.qtensor, 'quantensor pvq gemv');
+  const key = `${s.n}x${s.k}`;
+  let q = pvqWeights.get(key);
+  if (!q) {
+    const w = tensor(randomF32(s.n * s.k, 42), [s.n, s.k]);
+    const cfg = pvqConfigForBits(PVQ_BITS, { shape: [s.n, s.k] });
+    q = pvqQuantize(w, { dim: cfg.dim, pulses: cfg.pulses, ampBits: cfg.ampBits }).q.qtensor;
+    w.dispose();
+    pvqWeights.set(key, q);
+  }
+  return gemv(s, q, `quantensor pvq ${s.m === 1 ? 'gemv' : 'gemm'}`, true);
 }
 
 function prepareInt4(s: MatShape): Prepared {
@@ -108,6 +121,7 @@ function prepareLut(s: MatShape): Prepared {
 export function pvqCases(ctx: SuiteContext): BenchCase[] {
   if (ctx.threads > 1) return [];
   const s = ctx.quick ? QUICK.model.decode : MODEL_SHAPES.decode;
+  const s16: MatShape = { ...s, m: 16 };
   const base = { family: 'pvq', lib: 'quantensor', shape: label(s), flops: 2 * s.m * s.k * s.n, weightBytes: 0 };
   return [
     {
@@ -116,6 +130,15 @@ export function pvqCases(ctx: SuiteContext): BenchCase[] {
       dtype: `pvq${PVQ_BITS}`,
       note: `pvqQuantize at <= ${PVQ_BITS} bits per weight (dim 16); GB/s of all stored bits; setup includes the encode`,
       prepare: () => preparePvq(s),
+    },
+    {
+      ...base,
+      shape: label(s16),
+      flops: 2 * s16.m * s16.k * s16.n,
+      kernel: 'pvq_matmul_f32',
+      dtype: `pvq${PVQ_BITS}`,
+      note: '16 tokens: each group decoded once, then a v128 dot per token; the same weight as the GEMV row',
+      prepare: () => preparePvq(s16),
     },
     {
       ...base,

@@ -40,10 +40,10 @@
 }
 
 /**
- * The enumeration walk of one group. With `fused` (a constant at every call site, so the unused
- * branch folds away after inlining) it returns Σ f32(y_i · x[i]) over the non-zero coordinates in
- * increasing i (the reference's order); otherwise it writes the non-zero coordinates to
- * nzPos/nzVal and returns their count (as f32). Σy² goes to the global `lastYY`.
+ * The enumeration walk of one group. With `dense` (a constant at every call site, so the unused
+ * branch folds away after inlining) it writes y_i as f32 at yv[i] for the non-zero coordinates (the
+ * caller zeroed yv); otherwise it writes the non-zero coordinates to nzPos/nzVal. Returns their
+ * count; Σy² goes to the global `lastYY`.
  *
  * Per coordinate i (m = dim - i - 1 coordinates after it, k pulses left): the first V(m, k) indices
  * have y_i = 0; then, for a = 1, 2, ..., a block of 2 V(m, k - a): +a first, then -a. One compare
@@ -55,12 +55,11 @@
  * count, and this form executes the fewest); numbers in docs/quantizers.md (PVQ, speed).
  */
 // @ts-ignore: decorator
-@inline function walk(index: u64, dim: i32, pulses: i32, table: usize, nzPos: usize, nzVal: usize, x: usize, fused: bool): f32 {
+@inline function walk(index: u64, dim: i32, pulses: i32, table: usize, nzPos: usize, nzVal: usize, yv: usize, dense: bool): i32 {
   let r = index;
   let k = pulses;
   let nnz = 0;
   let yy = 0;
-  let dot: f32 = 0;
   const stride = <usize>(pulses + 1) << 3;
   for (let i = 0; i < dim && k > 0; i++) {
     const row = table + <usize>(dim - i - 1) * stride;
@@ -77,30 +76,57 @@
     const neg = r >= c;
     if (neg) r -= c;
     const v = neg ? -a : a;
-    if (fused) {
-      dot += <f32>v * load<f32>(x + (<usize>i << 2));
+    if (dense) {
+      store<f32>(yv + (<usize>i << 2), <f32>v);
     } else {
       store<i32>(nzPos + (<usize>nnz << 2), i);
       store<f32>(nzVal + (<usize>nnz << 2), <f32>v);
-      nnz++;
     }
+    nnz++;
     yy += a * a;
     k -= a;
   }
   lastYY = yy;
-  return fused ? dot : <f32>nnz;
+  return nnz;
 }
 
 /** Decodes `index` into its non-zero coordinates (nzPos, nzVal) and returns their count; Σy² to `lastYY`. */
 // @ts-ignore: decorator
 @inline export function decodeGroup(index: u64, dim: i32, pulses: i32, table: usize, nzPos: usize, nzVal: usize): i32 {
-  return <i32>walk(index, dim, pulses, table, nzPos, nzVal, 0, false);
+  return walk(index, dim, pulses, table, nzPos, nzVal, 0, false);
 }
 
-/** The walk fused with one dot product against x (f32, dim values): saves the scratch round trip for m = 1. */
+/**
+ * Decodes `index` into y as f32 at yv (dim values, zeros included; yv holds ceil(dim / 4) · 4 floats,
+ * the padding stays 0); Σy² to `lastYY`.
+ */
 // @ts-ignore: decorator
-@inline export function decodeDot(index: u64, dim: i32, pulses: i32, table: usize, x: usize): f32 {
-  return walk(index, dim, pulses, table, 0, 0, x, true);
+@inline export function decodeDense(index: u64, dim: i32, pulses: i32, table: usize, yv: usize): void {
+  for (let i = 0; i < dim; i += 4) v128.store(yv + (<usize>i << 2), f32x4.splat(0));
+  walk(index, dim, pulses, table, 0, 0, yv, true);
+}
+
+/**
+ * The dot of a decoded group y (yv) with x (dim f32), in the reference's order
+ * (src/kernels/js/pvq.ts `laneDot`): four lane sums s_l = Σ f32(y_i · x_i) over i ≡ l (mod 4),
+ * i ascending (v128 over whole quads, then the tail into its lanes), then f32((s0 + s1) + (s2 + s3)).
+ */
+// @ts-ignore: decorator
+@inline export function laneDot(yv: usize, x: usize, dim: i32): f32 {
+  let acc = f32x4.splat(0);
+  const d4 = dim & ~3;
+  for (let i = 0; i < d4; i += 4) {
+    acc = f32x4.add(acc, f32x4.mul(v128.load(yv + (<usize>i << 2)), v128.load(x + (<usize>i << 2))));
+  }
+  let s0 = f32x4.extract_lane(acc, 0);
+  let s1 = f32x4.extract_lane(acc, 1);
+  let s2 = f32x4.extract_lane(acc, 2);
+  const s3 = f32x4.extract_lane(acc, 3);
+  // Tail of 0..3 coordinates: lanes 0, 1, 2 in order.
+  if (d4 < dim) s0 += load<f32>(yv + (<usize>d4 << 2)) * load<f32>(x + (<usize>d4 << 2));
+  if (d4 + 1 < dim) s1 += load<f32>(yv + (<usize>(d4 + 1) << 2)) * load<f32>(x + (<usize>(d4 + 1) << 2));
+  if (d4 + 2 < dim) s2 += load<f32>(yv + (<usize>(d4 + 2) << 2)) * load<f32>(x + (<usize>(d4 + 2) << 2));
+  return (s0 + s1) + (s2 + s3);
 }
 
 /** Σy² of the last decoded group. */

@@ -15,9 +15,12 @@
  *   gain = f32(ρ_r · levels[a] / √Σy²)   (f64 product and quotient, one rounding to f32)
  * - dequant: out[r, j·dim + i] = f32(y_i · gain)
  * - matmul, for each of m activation rows x_t (f32 [cols], row stride cols):
- *   out[t, r] = Σ_j f32(gain · dot_j), dot_j = Σ_{i: y_i ≠ 0} f32(y_i · x_t[j·dim + i]), every sum an
- *   f32 addition in increasing i, then increasing j. The WASM kernel performs the same f32 operations
- *   in the same order (no FMA), so the two agree bit for bit.
+ *   out[t, r] = Σ_j f32(gain · dot_j) (f32 additions, j increasing), dot_j = `laneDot`: four lane
+ *   sums s_l = Σ_{i ≡ l mod 4} f32(y_i · x_t[j·dim + i]) (f32 additions, i increasing, zeros
+ *   included), then dot_j = f32(f32(s_0 + s_1) + f32(s_2 + s_3)). That is the order of a v128 dot
+ *   of the decoded group; the WASM kernel performs the same f32 operations (no FMA), so the two agree
+ *   bit for bit, and a token's result does not depend on m. (An infinite activation meeting y_i = 0
+ *   gives NaN, as 0 · ∞ does.)
  *
  * Indices wider than 53 bits are read and decoded with BigInt. Not the encoder (src/quantizers/pvq).
  * The enumeration comes from src/quantizers/pvq (pure arithmetic, no dependency on anything above
@@ -109,11 +112,24 @@ export function pvqMatmulF32(g: PvqMatmulArgs): void {
   forEachGroup(g, (r, j, y, gain) => {
     const c0 = j * g.dim;
     for (let t = 0; t < g.m; t++) {
-      const xb = g.x.offset + t * g.cols + c0;
-      let dot = 0;
-      for (let i = 0; i < g.dim; i++) if (y[i] !== 0) dot = f(dot + f(y[i] * x[xb + i]));
+      const dot = laneDot(y, x, g.x.offset + t * g.cols + c0);
       const o = g.out.offset + t * g.rows + r;
       out[o] = f(out[o] + f(gain * dot));
     }
   });
+}
+
+const lanes = new Float64Array(4);
+
+/**
+ * The dot of a decoded group y with x[xb .. xb + y.length) in the order of a 4-lane SIMD dot: lane
+ * sums over i ≡ l (mod 4), i increasing, then f32((s0 + s1) + (s2 + s3)); every step rounded to f32.
+ * @example
+ * laneDot(Int32Array.of(1, 0, -2), Float32Array.of(0.5, 3, 1), 0); // 0.5 + (0 + -2) -> -1.5
+ */
+export function laneDot(y: Int32Array, x: Float32Array, xb: number): number {
+  const f = Math.fround;
+  lanes.fill(0);
+  for (let i = 0; i < y.length; i++) lanes[i & 3] = f(lanes[i & 3] + f(y[i] * x[xb + i]));
+  return f(f(lanes[0] + lanes[1]) + f(lanes[2] + lanes[3]));
 }

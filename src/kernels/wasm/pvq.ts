@@ -25,8 +25,11 @@ function weightPtrs(mm: Marshal, g: PvqWeightArgs): { codes: number; scales: num
   return { codes, scales, levels, table };
 }
 
-/** Scratch of one kernel call: a group's non-zeros (8 · dim bytes) and the √n table (f64, n = 0 .. pulses²). */
-const scratchBytes = (g: PvqWeightArgs): number => 8 * g.dim + 8 * (g.pulses * g.pulses + 1);
+/**
+ * Scratch of one kernel call (assembly/pvq.ts): a group's non-zeros (8 · dim bytes), the group as
+ * dense f32 (16 · ceil(dim / 4) bytes) and the √n table (f64, n = 0 .. pulses²).
+ */
+const scratchBytes = (g: PvqWeightArgs): number => 8 * g.dim + 16 * Math.ceil(g.dim / 4) + 8 * (g.pulses * g.pulses + 1);
 
 /** Group decodes (≈ dim + pulses steps each) worth one thread. */
 const minRows = (g: PvqWeightArgs, m: number): number => MIN_WORK_PER_THREAD / Math.max(1, (g.cols / g.dim) * (g.dim + g.pulses + m * g.pulses));

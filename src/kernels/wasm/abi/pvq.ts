@@ -2,7 +2,7 @@
 
 /** Exports of the pvq family. */
 export interface PvqExports {
-  /** out f32 (m, ·) row stride outStride: out[t, r] for rows [0, rows); table u64 (dim+1, pulses+1); scratch 8·dim + 8·(pulses²+1) bytes (per thread). */
+  /** out f32 (m, ·) row stride outStride: out[t, r] for rows [0, rows); table u64 (dim+1, pulses+1); scratch 8·dim + 16·ceil(dim/4) + 8·(pulses²+1) bytes (per thread). */
   pvq_matmul_f32(
     rows: number, cols: number, dim: number, pulses: number, ampBits: number, indexBits: number,
     codes: number, rowBytes: number, scales: number, levels: number, table: number,
