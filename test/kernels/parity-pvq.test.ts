@@ -141,6 +141,32 @@ describe('pvq kernels parity', () => {
     }
   });
 
+  it("a token's result does not depend on how many tokens share the call (GEMV path = GEMM path), dims not a multiple of 4", () => {
+    for (const [dim, pulses, ampBits] of [[16, 20, 3], [7, 9, 2], [5, 3, 0], [2, 4, 1]] as const) {
+      const next = rng(dim * 31 + pulses);
+      const rows = 6;
+      const groups = 11;
+      const cols = dim * groups;
+      const indexBits = pvqBits(dim, pulses);
+      const { codes, rowBytes } = randomCodes(rows, groups, ampBits, pvqCount(dim, pulses), indexBits, next);
+      const scales = Float32Array.from({ length: rows }, () => next() * 2);
+      const levels = Float32Array.from({ length: 2 ** ampBits }, () => next());
+      const x = randArray(Float32Array, 5 * cols, next);
+      for (const where of ['js', 'wasm'] as const) {
+        const w = { rows, cols, dim, pulses, ampBits, indexBits, codes: bytesRef(codes, where, 0), rowBytes, scales: refIn(scales, where), levels: refIn(levels, where) };
+        const mm = where === 'js' ? KERNELS.pvq_matmul_f32.js : KERNELS.pvq_matmul_f32.wasm!;
+        const all = refIn(new Float32Array(5 * rows), where);
+        mm({ ...w, m: 5, x: refIn(x, where), out: all });
+        const got = readRef(all, Float32Array, 5 * rows);
+        for (let t = 0; t < 5; t++) {
+          const one = refIn(new Float32Array(rows), where);
+          mm({ ...w, m: 1, x: refIn(x.slice(t * cols, (t + 1) * cols), where), out: one });
+          expect(Array.from(readRef(one, Float32Array, rows))).toEqual(Array.from(got.subarray(t * rows, (t + 1) * rows)));
+        }
+      }
+    }
+  });
+
   it('indices wider than 64 bits (dim 32, 90 pulses) take the reference on both backends', () => {
     const next = rng(5);
     const dim = 32;
