@@ -4,6 +4,7 @@
  * in place, matching the pre-scaled token layouts of quant-core.ts), then a 4-row x 2-token register
  * tile runs over them: per 8 columns 4 code loads + 2 activation loads feed 8 i32x4.dot_i16x8_s,
  * against 4 code unpacks per 32 columns and token in the GEMV loop.
+ * (Checked in V8's x64 code: a chunk-unrolled tile spills; this loop does not.)
  *
  * Same integer sums and the same float sequence per (row, token) as dotI8 (the reference's), so the
  * results are bit-identical to it whatever the tiling.
@@ -20,8 +21,9 @@ export function quadBytes(k: i32): usize {
 }
 
 /**
- * Unpacks the full 32-column chunks of rows r..r+3 (fused weight) into dst: chunk c, row i,
- * vector t at dst + ((c * 4 + i) * 4 + t) * 16, each 8 i16 codes as the GEMV loops mask them
+ * Unpacks the full 32-column chunks of rows r..r+3 (fused weight) into dst: chunk c, vector t,
+ * row i at dst + ((c * 4 + t) * 4 + i) * 16 (so the 8-column steps of a tile read 64 contiguous
+ * bytes, step after step), each 8 i16 codes as the GEMV loops mask them
  * (4 bits: nibble t in place; 1-3 bits: swizzled pair masked in place; 8 bits: zero-extended).
  */
 export function unpackQuad(r: i32, dst: usize): void {
@@ -36,11 +38,11 @@ export function unpackQuad(r: i32, dst: usize): void {
       const row = W_codes + (<usize>(r + i)) * rb;
       for (let c = 0; c < nChunks; c++) {
         const v = v128.load(row + (<usize>c << 4));
-        const d = dst + ((<usize>(c * 4 + i)) << 6);
+        const d = dst + (<usize>c << 8) + (<usize>i << 4);
         v128.store(d, v128.and(v, m0));
-        v128.store(d, v128.and(v, n1), 16);
-        v128.store(d, v128.and(v, n2), 32);
-        v128.store(d, i16x8.shr_u(v, 12), 48);
+        v128.store(d, v128.and(v, n1), 64);
+        v128.store(d, v128.and(v, n2), 128);
+        v128.store(d, i16x8.shr_u(v, 12), 192);
       }
     }
   } else if (bits == 8) {
@@ -49,11 +51,11 @@ export function unpackQuad(r: i32, dst: usize): void {
       for (let c = 0; c < nChunks; c++) {
         const v = v128.load(row + (<usize>c << 5));
         const w = v128.load(row + (<usize>c << 5), 16);
-        const d = dst + ((<usize>(c * 4 + i)) << 6);
+        const d = dst + (<usize>c << 8) + (<usize>i << 4);
         v128.store(d, i16x8.extend_low_i8x16_u(v));
-        v128.store(d, i16x8.extend_high_i8x16_u(v), 16);
-        v128.store(d, i16x8.extend_low_i8x16_u(w), 32);
-        v128.store(d, i16x8.extend_high_i8x16_u(w), 48);
+        v128.store(d, i16x8.extend_high_i8x16_u(v), 64);
+        v128.store(d, i16x8.extend_low_i8x16_u(w), 128);
+        v128.store(d, i16x8.extend_high_i8x16_u(w), 192);
       }
     }
   } else {
@@ -66,11 +68,11 @@ export function unpackQuad(r: i32, dst: usize): void {
       const row = W_codes + (<usize>(r + i)) * rb;
       for (let c = 0; c < nChunks; c++) {
         const v = loadChunk(row + <usize>(c * 4 * bits), bits);
-        const d = dst + ((<usize>(c * 4 + i)) << 6);
+        const d = dst + (<usize>c << 8) + (<usize>i << 4);
         v128.store(d, v128.and(i8x16.swizzle(v, mk0), lm));
-        v128.store(d, v128.and(i8x16.swizzle(v, mk1), lm), 16);
-        v128.store(d, v128.and(i8x16.swizzle(v, mk2), lm), 32);
-        v128.store(d, v128.and(i8x16.swizzle(v, mk3), lm), 48);
+        v128.store(d, v128.and(i8x16.swizzle(v, mk1), lm), 64);
+        v128.store(d, v128.and(i8x16.swizzle(v, mk2), lm), 128);
+        v128.store(d, v128.and(i8x16.swizzle(v, mk3), lm), 192);
       }
     }
   }
@@ -121,51 +123,27 @@ export function dotI8Tile(r: i32, u: usize, xq0: usize, xs0: usize, qs0: usize, 
       let a11 = a00;
       let a21 = a00;
       let a31 = a00;
-      // one 32-column chunk per iteration: its vector t of row i at w + (i * 4 + t) * 16
-      for (let j = b0; j < bEnd; j += 32) {
-        const w = u + (<usize>(j >> 5) << 8);
-        const p0 = xq0 + (<usize>j << 1);
-        const p1 = xq1 + (<usize>j << 1);
-        let x0 = v128.load(p0);
-        let x1 = v128.load(p1);
-        a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v128.load(w, 0), x0));
-        a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v128.load(w, 0), x1));
-        a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v128.load(w, 64), x0));
-        a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v128.load(w, 64), x1));
-        a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v128.load(w, 128), x0));
-        a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v128.load(w, 128), x1));
-        a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v128.load(w, 192), x0));
-        a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v128.load(w, 192), x1));
-        x0 = v128.load(p0, 16);
-        x1 = v128.load(p1, 16);
-        a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v128.load(w, 16), x0));
-        a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v128.load(w, 16), x1));
-        a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v128.load(w, 80), x0));
-        a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v128.load(w, 80), x1));
-        a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v128.load(w, 144), x0));
-        a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v128.load(w, 144), x1));
-        a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v128.load(w, 208), x0));
-        a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v128.load(w, 208), x1));
-        x0 = v128.load(p0, 32);
-        x1 = v128.load(p1, 32);
-        a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v128.load(w, 32), x0));
-        a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v128.load(w, 32), x1));
-        a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v128.load(w, 96), x0));
-        a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v128.load(w, 96), x1));
-        a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v128.load(w, 160), x0));
-        a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v128.load(w, 160), x1));
-        a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v128.load(w, 224), x0));
-        a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v128.load(w, 224), x1));
-        x0 = v128.load(p0, 48);
-        x1 = v128.load(p1, 48);
-        a00 = i32x4.add(a00, i32x4.dot_i16x8_s(v128.load(w, 48), x0));
-        a01 = i32x4.add(a01, i32x4.dot_i16x8_s(v128.load(w, 48), x1));
-        a10 = i32x4.add(a10, i32x4.dot_i16x8_s(v128.load(w, 112), x0));
-        a11 = i32x4.add(a11, i32x4.dot_i16x8_s(v128.load(w, 112), x1));
-        a20 = i32x4.add(a20, i32x4.dot_i16x8_s(v128.load(w, 176), x0));
-        a21 = i32x4.add(a21, i32x4.dot_i16x8_s(v128.load(w, 176), x1));
-        a30 = i32x4.add(a30, i32x4.dot_i16x8_s(v128.load(w, 240), x0));
-        a31 = i32x4.add(a31, i32x4.dot_i16x8_s(v128.load(w, 240), x1));
+      // one 8-column step per iteration: 4 rows' codes (64 contiguous bytes) x 2 tokens; a loop
+      // rather than an unrolled chunk keeps the live vectors (8 sums, 2 tokens) in registers
+      let w = u + (<usize>b0 << 3);
+      let p0 = xq0 + (<usize>b0 << 1);
+      let p1 = xq1 + (<usize>b0 << 1);
+      const pEnd = xq0 + (<usize>bEnd << 1);
+      for (; p0 < pEnd; p0 += 16, p1 += 16, w += 64) {
+        const x0 = v128.load(p0);
+        const x1 = v128.load(p1);
+        let c = v128.load(w);
+        a00 = i32x4.add(a00, i32x4.dot_i16x8_s(c, x0));
+        a01 = i32x4.add(a01, i32x4.dot_i16x8_s(c, x1));
+        c = v128.load(w, 16);
+        a10 = i32x4.add(a10, i32x4.dot_i16x8_s(c, x0));
+        a11 = i32x4.add(a11, i32x4.dot_i16x8_s(c, x1));
+        c = v128.load(w, 32);
+        a20 = i32x4.add(a20, i32x4.dot_i16x8_s(c, x0));
+        a21 = i32x4.add(a21, i32x4.dot_i16x8_s(c, x1));
+        c = v128.load(w, 48);
+        a30 = i32x4.add(a30, i32x4.dot_i16x8_s(c, x0));
+        a31 = i32x4.add(a31, i32x4.dot_i16x8_s(c, x1));
       }
       let i0 = i32x4.shr_s(hsum4I(a00, a10, a20, a30), shift);
       let i1 = i32x4.shr_s(hsum4I(a01, a11, a21, a31), shift);
