@@ -34,16 +34,20 @@ export const NBT: i32 = 64;
 }
 
 /**
- * Depth of syrk's packed slices: twice gemm's KC, since C (read and written once per slice) is the
- * large operand of a Gram matrix (n x n from n x k, k often < n); the A block (MC x KS) still fits
- * L2 and a B micro-panel (KS x NR) L1.
+ * Depth of syrk's packed slices: 2 KiB of T per row (512 f32, twice gemm's KC), since C (read and
+ * written once per slice) is the large operand of a Gram matrix (n x n from n x k, k often < n);
+ * the A block (MC x KS) still fits L2 and a B micro-panel (KS x NR) L1. Counted in bytes so the
+ * f64 scratch (a slice of n columns) is no larger than the f32 one.
  */
-const KS: i32 = 512;
+// @ts-ignore: decorator
+@inline function ks<T>(): i32 {
+  return <i32>(2048 / sizeof<T>());
+}
 
 /** Scratch bytes of `syrkRows<T>` for rows below n (any depth): one packed A block, one packed B slice of n columns, a tile. */
 function syrkScratchBytes<T>(n: i32): usize {
   const nc = <usize>roundUp(n, nr<T>());
-  return ((<usize>KS * (<usize>MC + nc) + <usize>(MR * nr<T>())) << alignof<T>()) + 64;
+  return ((<usize>ks<T>() * (<usize>MC + nc) + <usize>(MR * nr<T>())) << alignof<T>()) + 64;
 }
 
 /** Scratch bytes for linalg calls whose dimensions are all <= n. */
@@ -213,6 +217,7 @@ export function syrkRows<T>(n: i32, k: i32, r0: i32, r1: i32, alpha: T, a: usize
     return;
   }
   const NR = nr<T>();
+  const KS = ks<T>();
   const kcMax = imin(KS, k);
   const mcMax = roundUp(imin(MC, r1 - r0), MR);
   const bufA = (scratch + 15) & ~(<usize>15);
