@@ -104,6 +104,15 @@ export function groupSums(x: usize, sx: usize, nGroups: i32): void {
   return f32x4.add(acc, f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7))));
 }
 
+/** octLanes for a width known only at run time (a branch per chunk, taken the same way every time). */
+// @ts-ignore: decorator
+@inline function octLanesAny(p: usize, bits: i32, sw: v128): v128 {
+  if (bits == 4) return v128.load(p);
+  if (bits == 3) return i8x16.swizzle(loadChunk(p, 3), sw);
+  if (bits == 2) return i8x16.swizzle(loadChunk(p, 2), sw);
+  return i8x16.swizzle(loadChunk(p, 1), sw);
+}
+
 /** The i32 lanes of the 32-code chunk at p (LAYOUT_OCT): codes 8i..8i+7 in lane i. `bits` a literal. */
 // @ts-ignore: decorator
 @inline function octLanes(p: usize, bits: i32, sw: v128): v128 {
@@ -182,7 +191,7 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
 
 /**
  * dotAffineF32 for the four rows r..r+3 of a fused weight of 1-4 bits (LAYOUT_OCT, pre-scaled x):
- * each row's chunk sum is a pairwise tree of 8 products, per group y += s (sum - z sum_g x) lane-wise
+ * each row's products summed in column order per lane, per group y += s (sum - z sum_g x) lane-wise
  * (lane i = row r + i). Another summation order than dotAffineF32, same bound (js/quant.ts); a row's
  * result depends only on whether it is in a 4-aligned quad, which the row split keeps.
  * Writes the four values at out, out + ostride, ...
@@ -210,41 +219,116 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
     let a2 = a0;
     let a3 = a0;
     let j = j0;
+    // field-major: each token vector is loaded once and used by the four rows, so the live
+    // vectors (4 rows of codes, 4 sums, 4 masks, 1 token vector) fit V8's 15 registers
     if (bits == 4) {
       for (; j + 32 <= j1; j += 32) {
-        const p = row0 + <usize>(j >> 1);
+        const p = row0 + <usize>((j * bits) >> 3);
         const xq = xp + (<usize>j << 2);
-        a0 = fieldsF32(a0, octLanes(p, 4, sw), 4, xq, w0, w1, w2, w3);
-        a1 = fieldsF32(a1, octLanes(p + rb, 4, sw), 4, xq, w0, w1, w2, w3);
-        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 4, sw), 4, xq, w0, w1, w2, w3);
-        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 4, sw), 4, xq, w0, w1, w2, w3);
-      }
-    } else if (bits == 3) {
-      for (; j + 32 <= j1; j += 32) {
-        const p = row0 + <usize>((j * 3) >> 3);
-        const xq = xp + (<usize>j << 2);
-        a0 = fieldsF32(a0, octLanes(p, 3, sw), 3, xq, w0, w1, w2, w3);
-        a1 = fieldsF32(a1, octLanes(p + rb, 3, sw), 3, xq, w0, w1, w2, w3);
-        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 3, sw), 3, xq, w0, w1, w2, w3);
-        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 3, sw), 3, xq, w0, w1, w2, w3);
-      }
-    } else if (bits == 2) {
-      for (; j + 32 <= j1; j += 32) {
-        const p = row0 + <usize>(j >> 2);
-        const xq = xp + (<usize>j << 2);
-        a0 = fieldsF32(a0, octLanes(p, 2, sw), 2, xq, w0, w1, w2, w3);
-        a1 = fieldsF32(a1, octLanes(p + rb, 2, sw), 2, xq, w0, w1, w2, w3);
-        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 2, sw), 2, xq, w0, w1, w2, w3);
-        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 2, sw), 2, xq, w0, w1, w2, w3);
+        let v0 = octLanesAny(p, bits, sw);
+        let v1 = octLanesAny(p + rb, bits, sw);
+        let v2 = octLanesAny(p + 2 * rb, bits, sw);
+        let v3 = octLanesAny(p + 3 * rb, bits, sw);
+        let x = v128.load(xq);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w0)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w0)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w0)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w0)), x);
+        x = v128.load(xq, 16);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w1)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w1)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w1)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w1)), x);
+        x = v128.load(xq, 32);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w2)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w2)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w2)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w2)), x);
+        x = v128.load(xq, 48);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w3)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w3)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w3)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w3)), x);
+        // fields 4-7 of each lane
+        v0 = i32x4.shr_u(v0, 16);
+        v1 = i32x4.shr_u(v1, 16);
+        v2 = i32x4.shr_u(v2, 16);
+        v3 = i32x4.shr_u(v3, 16);
+        x = v128.load(xq, 64);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w0)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w0)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w0)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w0)), x);
+        x = v128.load(xq, 80);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w1)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w1)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w1)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w1)), x);
+        x = v128.load(xq, 96);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w2)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w2)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w2)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w2)), x);
+        x = v128.load(xq, 112);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w3)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w3)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w3)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w3)), x);
       }
     } else {
+      const sh = 4 * bits;
       for (; j + 32 <= j1; j += 32) {
-        const p = row0 + <usize>(j >> 3);
+        const p = row0 + <usize>((j * bits) >> 3);
         const xq = xp + (<usize>j << 2);
-        a0 = fieldsF32(a0, octLanes(p, 1, sw), 1, xq, w0, w1, w2, w3);
-        a1 = fieldsF32(a1, octLanes(p + rb, 1, sw), 1, xq, w0, w1, w2, w3);
-        a2 = fieldsF32(a2, octLanes(p + 2 * rb, 1, sw), 1, xq, w0, w1, w2, w3);
-        a3 = fieldsF32(a3, octLanes(p + 3 * rb, 1, sw), 1, xq, w0, w1, w2, w3);
+        let v0 = octLanesAny(p, bits, sw);
+        let v1 = octLanesAny(p + rb, bits, sw);
+        let v2 = octLanesAny(p + 2 * rb, bits, sw);
+        let v3 = octLanesAny(p + 3 * rb, bits, sw);
+        let x = v128.load(xq);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w0)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w0)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w0)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w0)), x);
+        x = v128.load(xq, 16);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w1)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w1)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w1)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w1)), x);
+        x = v128.load(xq, 32);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w2)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w2)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w2)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w2)), x);
+        x = v128.load(xq, 48);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w3)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w3)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w3)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w3)), x);
+        // fields 4-7 of each lane
+        v0 = i32x4.shr_u(v0, sh);
+        v1 = i32x4.shr_u(v1, sh);
+        v2 = i32x4.shr_u(v2, sh);
+        v3 = i32x4.shr_u(v3, sh);
+        x = v128.load(xq, 64);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w0)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w0)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w0)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w0)), x);
+        x = v128.load(xq, 80);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w1)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w1)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w1)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w1)), x);
+        x = v128.load(xq, 96);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w2)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w2)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w2)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w2)), x);
+        x = v128.load(xq, 112);
+        a0 = madd(a0, f32x4.convert_i32x4_s(v128.and(v0, w3)), x);
+        a1 = madd(a1, f32x4.convert_i32x4_s(v128.and(v1, w3)), x);
+        a2 = madd(a2, f32x4.convert_i32x4_s(v128.and(v2, w3)), x);
+        a3 = madd(a3, f32x4.convert_i32x4_s(v128.and(v3, w3)), x);
       }
     }
     let acc = hsum4F(a0, a1, a2, a3);
