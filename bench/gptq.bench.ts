@@ -52,10 +52,11 @@ for (let i = 0; Atomics.load(ctl, 0) === 0; i++) {
 }
 `;
 
-/** Peaks of one call, per phase: bytes above the start. */
+/** Peaks of one call, per phase: bytes above the start; and the phases' times (ms). */
 interface MemoryPeaks {
   readonly heap: Record<string, number>;
   readonly rss: Record<string, number>;
+  readonly ms: Record<string, number>;
 }
 
 /**
@@ -90,7 +91,7 @@ function measureMemory(call: () => Record<string, number>): MemoryPeaks {
   }
   const count = Math.min(Atomics.load(new Int32Array(ctl), 1), samples.byteLength / 16);
   const f = new Float64Array(samples);
-  const out: MemoryPeaks = { heap: {}, rss: {} };
+  const out: MemoryPeaks = { heap: {}, rss: {}, ms: phases };
   let start = t0;
   for (const [name, ms] of Object.entries(phases)) {
     const end = start + ms;
@@ -129,9 +130,13 @@ function prepare(n: number, k: number, actOrder = false, memory = false): Prepar
       const budget = (3 * (W.size + H.size) * 4) / MiB;
       const wh = ((W.size + H.size) * 4) / MiB;
       const peak = Math.max(...Object.values(peaks.heap), ...Object.values(peaks.rss)) / MiB;
+      const times = Object.entries(peaks.ms)
+        .map(([p, ms]) => `${p} ${(ms / 1000).toFixed(1)}`)
+        .join(', ');
       console.log(
         `gptq ${n}x${k} int4 g128${actOrder ? ' act-order' : ''} memory above W+H (${wh.toFixed(0)} MiB): ` +
-          `wasm heap ${fmt(peaks.heap)} MiB; RSS ${fmt(peaks.rss)} MiB; peak ${peak.toFixed(0)} of ${budget.toFixed(0)} MiB allowed (3x W+H)`,
+          `wasm heap ${fmt(peaks.heap)} MiB; RSS ${fmt(peaks.rss)} MiB; peak ${peak.toFixed(0)} of ${budget.toFixed(0)} MiB allowed (3x W+H); ` +
+          `time ${times} s`,
       );
       return last;
     },
