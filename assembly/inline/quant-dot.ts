@@ -756,14 +756,43 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
       let a2 = a0;
       let a3 = a0;
       let j = b0;
-      for (; j + 32 <= b1; j += 32) {
-        const off = <usize>((j * bits) >> 3);
-        const q = xq + (<usize>j << 1);
-        const p = row0 + off;
-        a0 = chunkI8(a0, p, q, bits, mk0, mk1, mk2, mk3, lm);
-        a1 = chunkI8(a1, p + rb, q, bits, mk0, mk1, mk2, mk3, lm);
-        a2 = chunkI8(a2, p + 2 * rb, q, bits, mk0, mk1, mk2, mk3, lm);
-        a3 = chunkI8(a3, p + 3 * rb, q, bits, mk0, mk1, mk2, mk3, lm);
+      // one loop per width, so the width-dependent loads and unpacking are fixed in each
+      if (bits == 8) {
+        for (; j + 32 <= b1; j += 32) {
+          const q = xq + (<usize>j << 1);
+          const p = row0 + <usize>((j * 8) >> 3);
+          a0 = chunkI8(a0, p, q, 8, mk0, mk1, mk2, mk3, lm);
+          a1 = chunkI8(a1, p + rb, q, 8, mk0, mk1, mk2, mk3, lm);
+          a2 = chunkI8(a2, p + 2 * rb, q, 8, mk0, mk1, mk2, mk3, lm);
+          a3 = chunkI8(a3, p + 3 * rb, q, 8, mk0, mk1, mk2, mk3, lm);
+        }
+      } else if (bits == 3) {
+        for (; j + 32 <= b1; j += 32) {
+          const q = xq + (<usize>j << 1);
+          const p = row0 + <usize>((j * 3) >> 3);
+          a0 = chunkI8(a0, p, q, 3, mk0, mk1, mk2, mk3, lm);
+          a1 = chunkI8(a1, p + rb, q, 3, mk0, mk1, mk2, mk3, lm);
+          a2 = chunkI8(a2, p + 2 * rb, q, 3, mk0, mk1, mk2, mk3, lm);
+          a3 = chunkI8(a3, p + 3 * rb, q, 3, mk0, mk1, mk2, mk3, lm);
+        }
+      } else if (bits == 2) {
+        for (; j + 32 <= b1; j += 32) {
+          const q = xq + (<usize>j << 1);
+          const p = row0 + <usize>((j * 2) >> 3);
+          a0 = chunkI8(a0, p, q, 2, mk0, mk1, mk2, mk3, lm);
+          a1 = chunkI8(a1, p + rb, q, 2, mk0, mk1, mk2, mk3, lm);
+          a2 = chunkI8(a2, p + 2 * rb, q, 2, mk0, mk1, mk2, mk3, lm);
+          a3 = chunkI8(a3, p + 3 * rb, q, 2, mk0, mk1, mk2, mk3, lm);
+        }
+      } else {
+        for (; j + 32 <= b1; j += 32) {
+          const q = xq + (<usize>j << 1);
+          const p = row0 + <usize>((j * 1) >> 3);
+          a0 = chunkI8(a0, p, q, 1, mk0, mk1, mk2, mk3, lm);
+          a1 = chunkI8(a1, p + rb, q, 1, mk0, mk1, mk2, mk3, lm);
+          a2 = chunkI8(a2, p + 2 * rb, q, 1, mk0, mk1, mk2, mk3, lm);
+          a3 = chunkI8(a3, p + 3 * rb, q, 1, mk0, mk1, mk2, mk3, lm);
+        }
       }
       let isum = hsum4I(a0, a1, a2, a3);
       if (bits != 8) isum = i32x4.shr_s(isum, 7); // LAYOUT_SHIFTED: exact, every lane is 128 * sum

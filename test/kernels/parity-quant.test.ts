@@ -212,6 +212,12 @@ describe.each(QUANT_DTYPES)('quant kernels parity %s', (dtype) => {
     run({ dtype, n: 5, k: 4096, m: 1, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 3 });
     run({ dtype, n: 3, k: 4099, m: 7, group: 'channel', symmetric: true, indexBits: 8, vectorDim: 2, seed: 4 });
   });
+
+  it('many tokens: several int8 token blocks, an odd token out of the 2-token tiles, a ragged last group', () => {
+    // 37 tokens of k = 4133 exceed one token block of qgemv_i8 (128 KiB of i16 activations);
+    // n = 9: two 4-row quads and a leftover row
+    run({ dtype, n: 9, k: 4133, m: 37, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 8 });
+  });
 });
 
 describe('quant kernels on several threads', () => {

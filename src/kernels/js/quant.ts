@@ -21,7 +21,9 @@
  * - qmatmul_f32:  y[i, r] = sum_j W[r, j] x[i, j], summed in f64 and rounded once. The WASM kernels
  *   sum in f32 in another order and fold the zero point per group (s * (sum c x - z sum x)), so they
  *   agree within (k + 8) u sum_j s (c_j + z) |x_ij| (affine) or (k + 8) u sum_j |W[r, j] x_ij| (table),
- *   u = 2^-24.
+ *   u = 2^-24, for activations in the normal f32 range: the fused loops scale x by powers of two
+ *   down to 2^-12 (assembly/inline/quant-core.ts, LAYOUT_OCT), so |x| < 2^-114 rounds as a subnormal
+ *   (an absolute error below 2^-138 c s per product), as do products below 2^-126 in any order.
  * - qmatmul_i8 (affine only): activations quantized to int8 per block, integer dot products, scales
  *   applied per block (the ggml q8 / onnxruntime MatMulNBits accuracy-level-4 scheme). Defined
  *   bit-exactly below; the WASM kernel returns identical bits.
