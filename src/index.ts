@@ -21,6 +21,7 @@ export {
   DTYPE_NAMES,
   DENSE_DTYPES,
   QUANT_DTYPES,
+  QTENSOR_DTYPES,
   SCALE_BITS,
   isDTypeName,
   isDenseDType,
@@ -41,7 +42,7 @@ export * from './ops/index.js';
 
 // Quantized tensors.
 export { QTensor } from './qtensor.js';
-export type { QParams } from './qtensor.js';
+export type { QParams, PvqRotation } from './qtensor.js';
 export { chooseQParams, quantize, dequantize, fakeQuantize, QUANTIZE_DEFAULTS } from './ops/quant.js';
 export type { QuantizeOptions, GroupSizeOption } from './ops/quant.js';
 
