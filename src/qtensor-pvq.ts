@@ -26,7 +26,7 @@ import { pvqRecordBits } from './dtype/bits.js';
 import { kernel } from './kernels/table.js';
 import { tensorRef } from './kernels/ref.js';
 import type { PvqWeightArgs } from './kernels/js/pvq.js';
-import { RandomHadamard } from './quantizers/hadamard.js';
+import { RandomHadamard } from './ops/hadamard.js';
 import { Tensor, empty } from './tensor.js';
 import type { QParams, QTensor } from './qtensor.js';
 

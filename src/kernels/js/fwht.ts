@@ -13,7 +13,7 @@
  * a Float32Array rounds a sum or product of two f32 values exactly as one f32 operation). The WASM
  * kernel does the same operations, so the two agree bit for bit.
  *
- * Not the randomized Hadamard rotation (src/quantizers/hadamard.ts builds it on this kernel).
+ * Not the randomized Hadamard rotation (src/ops/hadamard.ts builds it on this kernel).
  */
 import { view, type Ref } from '../ref.js';
 

@@ -18,7 +18,7 @@ import { Tensor } from '../../tensor.js';
 import { fromArray } from '../arrays.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from '../gptq/error-feedback.js';
 import { prepareHessian } from '../gptq/hessian-prep.js';
-import { RandomHadamard, rotateSymmetric } from '../hadamard.js';
+import { RandomHadamard, rotateSymmetric } from '../../ops/hadamard.js';
 import { HessianAccumulator } from '../hessian.js';
 import { Phases } from '../report.js';
 import { PvqGroupEncoder, pvqReport, resolvePvqOptions, rotatedRows, type PvqOptions, type PvqReport } from './quantize.js';

@@ -11,4 +11,4 @@ export { pvqEncodeIndex, pvqEncodeIndexNumber, pvqDecodeIndex, packPvqIndices, u
 export { pvqSearch, pvqSearchExact, pvqCorrelation } from './search.js';
 export { amplitudeLevels, betaAmplitudeLevels, nearestLevel, amplitudeMse, type AmplitudeMethod } from './amplitude.js';
 export { betaCdf, betaQuantile, fitBetaMoments, logGamma, type BetaParams } from './beta.js';
-export { randomHadamard, RandomHadamard, rotateSymmetric, type RandomHadamardOptions } from '../hadamard.js';
+export { randomHadamard, RandomHadamard, rotateSymmetric, type RandomHadamardOptions } from '../../ops/hadamard.js';

@@ -23,7 +23,7 @@ import { QTensor } from '../../qtensor.js';
 import { dequantizePvqRotated, pvqHadamard, type PvqRotation } from '../../qtensor-pvq.js';
 import { linear } from '../../ops/linear.js';
 import { Tensor } from '../../tensor.js';
-import type { RandomHadamard } from '../hadamard.js';
+import type { RandomHadamard } from '../../ops/hadamard.js';
 
 export type { PvqRotation } from '../../qtensor-pvq.js';
 

@@ -13,7 +13,7 @@ import type { ScaleDType } from '../../dtype/table.js';
 import { roundToScaleDType } from '../../qtensor.js';
 import { Tensor } from '../../tensor.js';
 import { fromArray } from '../arrays.js';
-import { RandomHadamard } from '../hadamard.js';
+import { RandomHadamard } from '../../ops/hadamard.js';
 import { Phases } from '../report.js';
 import { amplitudeLevels, nearestLevel, type AmplitudeMethod } from './amplitude.js';
 import { pvqConfigForBits } from './config.js';

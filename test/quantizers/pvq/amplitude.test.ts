@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { amplitudeLevels, amplitudeMse, betaAmplitudeLevels, nearestLevel } from '../../../src/quantizers/pvq/amplitude.js';
 import { pvqSearch } from '../../../src/quantizers/pvq/search.js';
-import { randomHadamard } from '../../../src/quantizers/hadamard.js';
+import { randomHadamard } from '../../../src/ops/hadamard.js';
 import { tensor } from '../../../src/tensor.js';
 import { ValueError } from '../../../src/errors.js';
 import { readWeight } from '../helpers.js';

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { pvqGptq } from '../../../src/quantizers/pvq/gptq.js';
 import { pvqQuantize } from '../../../src/quantizers/pvq/quantize.js';
-import { randomHadamard, rotateSymmetric } from '../../../src/quantizers/hadamard.js';
+import { randomHadamard, rotateSymmetric } from '../../../src/ops/hadamard.js';
 import { tensor } from '../../../src/tensor.js';
 import { ShapeError } from '../../../src/errors.js';
 import { block0Inputs, naiveHessian, outputError, readWeight } from '../helpers.js';

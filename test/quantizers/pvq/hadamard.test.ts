@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { randomHadamard } from '../../../src/quantizers/hadamard.js';
+import { randomHadamard } from '../../../src/ops/hadamard.js';
 import { tensor } from '../../../src/tensor.js';
 import { setBackend } from '../../../src/kernels/backend.js';
 import { ShapeError, ValueError } from '../../../src/errors.js';

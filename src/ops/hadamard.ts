@@ -14,7 +14,7 @@
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import { refOf } from '../kernels/ref.js';
-import { Rng } from '../ops/random.js';
+import { Rng } from './random.js';
 import { Tensor, empty } from '../tensor.js';
 
 /** Options of `randomHadamard`. */
