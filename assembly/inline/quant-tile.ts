@@ -12,7 +12,10 @@
 import { ACT_BLOCK_MAX, CHUNK, CONSTS, C_NIB1, C_NIB2, W_bits, W_codes, W_gs, W_k, W_rowBytes, W_scales, W_sstride, W_zeros, laneMaskOf, loadChunk, maskOf, readCode } from './quant-core';
 import { hsum4I, scales4 } from './quant-dot';
 
-/** From this many tokens on, qgemv_i8 runs the unpacked tiles (measured: 2 already gains). */
+/**
+ * From this many tokens on, qgemv_i8 runs the unpacked tiles: unpacking a quad costs about one
+ * token's GEMV pass over it, which the 2-token tiles win back after a few tokens (not tuned).
+ */
 export const I8_TILE_MIN_TOKENS: i32 = 4;
 
 /** Bytes of the unpacked codes of four rows: 4 x 64 bytes per full 32-column chunk. */
