@@ -56,13 +56,18 @@ const CONFIGS = ALL_CONFIGS.filter((c) => wanted.includes(c.label.replace(' ', '
  */
 const VARIANTS: { label: string; method: QuantMethod; opts: Partial<QuantizeModelOptions>; note: string }[] = [
   { label: 'rtn', method: 'rtn', opts: { clipSearch: true }, note: 'clip search' },
-  { label: 'rtn min-max', method: 'rtn', opts: {}, note: 'ablation: no clip search' },
   { label: 'gptq', method: 'gptq', opts: { clipSearch: true, actOrder: true, staticGroups: true }, note: 'act-order, static groups, clip search' },
-  { label: 'gptq ref-default', method: 'gptq', opts: {}, note: 'ablation: min-max, dynamic groups, no act-order' },
   { label: 'awq', method: 'awq', opts: { awqGrid: 10 }, note: 'α grid 10, clip search' },
   { label: 'awq+gptq', method: 'awq+gptq', opts: { awqGrid: 10, clipSearch: true, actOrder: true, staticGroups: true }, note: 'α grid 10; GPTQ as above' },
   { label: 'pvq', method: 'pvq', opts: {}, note: 'pvqGptq, dim 16, budget = int bits' },
   { label: 'vq', method: 'vq', opts: {}, note: 'GPTVQ 2-d, 2·bits-bit index' },
+  { label: 'rtn min-max', method: 'rtn', opts: {}, note: 'ablation: no clip search' },
+  { label: 'gptq ref-default', method: 'gptq', opts: {}, note: 'ablation: min-max, dynamic groups, no act-order' },
+  // Single changes to 'gptq ref-default' (run with --configs W2g64; docs/results.md's notes).
+  { label: 'gptq ref + damp 0.1', method: 'gptq', opts: { percDamp: 0.1 }, note: 'ablation: damping 0.1' },
+  { label: 'gptq ref + calib 32x512', method: 'gptq', opts: { samples: 32, seqLen: 512 }, note: 'ablation: 32 × 512 calibration' },
+  { label: 'gptq ref + act-order static', method: 'gptq', opts: { actOrder: true, staticGroups: true }, note: 'ablation: act-order, static groups' },
+  { label: 'gptq ref + clip', method: 'gptq', opts: { clipSearch: true }, note: 'ablation: clip search' },
 ];
 const methods = arg('methods', [...QUANT_METHODS, 'rtn min-max', 'gptq ref-default'].join(',')).split(',');
 for (const m of methods) if (!VARIANTS.some((v) => v.label === m)) throw new Error(`unknown row ${m} (one of ${VARIANTS.map((v) => v.label).join(', ')})`);
