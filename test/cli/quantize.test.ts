@@ -1,8 +1,9 @@
 /**
  * `quantensor quantize` and `eval` end to end on the real tiny Llama: the report's figures, the HTML
  * page, and the checkpoint written in both layouts evaluating to exactly the perplexity the report
- * measured in memory (so what is saved is what was measured). RTN keeps it fast; the calibrated
- * methods have their own tests in test/models.
+ * measured in memory (so what is saved is what was measured). RTN keeps it fast; PVQ (not a QTensor,
+ * saved through its own codec) runs once with a small calibration; the other calibrated methods have
+ * their own tests in test/models.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -57,6 +58,24 @@ describe('quantensor quantize + eval', () => {
       expect(r.nats).toBe(s.after!.nats);
     });
   }
+
+  it('pvq int3: PVQ codes within 3 bits per weight, saved in the own format and evaluated to the reported perplexity', async () => {
+    const out = join(await tempDir(), 'q');
+    const q = await run('quantize', DIR, '--method', 'pvq', '--dtype', 'int3', '--samples', '2', '--seq-len', '256', '--out', out, '--eval-text', TEXT, '--windows', '1', '--json');
+    expect(q.err).toBe('');
+    expect(q.code).toBe(0);
+    const s = JSON.parse(q.out) as QuantizeSummary;
+    expect(s.layers).toHaveLength(42);
+    for (const l of s.layers) {
+      expect(l.dtype).toBe('pvq');
+      expect(l.bitsPerWeight).toBeLessThanOrEqual(3);
+    }
+    expect(s.bitsPerWeight).toBeGreaterThan(2.5);
+    expect(s.after!.ppl).toBeLessThan(s.before!.ppl * 1.2);
+    const e = await run('eval', out, '--text', TEXT, '--windows', '1', '--json');
+    expect(e.code).toBe(0);
+    expect((JSON.parse(e.out) as { nats: number }).nats).toBe(s.after!.nats);
+  }, 300_000);
 
   it('usage mistakes exit 2 with a message; a missing model exits 1', async () => {
     const out = join(await tempDir(), 'q');
