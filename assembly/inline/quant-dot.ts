@@ -16,7 +16,7 @@
  */
 import {
   ACT_BLOCK_MAX, CHUNK, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
+  W_zeros, W_planes, W_halfInts, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 
@@ -402,6 +402,10 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
  * (js/quant.ts); rows keep their quad whatever the row split. Writes out, out + ostride, ...
  */
 export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
+  if (W_halfInts) {
+    dotHalfIntF32x4(r, xp, out, ostride);
+    return;
+  }
   const k = W_k;
   const gs = W_gs;
   const rb = <usize>W_rowBytes;
@@ -442,6 +446,81 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
       let t = f32x4.splat(t0);
       t = f32x4.replace_lane(t, 1, t1);
       t = f32x4.replace_lane(t, 2, t2);
+      t = f32x4.replace_lane(t, 3, t3);
+      acc = f32x4.add(acc, t);
+    }
+    y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
+  }
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+}
+
+/**
+ * acc + the f32 dot of 16 codes (bytes of c, values 0..15) of a half-integer table with the
+ * nibble-order x' at xq: one swizzle gathers 2 * table[c] as i8, widened to f32 lanes.
+ */
+// @ts-ignore: decorator
+@inline function halfInt16(acc: v128, c: v128, xq: usize, t2: v128): v128 {
+  const d = i8x16.swizzle(t2, c);
+  const lo = i16x8.extend_low_i8x16_s(d);
+  const hi = i16x8.extend_high_i8x16_s(d);
+  const p0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(xq));
+  const p1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), v128.load(xq, 16));
+  const p2 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), v128.load(xq, 32));
+  const p3 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), v128.load(xq, 48));
+  return f32x4.add(acc, f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)));
+}
+
+/** dotTableF32x4 for a half-integer table (W_halfInts): sums of 2 t x, halved and scaled per group. */
+function dotHalfIntF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
+  const k = W_k;
+  const gs = W_gs;
+  const rb = <usize>W_rowBytes;
+  const row0 = W_codes + <usize>r * rb;
+  const sstride = <usize>W_sstride;
+  const srow: usize = W_scales ? W_scales + ((<usize>r * sstride) << 2) : 0;
+  const m4 = v128.load(CONSTS);
+  const t2 = v128.load(W_planes, 64);
+  const half = f32x4.splat(0.5);
+  let y = f32x4.splat(0);
+  let g = 0;
+  for (let j0 = 0; j0 < k; j0 += gs, g++) {
+    const j1 = min(k, j0 + gs);
+    let a0 = f32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    let j = j0;
+    for (; j + 32 <= j1; j += 32) {
+      const p = row0 + <usize>(j >> 1);
+      const xq = xp + (<usize>j << 2);
+      let v = v128.load(p);
+      a0 = halfInt16(halfInt16(a0, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
+      v = v128.load(p + rb);
+      a1 = halfInt16(halfInt16(a1, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
+      v = v128.load(p + 2 * rb);
+      a2 = halfInt16(halfInt16(a2, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
+      v = v128.load(p + 3 * rb);
+      a3 = halfInt16(halfInt16(a3, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
+    }
+    let acc = f32x4.mul(hsum4F(a0, a1, a2, a3), half);
+    if (j < j1) {
+      let t0: f32 = 0;
+      let t1: f32 = 0;
+      let t2s: f32 = 0;
+      let t3: f32 = 0;
+      for (; j < j1; j++) {
+        const xj = load<f32>(xp + (<usize>j << 2));
+        t0 += tableValue(readCode(row0, 4, j)) * xj;
+        t1 += tableValue(readCode(row0 + rb, 4, j)) * xj;
+        t2s += tableValue(readCode(row0 + 2 * rb, 4, j)) * xj;
+        t3 += tableValue(readCode(row0 + 3 * rb, 4, j)) * xj;
+      }
+      let t = f32x4.splat(t0);
+      t = f32x4.replace_lane(t, 1, t1);
+      t = f32x4.replace_lane(t, 2, t2s);
       t = f32x4.replace_lane(t, 3, t3);
       acc = f32x4.add(acc, t);
     }
