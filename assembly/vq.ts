@@ -1,4 +1,7 @@
 /**
+ * The VQ family: weighted nearest-centroid search (encoding) and the LUT matmul of a codebook weight
+ * (below, after vq_nearest_f32).
+ *
  * Weighted nearest-centroid search (the reference is src/kernels/js/vq.ts; layouts there):
  *
  *   points: f32 (n, d) contiguous; centroids: f32 (d, k) transposed (coordinate t of centroid c at t·k + c)
@@ -114,5 +117,123 @@ export function vq_nearest_f32(
     }
     store<i32>(codes + (<usize>i << 2), bi);
     store<f32>(dist + (<usize>i << 2), bd);
+  }
+}
+
+/*
+ * LUT matmul of a learned-codebook weight (the reference and the layouts are in
+ * src/kernels/js/vq-lut.ts): per token, vq_lut_f32 tabulates every codebook entry's dot product with
+ * every vector position of x, then vq_gather_f32 sums the gathered entries of each output row. Same
+ * f32 operations in the same order as the reference (no fused multiply-add), so the results are
+ * bit-identical to it.
+ */
+
+/**
+ * lut[kk · e + c] = Σ_{t < dk} x[kk·d + t] · book[c, t] for the nk = ceil(cols / d) vector positions,
+ * four entries per v128. bookT: the codebook transposed to (d, e) so one load reads four entries.
+ */
+export function vq_lut_f32(cols: i32, d: i32, e: i32, x: usize, bookT: usize, lut: usize): void {
+  const nk = (cols + d - 1) / d;
+  const e4 = e & ~3;
+  const eRow = <usize>e << 2;
+  for (let kk = 0; kk < nk; kk++) {
+    const dk = min(d, cols - kk * d);
+    const xk = x + (<usize>(kk * d) << 2);
+    const out = lut + <usize>kk * eRow;
+    for (let c = 0; c < e4; c += 4) {
+      let acc = f32x4.splat(0);
+      let bp = bookT + (<usize>c << 2);
+      for (let t = 0; t < dk; t++) {
+        acc = f32x4.add(acc, f32x4.mul(f32x4.splat(load<f32>(xk + (<usize>t << 2))), v128.load(bp)));
+        bp += eRow;
+      }
+      v128.store(out + (<usize>c << 2), acc);
+    }
+    for (let c = e4; c < e; c++) {
+      let acc: f32 = 0;
+      let bp = bookT + (<usize>c << 2);
+      for (let t = 0; t < dk; t++) {
+        acc = acc + load<f32>(xk + (<usize>t << 2)) * load<f32>(bp);
+        bp += eRow;
+      }
+      store<f32>(out + (<usize>c << 2), acc);
+    }
+  }
+}
+
+/** Index kk of a row: a 2-byte window when it fits in the row (bits + shift <= 15), else the last byte. */
+// @ts-ignore: decorator
+@inline function vqCode(row: usize, kk: i32, bits: i32, mask: i32, rowBytes: i32): usize {
+  if (bits == 8) return <usize>load<u8>(row + <usize>kk);
+  const t = kk * bits;
+  const p = t >> 3;
+  const w: i32 = p + 1 < rowBytes ? <i32>load<u16>(row + <usize>p) : <i32>load<u8>(row + <usize>p);
+  return <usize>((w >> (t & 7)) & mask);
+}
+
+/**
+ * y[r] (one token, y at output 0) = Σ_g scale[r, g] · Σ_{kk in g} lut[kk][code(r, kk)] for rows
+ * [r0, r1). Four rows in flight so their gathers overlap; each row's sums keep the reference order.
+ */
+export function vq_gather_f32(
+  bits: i32, nk: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, vpg: i32, nGroups: i32,
+  lut: usize, y: usize, r0: i32, r1: i32,
+): void {
+  const mask = (1 << bits) - 1;
+  const eRow = <usize>4 << bits;
+  let r = r0;
+  for (; r + 4 <= r1; r += 4) {
+    const c0 = codes + <usize>r * <usize>rowBytes;
+    const c1 = c0 + <usize>rowBytes;
+    const c2 = c1 + <usize>rowBytes;
+    const c3 = c2 + <usize>rowBytes;
+    let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
+    for (let g = 0; g < nGroups; g++) {
+      const k0 = g * vpg;
+      const k1 = min(nk, k0 + vpg);
+      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
+      let lk = lut + <usize>k0 * eRow;
+      for (let kk = k0; kk < k1; kk++) {
+        s0 = s0 + load<f32>(lk + (vqCode(c0, kk, bits, mask, rowBytes) << 2));
+        s1 = s1 + load<f32>(lk + (vqCode(c1, kk, bits, mask, rowBytes) << 2));
+        s2 = s2 + load<f32>(lk + (vqCode(c2, kk, bits, mask, rowBytes) << 2));
+        s3 = s3 + load<f32>(lk + (vqCode(c3, kk, bits, mask, rowBytes) << 2));
+        lk += eRow;
+      }
+      if (scales) {
+        const sp = scales + ((<usize>r * <usize>scaleStride + <usize>g) << 2);
+        const st = <usize>scaleStride << 2;
+        a0 = a0 + load<f32>(sp) * s0;
+        a1 = a1 + load<f32>(sp + st) * s1;
+        a2 = a2 + load<f32>(sp + 2 * st) * s2;
+        a3 = a3 + load<f32>(sp + 3 * st) * s3;
+      } else {
+        a0 = a0 + s0;
+        a1 = a1 + s1;
+        a2 = a2 + s2;
+        a3 = a3 + s3;
+      }
+    }
+    const yp = y + (<usize>r << 2);
+    store<f32>(yp, a0);
+    store<f32>(yp, a1, 4);
+    store<f32>(yp, a2, 8);
+    store<f32>(yp, a3, 12);
+  }
+  for (; r < r1; r++) {
+    const c0 = codes + <usize>r * <usize>rowBytes;
+    let a0: f32 = 0;
+    for (let g = 0; g < nGroups; g++) {
+      const k0 = g * vpg;
+      const k1 = min(nk, k0 + vpg);
+      let s0: f32 = 0;
+      let lk = lut + <usize>k0 * eRow;
+      for (let kk = k0; kk < k1; kk++) {
+        s0 = s0 + load<f32>(lk + (vqCode(c0, kk, bits, mask, rowBytes) << 2));
+        lk += eRow;
+      }
+      a0 = a0 + (scales ? load<f32>(scales + ((<usize>r * <usize>scaleStride + <usize>g) << 2)) * s0 : s0);
+    }
+    store<f32>(y + (<usize>r << 2), a0);
   }
 }

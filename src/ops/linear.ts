@@ -9,7 +9,7 @@
  *
  * so x is gathered into stored column order and divided by the input scales (f32), then multiplied
  * with the stored rows. A `pvq` weight runs its own decode-on-the-fly kernel (activations rotated by
- * its Hadamard once per call, src/qtensor-pvq.ts). Activations 'int8' (affine weights only) quantizes x per block to int8 and
+ * its Hadamard once per call, src/qtensor-pvq.ts); a `codebook` weight its LUT kernel (src/qtensor-codebook.ts). Activations 'int8' (affine weights only) quantizes x per block to int8 and
  * accumulates in i32 (the ggml / onnxruntime scheme; src/kernels/js/quant.ts defines it exactly).
  *
  * Not the kernels (src/kernels/js/quant.ts) and not the general matrix product (matmul.ts, which the
@@ -19,6 +19,7 @@ import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import { qweightArgs } from '../kernels/qweight.js';
 import { QTensor } from '../qtensor.js';
+import { codebookMatmulInto } from '../qtensor-codebook.js';
 import { pvqMatmulInto } from '../qtensor-pvq.js';
 import { Tensor, empty, shapeSize } from '../tensor.js';
 import { matmul } from './matmul.js';
@@ -142,6 +143,9 @@ export function linear(x: Tensor, w: Tensor | QTensor, opts: LinearOptions = {})
   if (w.family === 'pvq') {
     // Decode-on-the-fly PVQ: activations rotated once per call, codes never expanded (src/qtensor-pvq.ts).
     pvqMatmulInto(w, xa, rows, y);
+  } else if (w.family === 'codebook') {
+    // LUT matmul: per token a table of x · codebook entries, then one gather per index (src/qtensor-codebook.ts).
+    if (rows > 0 && outF > 0) codebookMatmulInto(w, xa, rows, y);
   } else if (rows > 0 && outF > 0) {
     const args = { ...qweightArgs(w), m: rows, x: { storage: xa.storage, offset: xa.offset }, rsx: inF, y: { storage: y.storage, offset: 0 }, rsy: outF, r0: 0, r1: outF };
     if (int8) kernel('qmatmul_i8')(args);
