@@ -28,6 +28,8 @@ export interface QuantizeSummary {
   readonly dtype: QuantDType;
   readonly groupSize: number | 'channel';
   readonly actOrder: boolean;
+  readonly staticGroups: boolean;
+  readonly clipSearch: boolean;
   readonly samples: number;
   readonly seqLen: number;
   /** Storage bits per weight over every quantized projection, qparams included. */
@@ -44,6 +46,14 @@ export interface QuantizeSummary {
 function stringOption(args: ParsedArgs, name: string): string | undefined {
   const v = args.values[name];
   return typeof v === 'string' ? v : undefined;
+}
+
+function dampOption(args: ParsedArgs): number | undefined {
+  const v = stringOption(args, 'damp');
+  if (v === undefined) return undefined;
+  const f = Number(v);
+  if (!Number.isFinite(f) || f <= 0) throw new UsageError(`--damp must be a positive number, got '${v}'`);
+  return f;
 }
 
 function groupSizeOption(args: ParsedArgs): number | 'channel' {
@@ -70,13 +80,21 @@ function mb(bytes: number): string {
   return `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
 
+/** The method and its settings in one line, e.g. `gptq int4 group 128 act-order static-groups`. */
+export function describeSettings(s: QuantizeSummary): string {
+  // PVQ codes D = 16 columns per record and sizes K from the dtype's bits: no scale groups.
+  const grid = s.method === 'pvq' ? `(about ${s.dtype.replace(/\D/g, '')} bits per weight)` : `group ${s.groupSize}`;
+  const flags = [s.actOrder && 'act-order', s.staticGroups && 'static-groups', s.clipSearch && 'clip-search'].filter(Boolean);
+  return [s.method, s.dtype, grid, ...flags].join(' ');
+}
+
 /** The per-layer table and the summary as text. */
 export function formatSummary(s: QuantizeSummary): string {
   const lines = [
     `layer                               bits/w   error (${s.layers[0]?.errorKind ?? 'output'})      ms`,
     ...s.layers.map((r) => `${layerName(r).padEnd(34)} ${r.bitsPerWeight.toFixed(3).padStart(7)}   ${r.error.toExponential(3).padStart(14)} ${r.timeMs.toFixed(0).padStart(7)}`),
     '',
-    `${s.method} ${s.dtype} group ${s.groupSize}${s.actOrder ? ' act-order' : ''}, ${s.samples} x ${s.seqLen} calibration tokens`,
+    `${describeSettings(s)}, ${s.samples} x ${s.seqLen} calibration tokens`,
     `bits per weight   ${s.bitsPerWeight.toFixed(3)}`,
     `projections       ${mb(s.projectionBytes16)} at 16 bits -> ${mb(s.projectionBytesQuantized)} (${(s.projectionBytes16 / s.projectionBytesQuantized).toFixed(2)}x smaller)`,
     `quantize time     ${s.quantizeSeconds.toFixed(1)} s`,
@@ -92,7 +110,7 @@ export function formatSummary(s: QuantizeSummary): string {
 export function summaryHtml(s: QuantizeSummary): string {
   const summary: [string, string][] = [
     ['model', s.model],
-    ['method', `${s.method} ${s.dtype} group ${s.groupSize}${s.actOrder ? ' act-order' : ''}`],
+    ['method', describeSettings(s)],
     ['calibration', `${s.samples} x ${s.seqLen} tokens`],
     ['bits per weight', s.bitsPerWeight.toFixed(3)],
     ['projection size', `${mb(s.projectionBytes16)} -> ${mb(s.projectionBytesQuantized)}`],
@@ -102,7 +120,7 @@ export function summaryHtml(s: QuantizeSummary): string {
   if (s.after) summary.push(['perplexity after', formatPerplexity(s.after)]);
   const kind = s.layers[0]?.errorKind ?? 'output';
   return renderReportHtml({
-    title: `quantensor: ${s.method} ${s.dtype} g${s.groupSize} on ${s.model}`,
+    title: `quantensor: ${describeSettings(s)} on ${s.model}`,
     summary,
     errorLabel: kind === 'output' ? 'output error: mean over calibration tokens x of ||(W - Q) x||^2' : 'weight error: mean of (w - q)^2',
     layers: s.layers.map((r) => ({ name: layerName(r), error: r.error, bitsPerWeight: r.bitsPerWeight, timeMs: r.timeMs })),
@@ -119,6 +137,9 @@ export const quantizeCommand: Command = {
     'group-size': { type: 'string', value: 'N', help: "columns per scale group, or 'channel' (default 128)" },
     symmetric: { type: 'boolean', help: 'symmetric grid (no zero points)' },
     'act-order': { type: 'boolean', help: 'GPTQ: quantize columns by decreasing Hessian diagonal' },
+    'static-groups': { type: 'boolean', help: 'GPTQ: group scales from the original weights, before error feedback' },
+    'clip-search': { type: 'boolean', help: 'rtn, GPTQ: shrink each group range over a grid, keep the smallest error' },
+    damp: { type: 'string', value: 'F', help: 'GPTQ: damping as a fraction of the mean Hessian diagonal (default 0.01)' },
     calib: { type: 'string', value: 'FILE', help: 'calibration tokens (default <model-dir>/calib.bin)' },
     samples: { type: 'string', value: 'N', help: 'calibration sequences (default 128)' },
     'seq-len': { type: 'string', value: 'N', help: 'tokens per calibration sequence (default 2048)' },
@@ -148,6 +169,9 @@ export const quantizeCommand: Command = {
     const evalText = stringOption(args, 'eval-text');
     const quiet = Boolean(args.values.quiet || args.values.json);
     const actOrder = Boolean(args.values['act-order']);
+    const staticGroups = Boolean(args.values['static-groups']);
+    const clipSearch = Boolean(args.values['clip-search']);
+    const percDamp = dampOption(args);
 
     const calibPath = stringOption(args, 'calib') ?? join(dir, 'calib.bin');
     const calib = method === 'rtn' ? undefined : existsSync(calibPath) ? await readFile(calibPath) : undefined;
@@ -168,6 +192,9 @@ export const quantizeCommand: Command = {
       groupSize,
       symmetric: Boolean(args.values.symmetric),
       actOrder,
+      staticGroups,
+      clipSearch,
+      percDamp,
       calib,
       chunkSize,
       samples: calib ? nSamples : undefined,
@@ -186,6 +213,8 @@ export const quantizeCommand: Command = {
       dtype,
       groupSize,
       actOrder,
+      staticGroups,
+      clipSearch,
       samples: nSamples,
       seqLen: calib ? seqLen : 0,
       bitsPerWeight: r.bitsPerWeight,

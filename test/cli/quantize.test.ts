@@ -77,6 +77,21 @@ describe('quantensor quantize + eval', () => {
     expect((JSON.parse(e.out) as { nats: number }).nats).toBe(s.after!.nats);
   }, 300_000);
 
+  it('gptq flags --act-order --static-groups --damp reach the quantizer and the report', async () => {
+    const dir = await tempDir();
+    const calib = ['--method', 'gptq', '--samples', '1', '--seq-len', '128', '--json'];
+    const plain = await run('quantize', DIR, ...calib, '--out', join(dir, 'a'));
+    const tuned = await run('quantize', DIR, ...calib, '--act-order', '--static-groups', '--damp', '0.05', '--out', join(dir, 'b'));
+    expect([plain.code, tuned.code]).toEqual([0, 0]);
+    const a = JSON.parse(plain.out) as QuantizeSummary;
+    const b = JSON.parse(tuned.out) as QuantizeSummary;
+    expect([a.actOrder, a.staticGroups, a.clipSearch]).toEqual([false, false, false]);
+    expect([b.actOrder, b.staticGroups, b.clipSearch]).toEqual([true, true, false]);
+    // Other column order and damping give other codes: every layer's error changes.
+    for (let i = 0; i < a.layers.length; i++) expect(b.layers[i].error).not.toBe(a.layers[i].error);
+    expect(readFileSync(join(dir, 'b', 'report.html'), 'utf8')).toContain('gptq int4 group 128 act-order static-groups on');
+  }, 300_000);
+
   it('usage mistakes exit 2 with a message; a missing model exits 1', async () => {
     const out = join(await tempDir(), 'q');
     const noOut = await run('quantize', DIR, '--method', 'rtn');
@@ -90,6 +105,9 @@ describe('quantensor quantize + eval', () => {
     expect(badMethod.err).toMatch(/--method must be one of rtn, gptq, awq, awq\+gptq, pvq, vq/);
     const badGroup = await run('quantize', DIR, '--group-size', '0', '--out', out);
     expect(badGroup.code).toBe(2);
+    const badDamp = await run('quantize', DIR, '--damp', '0', '--out', out);
+    expect(badDamp.code).toBe(2);
+    expect(badDamp.err).toMatch(/--damp must be a positive number, got '0'/);
     const noCalib = await run('quantize', DIR, '--method', 'gptq', '--calib', join(DIR, 'nope.bin'), '--out', out);
     expect(noCalib.code).toBe(2);
     expect(noCalib.err).toMatch(/needs calibration/);
