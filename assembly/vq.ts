@@ -165,75 +165,102 @@ export function vq_lut_f32(cols: i32, d: i32, e: i32, x: usize, bookT: usize, lu
 // @ts-ignore: decorator
 @inline function vqCode(row: usize, kk: i32, bits: i32, mask: i32, rowBytes: i32): usize {
   if (bits == 8) return <usize>load<u8>(row + <usize>kk);
+  if (bits == 4) return <usize>((<i32>load<u8>(row + <usize>(kk >> 1)) >> ((kk & 1) << 2)) & 15);
   const t = kk * bits;
   const p = t >> 3;
   const w: i32 = p + 1 < rowBytes ? <i32>load<u16>(row + <usize>p) : <i32>load<u8>(row + <usize>p);
   return <usize>((w >> (t & 7)) & mask);
 }
 
+/** Rows per tile: their running sums live in the state scratch while the table is walked in blocks. */
+const VQ_TILE: i32 = 128;
+/** Table bytes per block: the entries of a block of vector positions stay in L1 while a tile's rows gather from them. */
+const VQ_BLOCK_BYTES: i32 = 32768;
+
 /**
- * y[r] (one token, y at output 0) = Σ_g scale[r, g] · Σ_{kk in g} lut[kk][code(r, kk)] for rows
- * [r0, r1). Four rows in flight so their gathers overlap; each row's sums keep the reference order.
+ * Sums lut[kk][code(r, kk)] for kk in [k0, k1) into the running sums state[r − t0] of rows [t0, t1),
+ * four rows in flight. Inlined once per index width so the decode folds to constants.
  */
-export function vq_gather_f32(
-  bits: i32, nk: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, vpg: i32, nGroups: i32,
-  lut: usize, y: usize, r0: i32, r1: i32,
+// @ts-ignore: decorator
+@inline function vqGatherBlock(
+  bits: i32, codes: usize, rowBytes: i32, lut: usize, k0: i32, k1: i32, t0: i32, t1: i32, state: usize,
 ): void {
   const mask = (1 << bits) - 1;
   const eRow = <usize>4 << bits;
-  let r = r0;
-  for (; r + 4 <= r1; r += 4) {
+  const l0 = lut + <usize>k0 * eRow;
+  let r = t0;
+  for (; r + 4 <= t1; r += 4) {
     const c0 = codes + <usize>r * <usize>rowBytes;
     const c1 = c0 + <usize>rowBytes;
     const c2 = c1 + <usize>rowBytes;
     const c3 = c2 + <usize>rowBytes;
-    let a0: f32 = 0, a1: f32 = 0, a2: f32 = 0, a3: f32 = 0;
-    for (let g = 0; g < nGroups; g++) {
-      const k0 = g * vpg;
-      const k1 = min(nk, k0 + vpg);
-      let s0: f32 = 0, s1: f32 = 0, s2: f32 = 0, s3: f32 = 0;
-      let lk = lut + <usize>k0 * eRow;
-      for (let kk = k0; kk < k1; kk++) {
-        s0 = s0 + load<f32>(lk + (vqCode(c0, kk, bits, mask, rowBytes) << 2));
-        s1 = s1 + load<f32>(lk + (vqCode(c1, kk, bits, mask, rowBytes) << 2));
-        s2 = s2 + load<f32>(lk + (vqCode(c2, kk, bits, mask, rowBytes) << 2));
-        s3 = s3 + load<f32>(lk + (vqCode(c3, kk, bits, mask, rowBytes) << 2));
-        lk += eRow;
-      }
-      if (scales) {
-        const sp = scales + ((<usize>r * <usize>scaleStride + <usize>g) << 2);
-        const st = <usize>scaleStride << 2;
-        a0 = a0 + load<f32>(sp) * s0;
-        a1 = a1 + load<f32>(sp + st) * s1;
-        a2 = a2 + load<f32>(sp + 2 * st) * s2;
-        a3 = a3 + load<f32>(sp + 3 * st) * s3;
-      } else {
-        a0 = a0 + s0;
-        a1 = a1 + s1;
-        a2 = a2 + s2;
-        a3 = a3 + s3;
-      }
+    const sp = state + (<usize>(r - t0) << 2);
+    let s0 = load<f32>(sp), s1 = load<f32>(sp, 4), s2 = load<f32>(sp, 8), s3 = load<f32>(sp, 12);
+    let lk = l0;
+    for (let kk = k0; kk < k1; kk++) {
+      s0 = s0 + load<f32>(lk + (vqCode(c0, kk, bits, mask, rowBytes) << 2));
+      s1 = s1 + load<f32>(lk + (vqCode(c1, kk, bits, mask, rowBytes) << 2));
+      s2 = s2 + load<f32>(lk + (vqCode(c2, kk, bits, mask, rowBytes) << 2));
+      s3 = s3 + load<f32>(lk + (vqCode(c3, kk, bits, mask, rowBytes) << 2));
+      lk += eRow;
     }
-    const yp = y + (<usize>r << 2);
-    store<f32>(yp, a0);
-    store<f32>(yp, a1, 4);
-    store<f32>(yp, a2, 8);
-    store<f32>(yp, a3, 12);
+    store<f32>(sp, s0);
+    store<f32>(sp, s1, 4);
+    store<f32>(sp, s2, 8);
+    store<f32>(sp, s3, 12);
   }
-  for (; r < r1; r++) {
+  for (; r < t1; r++) {
     const c0 = codes + <usize>r * <usize>rowBytes;
-    let a0: f32 = 0;
-    for (let g = 0; g < nGroups; g++) {
-      const k0 = g * vpg;
-      const k1 = min(nk, k0 + vpg);
-      let s0: f32 = 0;
-      let lk = lut + <usize>k0 * eRow;
-      for (let kk = k0; kk < k1; kk++) {
-        s0 = s0 + load<f32>(lk + (vqCode(c0, kk, bits, mask, rowBytes) << 2));
-        lk += eRow;
-      }
-      a0 = a0 + (scales ? load<f32>(scales + ((<usize>r * <usize>scaleStride + <usize>g) << 2)) * s0 : s0);
+    const sp = state + (<usize>(r - t0) << 2);
+    let s0 = load<f32>(sp);
+    let lk = l0;
+    for (let kk = k0; kk < k1; kk++) {
+      s0 = s0 + load<f32>(lk + (vqCode(c0, kk, bits, mask, rowBytes) << 2));
+      lk += eRow;
     }
-    store<f32>(y + (<usize>r << 2), a0);
+    store<f32>(sp, s0);
+  }
+}
+
+/**
+ * y[r] (one token, y at output 0) = Σ_g scale[r, g] · Σ_{kk in g} lut[kk][code(r, kk)] for rows
+ * [r0, r1). Rows go in tiles of VQ_TILE; within a tile the table is walked in blocks of vector
+ * positions (cut at group ends) that fit in L1, every row of the tile gathering from the block before
+ * the next is touched. Each row's sums still run kk ascending, so the order is the reference's.
+ * state: scratch of 2 · VQ_TILE f32 (running group sums, then the outputs).
+ */
+export function vq_gather_f32(
+  bits: i32, nk: i32, codes: usize, rowBytes: i32, scales: usize, scaleStride: i32, vpg: i32, nGroups: i32,
+  lut: usize, y: usize, r0: i32, r1: i32, state: usize,
+): void {
+  const block = max(1, VQ_BLOCK_BYTES >> (bits + 2));
+  const sums = state;
+  const accs = state + (<usize>VQ_TILE << 2);
+  for (let t0 = r0; t0 < r1; t0 += VQ_TILE) {
+    const t1 = min(r1, t0 + VQ_TILE);
+    memory.fill(sums, 0, <usize>(t1 - t0) << 2);
+    memory.fill(accs, 0, <usize>(t1 - t0) << 2);
+    let g = 0;
+    let gEnd = min(nk, vpg);
+    for (let k0 = 0; k0 < nk; ) {
+      const k1 = min(gEnd, k0 + block);
+      if (bits == 8) vqGatherBlock(8, codes, rowBytes, lut, k0, k1, t0, t1, sums);
+      else if (bits == 4) vqGatherBlock(4, codes, rowBytes, lut, k0, k1, t0, t1, sums);
+      else vqGatherBlock(bits, codes, rowBytes, lut, k0, k1, t0, t1, sums);
+      k0 = k1;
+      if (k0 == gEnd) {
+        // Group done: acc = acc + scale · s, then a fresh sum.
+        for (let r = t0; r < t1; r++) {
+          const sp = sums + (<usize>(r - t0) << 2);
+          const ap = accs + (<usize>(r - t0) << 2);
+          const sc: f32 = scales ? load<f32>(scales + ((<usize>r * <usize>scaleStride + <usize>g) << 2)) * load<f32>(sp) : load<f32>(sp);
+          store<f32>(ap, load<f32>(ap) + sc);
+          store<f32>(sp, 0);
+        }
+        g++;
+        gEnd = min(nk, gEnd + vpg);
+      }
+    }
+    memory.copy(y + (<usize>t0 << 2), accs, <usize>(t1 - t0) << 2);
   }
 }

@@ -2,8 +2,8 @@
  * The `codebook` (learned VQ) variant of a QTensor multiplied straight from its indices: `linear`
  * routes here, and `vq_matmul_f32` (src/kernels/js/vq-lut.ts) tabulates each token's dot products with
  * the codebook once, then sums one table entry per index and output row. The weight is never decoded,
- * and a row costs ceil(cols / vectorDim) gathers instead of cols multiply-adds. Scalar codebooks of
- * at most 16 entries stay on the generic packed kernel (faster there, see `codebookMatmulInto`).
+ * and a row costs ceil(cols / vectorDim) gathers instead of cols multiply-adds. Many tokens and scalar
+ * codebooks of at most 16 entries stay on the generic packed kernel (faster there, see `useLut`).
  *
  * Not the storage contract (src/qtensor.ts) and not the activations' act-order / input-scale handling
  * (src/ops/linear.ts hands over x already in stored column order).
@@ -42,7 +42,19 @@ export function codebookWeightArgs(q: QTensor): Omit<VqMatmulArgs, 'm' | 'x' | '
 }
 
 /**
- * y = x Wᵀ for a codebook QTensor by table lookups: x holds m contiguous f32 rows of cols in stored
+ * Whether the LUT kernel beats the generic packed kernel (decode, then v128 dots; its GEMM path decodes
+ * a tile once for all tokens). The LUT costs one gather per index per token, so it wins for few tokens
+ * and wide vectors. Measured on 4096x4096 (WASM, one thread, ms LUT / generic): dim 2, 8-bit indices:
+ * m 1 13/35, m 4 51/51, m 16 200/106; dim 4: m 4 20/55, m 16 76/63; dim 8: m 16 29/68, m 64 120/154;
+ * dim 1, 8-bit: m 2 43/75, m 4 154/107; dim 1 with at most 16 entries: m 1 6.6/6.1 (the generic
+ * kernel decodes those with byte shuffles). Hence m <= 2 · dim, and never a small scalar codebook.
+ */
+function useLut(dim: number, bits: number, m: number): boolean {
+  return !(dim === 1 && bits <= 4) && m <= 2 * dim;
+}
+
+/**
+ * y = x Wᵀ for a codebook QTensor, by table lookups for few tokens (`useLut`): x holds m contiguous f32 rows of cols in stored
  * column order (element offset x.offset), y receives m contiguous rows of `rows` outputs from y.offset.
  * @throws ShapeError when x does not hold m rows of cols, ValueError for a non-codebook weight
  * @example
@@ -55,9 +67,6 @@ export function codebookMatmulInto(q: QTensor, x: Tensor, m: number, y: Tensor):
     throw new ShapeError(`codebook matmul: x ${x.dtype} ${fmtShape(x.shape)} is not ${m} contiguous f32 rows of ${w.cols}`);
   }
   const io = { m, x: tensorRef(x), rsx: w.cols, y: tensorRef(y), rsy: w.rows, r0: 0, r1: w.rows };
-  // Scalar codebooks of at most 16 entries: the generic kernel decodes them with byte shuffles and
-  // dots with v128, which beats one gather per column (4096x4096 GEMV, 4-bit indices, dim 1:
-  // 7.9 ms generic versus 44.8 ms LUT). Wider vectors gather one entry per dim columns and win.
-  if (w.dim === 1 && w.bits <= 4) kernel('qmatmul_f32')({ ...qweightArgs(q), ...io });
-  else kernel('vq_matmul_f32')({ ...w, ...io });
+  if (useLut(w.dim, w.bits, m)) kernel('vq_matmul_f32')({ ...w, ...io });
+  else kernel('qmatmul_f32')({ ...qweightArgs(q), ...io });
 }

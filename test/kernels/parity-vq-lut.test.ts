@@ -12,6 +12,7 @@ import type { Ref } from '../../src/kernels/ref.js';
 import type { VqMatmulArgs } from '../../src/kernels/js/vq-lut.js';
 import { Storage } from '../../src/memory/storage.js';
 import { wasmRuntime } from '../../src/kernels/backend.js';
+import { getThreads, setThreads, threadStats } from '../../src/kernels/threads.js';
 import { readRef, refIn, rng } from './helpers.js';
 
 interface Case {
@@ -141,6 +142,10 @@ describe('vq_matmul_f32 parity', () => {
       { ...base, bits: 3, dim: 2, cols: 99, rows: 13, vpg: 5, scaled: true, intBook: true, m: 3 }, // codes straddle bytes
       { ...base, bits: 7, dim: 1, cols: 33, rows: 4, vpg: 0, scaled: true, perTensor: true },
       { ...base, bits: 5, dim: 8, cols: 300, rows: 17, vpg: 2, scaled: true },
+      // More rows than one 128-row tile, and 8-bit tables walked in blocks of 32 positions: one group
+      // spanning several blocks, and groups of 45 ending inside blocks.
+      { ...base, bits: 8, dim: 1, cols: 100, rows: 131, vpg: 0, scaled: true, m: 2 },
+      { ...base, bits: 8, dim: 1, cols: 100, rows: 133, vpg: 45, scaled: true, intBook: true },
     ];
     for (const c of cases) check(c);
   });
@@ -153,5 +158,21 @@ describe('vq_matmul_f32 parity', () => {
     const joined = whole.map((_, r) => (r < 77 ? parts[0][r] : parts[1][r]));
     expect(Array.from(joined)).toEqual(Array.from(whole));
     expect(Array.from(whole)).toEqual(Array.from(run(c, d, 'js', 0, c.rows)));
+  });
+
+  it('two threads give the same bits as one (rows split into ranges over the shared table)', () => {
+    const c: Case = { bits: 8, dim: 2, rows: 2048, cols: 512, vpg: 64, scaled: true, perTensor: false, intBook: false, m: 2, seed: 11 };
+    const d = build(c);
+    const one = run(c, d, 'wasm', 0, c.rows);
+    setThreads(2);
+    try {
+      expect(getThreads()).toBe(2);
+      const before = threadStats().workerItems;
+      const two = run(c, d, 'wasm', 0, c.rows);
+      expect(threadStats().workerItems).toBeGreaterThan(before);
+      expect(Array.from(two)).toEqual(Array.from(one));
+    } finally {
+      setThreads(1);
+    }
   });
 });

@@ -11,6 +11,9 @@ import { view } from '../ref.js';
 import { MIN_WORK_PER_THREAD, parallelRows } from '../threads.js';
 import { Marshal } from './runtime.js';
 
+/** Scratch of one vq_gather_f32 range: running sums and outputs of a 128-row tile (assembly/vq.ts VQ_TILE). */
+const GATHER_STATE_BYTES = 2 * 128 * 4;
+
 /**
  * `vq_matmul_f32` on the WASM backend.
  * @example
@@ -40,7 +43,7 @@ export function vqMatmulF32Wasm(a: VqMatmulArgs): void {
     for (let i = 0; i < a.m; i++) {
       ex.vq_lut_f32(a.cols, a.dim, e, x + i * a.rsx * 4, bookT, lut);
       const yi = y + i * a.rsy * 4;
-      parallelRows('vq_gather_f32', n, (r0, r1) => [a.bits, nk, codes, a.rowBytes, scales, a.scaleStride, vpg, a.nGroups, lut, yi, r0, r1], {
+      parallelRows('vq_gather_f32', n, (r0, r1) => [a.bits, nk, codes, a.rowBytes, scales, a.scaleStride, vpg, a.nGroups, lut, yi, r0, r1, mm.scratch(GATHER_STATE_BYTES)], {
         minRowsPerThread: MIN_WORK_PER_THREAD / Math.max(1, nk),
       });
     }

@@ -14,11 +14,11 @@ export interface VqExports {
   vq_lut_f32(cols: number, d: number, e: number, x: number, bookT: number, lut: number): void;
   /**
    * y[r] for r in [r0, r1) of one token from its lut; codes u8 (rows, rowBytes); scales f32 row r at
-   * r · scaleStride, or 0 (all 1); vpg vector positions per group.
+   * r · scaleStride, or 0 (all 1); vpg vector positions per group; state: scratch of 2 · 128 f32 (one per range).
    */
   vq_gather_f32(
     bits: number, nk: number, codes: number, rowBytes: number, scales: number, scaleStride: number, vpg: number,
-    nGroups: number, lut: number, y: number, r0: number, r1: number,
+    nGroups: number, lut: number, y: number, r0: number, r1: number, state: number,
   ): void;
 }
 
@@ -26,5 +26,5 @@ export interface VqExports {
 export const VQ_ARITY = {
   vq_nearest_f32: 12,
   vq_lut_f32: 6,
-  vq_gather_f32: 12,
+  vq_gather_f32: 13,
 } as const satisfies Record<keyof VqExports, number>;
