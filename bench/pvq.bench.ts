@@ -7,8 +7,10 @@
  * - `pvq_matmul_f32`: a `pvq` QTensor from `pvqQuantize` (dim 16, pulses and amplitude bits by
  *   `pvqConfigForBits(4)`): the activations are rotated once per call, every group's combinatorial
  *   index is decoded inside the kernel;
- * - `qmatmul_f32` on a `codebook` QTensor: 8-bit indices of 2-d vectors (4 bits per weight), f16 row
- *   scales, the codebook gathered per index (GPTVQ/AQLM-style LUT matmul); codes and codebook are
+ * - `vq_matmul_f32` (through `linear`) on a `codebook` QTensor: 8-bit indices of 2-d vectors (4 bits
+ *   per weight), f16 row scales, a table of x · codebook entries per token, then one gather per index
+ *   (GPTVQ/AQLM-style LUT matmul), next to `qmatmul_f32` on the same weight (decode, then dot: the
+ *   path before the LUT kernel); codes and codebook are
  *   random (the kernel's speed does not depend on their quality, and k-means on 16M weights would
  *   dominate the setup);
  * - `qmatmul_f32` on int4, group 128, asymmetric, f16 scales (bench/quant.bench.ts has the peers);
@@ -19,6 +21,9 @@
  */
 import { pvqConfigForBits } from '../src/quantizers/pvq/config.js';
 import { pvqQuantize } from '../src/quantizers/pvq/quantize.js';
+import { kernel } from '../src/kernels/table.js';
+import { qweightArgs } from '../src/kernels/qweight.js';
+import { tensorRef } from '../src/kernels/ref.js';
 import { linear } from '../src/ops/linear.js';
 import { quantize } from '../src/ops/quant.js';
 import { QTensor, dequantize, roundToScaleDType } from '../src/qtensor.js';
@@ -33,7 +38,7 @@ const PVQ_BITS = 4;
  * y = x Wᵀ for s.m tokens through `linear`, checked against the dequantized weight. `keep`: the
  * weight is shared with another case and not disposed here.
  */
-function gemv(s: MatShape, q: QTensor, what: string, keep = false): Prepared {
+function gemv(s: MatShape, q: QTensor, what: string, keep = false, mul: (x: Tensor, q: QTensor) => Tensor = linear): Prepared {
   const { k, n, m } = s;
   const dq = dequantize(q);
   const wd = Float32Array.from(dq.data() as Float32Array);
@@ -44,7 +49,7 @@ function gemv(s: MatShape, q: QTensor, what: string, keep = false): Prepared {
   return {
     run: () => {
       last?.dispose();
-      return (last = linear(x, q));
+      return (last = mul(x, q));
     },
     check: () => {
       const y = last!.data() as Float32Array;
@@ -88,8 +93,20 @@ function prepareInt4(s: MatShape): Prepared {
   return gemv(s, q, 'quantensor int4 gemv');
 }
 
+/**
+ * The generic packed kernel on a codebook weight (decode each index's vector, then v128 dots): the
+ * path `linear` took before the LUT kernel, kept as the peer of the LUT row.
+ */
+function genericQmatmul(x: Tensor, q: QTensor): Tensor {
+  const [m, k] = x.shape;
+  const n = q.geometry.rows;
+  const y = empty([m, n], 'f32');
+  kernel('qmatmul_f32')({ ...qweightArgs(q), m, x: tensorRef(x), rsx: k, y: tensorRef(y), rsy: n, r0: 0, r1: n });
+  return y;
+}
+
 /** A codebook QTensor with random 8-bit indices of 2-d vectors, a random f16 codebook and f16 row scales. */
-function prepareLut(s: MatShape): Prepared {
+function lutWeight(s: MatShape): QTensor {
   const { k, n } = s;
   const dim = 2;
   const codes = empty([n, k / dim], 'uint8');
@@ -109,7 +126,12 @@ function prepareLut(s: MatShape): Prepared {
     indexBits: 8,
     vectorDim: dim,
   });
-  return gemv(s, q, 'quantensor codebook (LUT) gemv');
+  return q;
+}
+
+function prepareLut(s: MatShape, generic = false): Prepared {
+  const q = lutWeight(s);
+  return generic ? gemv(s, q, 'quantensor codebook generic gemv', false, genericQmatmul) : gemv(s, q, 'quantensor codebook (LUT) gemv');
 }
 
 /**
@@ -142,10 +164,17 @@ export function pvqCases(ctx: SuiteContext): BenchCase[] {
     },
     {
       ...base,
+      kernel: 'vq_matmul_f32',
+      dtype: 'codebook',
+      note: 'LUT GEMV through linear: 8-bit indices of 2-d vectors (4 bits per weight), f16 codebook and row scales; GB/s of all stored bits',
+      prepare: () => prepareLut(s),
+    },
+    {
+      ...base,
       kernel: 'qmatmul_f32',
       dtype: 'codebook',
-      note: 'LUT GEMV: 8-bit indices of 2-d vectors (4 bits per weight), f16 codebook and row scales; GB/s of all stored bits',
-      prepare: () => prepareLut(s),
+      note: 'the same codebook weight through the generic packed kernel (decode, then dot): the path before vq_matmul_f32',
+      prepare: () => prepareLut(s, true),
     },
     {
       ...base,
