@@ -3,7 +3,9 @@
  * inverse, the blocked column loop with error feedback, packing) on a layer [n, k] with a
  * correlated SPD Hessian H [k, k] (bench/harness.ts `spd`). Before timing, the result is checked
  * independently: its output error tr(ΔHΔᵀ) must be below plain round-to-nearest's (`quantize` with
- * the same dtype and groups), both computed here with `matmul`. No JS peer implements GPTQ.
+ * the same dtype and groups), both computed here with `matmul`. No JS peer implements GPTQ; the peer is
+ * PyTorch on CPU (bench/torch_gptq.py, same shapes, grid and act-order; Debian's python3-torch, its
+ * rows are left out when torch is not installed).
  *
  * The 4096x4096 act-order case also reports memory (one line on stdout): the peak above what W and
  * H [4096, 4096] f32 already hold, per phase of the report (inverse, loop, pack), as (a) live bytes
@@ -19,6 +21,7 @@ import { dequantize, type QTensor } from '../src/qtensor.js';
 import { gptq } from '../src/quantizers/gptq.js';
 import { tensor, type Tensor } from '../src/tensor.js';
 import { randomF32, spd, type BenchCase, type Prepared, type SuiteContext } from './harness.js';
+import { torchGptqCase, torchPython } from './peers.js';
 
 /** tr(ΔHΔᵀ) for Δ = W − deq(q): the output error GPTQ minimises (up to a constant). */
 function outputError(w: Float32Array, q: QTensor, h: Tensor, n: number, k: number): number {
@@ -168,6 +171,7 @@ export function gptqCases(ctx: SuiteContext): BenchCase[] {
     ? [[256, 512, undefined, false]]
     : [[1024, 1024, undefined, false], [4096, 1024, 1, false], [4096, 4096, 1, true]];
   const out: BenchCase[] = [];
+  const torch = torchPython();
   for (const [n, k, iterations, memory] of shapes) {
     if (ctx.threads > 1 && iterations) continue;
     out.push({
@@ -182,6 +186,20 @@ export function gptqCases(ctx: SuiteContext): BenchCase[] {
       ...(iterations ? { iterations, note: memory ? 'timed once; act-order; memory peaks printed' : 'timed once' } : {}),
       prepare: () => prepare(n, k, memory, memory),
     });
+    if (torch) {
+      out.push({
+        family: 'gptq',
+        kernel: memory ? 'gptq_act_order' : 'gptq',
+        lib: 'pytorch',
+        shape: `${n}x${k}`,
+        dtype: 'int4',
+        groupSize: 128,
+        flops: 0,
+        weightBytes: 0,
+        note: 'torch CPU, packing not timed',
+        prepare: () => torchGptqCase(torch, { n, k, act_order: memory, iterations: iterations ?? 3 }, ctx.threads),
+      });
+    }
   }
   return out;
 }

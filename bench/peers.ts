@@ -9,7 +9,7 @@
  *
  * Not the cases (bench/*.bench.ts).
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { External } from './harness.js';
 import { ONNX_FLOAT, onnxModel, type OnnxTensor } from './onnx-model.js';
@@ -127,6 +127,32 @@ export type MlMatrix = typeof import('ml-matrix');
 export const loadMlMatrix = (): Promise<MlMatrix> => import('ml-matrix');
 
 const NUMPY_SCRIPT = fileURLToPath(new URL('./numpy_bench.py', import.meta.url));
+const TORCH_GPTQ_SCRIPT = fileURLToPath(new URL('./torch_gptq.py', import.meta.url));
+
+/**
+ * Runs a python3 peer script with its case as JSON and the thread count in the environment; the
+ * script checks its own result, exits non-zero when it is wrong, and prints
+ * {"medianMs", "samples", ...} as its last line.
+ */
+function pythonCase(label: string, script: string, args: Record<string, string | number | boolean>, threads: number, python = 'python3'): Promise<External> {
+  const t = String(threads);
+  const env = { ...process.env, THREADS: t, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
+  return new Promise((resolve, reject) => {
+    execFile(python, [script, JSON.stringify(args)], { env, timeout: 600_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      if (err) {
+        reject(new Error(`${label} ${JSON.stringify(args)}: ${(stderr || err.message).trim().split('\n').slice(-1)[0]}`));
+        return;
+      }
+      try {
+        const r = JSON.parse(stdout.trim().split('\n').slice(-1)[0]) as { medianMs: number; samples: number; phases?: Record<string, number> };
+        if (r.phases) console.log(`${label} ${JSON.stringify(args)} phases (ms): ${JSON.stringify(r.phases)}`);
+        resolve({ external: { medianMs: r.medianMs, samples: r.samples } });
+      } catch (e) {
+        reject(new Error(`${label} printed no result: ${stdout.slice(0, 200)}`));
+      }
+    });
+  });
+}
 
 /**
  * Runs one numpy case in a python3 subprocess (OPENBLAS_NUM_THREADS = threads) and returns its
@@ -135,20 +161,26 @@ const NUMPY_SCRIPT = fileURLToPath(new URL('./numpy_bench.py', import.meta.url))
  * await numpyCase({ kernel: 'cholesky', n: 1024, dtype: 'f32' }, 1);
  */
 export function numpyCase(args: Record<string, string | number>, threads: number): Promise<External> {
-  const t = String(threads);
-  const env = { ...process.env, OPENBLAS_NUM_THREADS: t, OMP_NUM_THREADS: t, MKL_NUM_THREADS: t };
-  return new Promise((resolve, reject) => {
-    execFile('python3', [NUMPY_SCRIPT, JSON.stringify(args)], { env, timeout: 600_000, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`numpy ${JSON.stringify(args)}: ${(stderr || err.message).trim().split('\n').slice(-1)[0]}`));
-        return;
-      }
-      try {
-        const r = JSON.parse(stdout.trim().split('\n').slice(-1)[0]) as { medianMs: number; samples: number };
-        resolve({ external: r });
-      } catch (e) {
-        reject(new Error(`numpy printed no result: ${stdout.slice(0, 200)}`));
-      }
-    });
-  });
+  return pythonCase('numpy', NUMPY_SCRIPT, args, threads);
+}
+
+/**
+ * The python3 that imports PyTorch (the PATH one, else Debian's /usr/bin/python3 with python3-torch),
+ * or null: the PyTorch rows are optional.
+ */
+export function torchPython(): string | null {
+  for (const py of ['python3', '/usr/bin/python3']) {
+    if (spawnSync(py, ['-c', 'import torch'], { stdio: 'ignore' }).status === 0) return py;
+  }
+  return null;
+}
+
+/**
+ * Times GPTQ in PyTorch on CPU (bench/torch_gptq.py: the algorithm as the reference implementation
+ * runs it, checked against RTN before timing), with torch.set_num_threads(threads).
+ * @example
+ * await torchGptqCase(torchPython()!, { n: 4096, k: 4096, act_order: true }, 1);
+ */
+export function torchGptqCase(python: string, args: { n: number; k: number; act_order: boolean; iterations?: number }, threads: number): Promise<External> {
+  return pythonCase('pytorch', TORCH_GPTQ_SCRIPT, args, threads, python);
 }

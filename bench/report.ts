@@ -70,6 +70,7 @@ const TARGETS: readonly Target[] = [
     metric: 'speed' as const,
   })),
   { what: 'XᵀX (SYRK) f32 X 2048x4096, 1 thread', ours: { kernel: 'syrk', ...OURS, shape: '2048x4096', threads: 1 }, vs: { kernel: 'syrk', lib: 'numpy', shape: '2048x4096', threads: 1 }, metric: 'speed' },
+  { what: 'GPTQ 4096x4096 int4 g128 act-order, 1 thread', ours: { kernel: 'gptq_act_order', ...OURS, shape: '4096x4096', threads: 1 }, vs: { kernel: 'gptq_act_order', lib: 'pytorch', shape: '4096x4096', threads: 1 }, metric: 'speed' },
   ...(
     [
       ['gemm_f32', '1024x1024x1024', 'f32'],
@@ -162,6 +163,7 @@ function renderReport(run: Run, jsonPath: string): string {
     `npm run bench -- --json ${jsonPath}        # everything, one and two threads (each in its own process)`,
     'npm run bench -- gemv                      # a filter: family, kernel, library, shape, dtype or g128',
     'npm run bench -- --quick                   # small shapes, seconds',
+    'npm run bench -- gptq --json FILE           # GPTQ with its PyTorch peer (needs python3-torch)',
     `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md`,
     '```',
     '',
