@@ -10,6 +10,8 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { isQuantDType, QUANT_DTYPES, type QuantDType } from '../dtype/table.js';
+import { readConfig } from '../io/checkpoint.js';
+import { llamaConfig } from '../models/config.js';
 import { PROJECTIONS, type LlamaModel } from '../models/llama.js';
 import { LINEAR_GROUPS, QUANT_METHODS, quantizeModel, type LinearReport, type QuantMethod } from '../models/quantize-model.js';
 import type { PerplexityResult } from '../models/perplexity.js';
@@ -181,12 +183,14 @@ export const quantizeCommand: Command = {
     const nSamples = calib ? Math.min(samples, Math.floor(calib.length / chunkSize)) : 0;
     if (calib && nSamples < 1) throw new UsageError(`quantize: ${calibPath} has ${calib.length} tokens, fewer than one sequence of ${seqLen}`);
 
-    const model = await loadModel(dir);
-    const before = evalText ? await evaluate(model, evalText, { ctx, windows }, process.stderr, quiet) : undefined;
+    // Without a before-score the checkpoint streams: one block's f32 weights are read as it is quantized.
+    const fp = evalText ? await loadModel(dir) : undefined;
+    const before = fp ? await evaluate(fp, evalText!, { ctx, windows }, process.stderr, quiet) : undefined;
+    const { numLayers } = fp?.config ?? llamaConfig(await readConfig(dir));
     const groups = Object.keys(LINEAR_GROUPS).length;
-    const progress = new Progress(process.stderr, model.config.numLayers * groups, { quiet });
+    const progress = new Progress(process.stderr, numLayers * groups, { quiet });
     let done = 0;
-    const r = await quantizeModel(model, {
+    const r = await quantizeModel(fp ?? dir, {
       method,
       dtype,
       groupSize,
