@@ -117,7 +117,7 @@ export class Storage {
     const ptr = heap.alloc(Math.max(byteLength, 1));
     const s = new Storage(byteLength, heap, ptr, null);
     registry?.register(s, { heap, ptr }, s);
-    if (opts.zero !== false) s.bytes().fill(0);
+    if (opts.zero !== false) zeroFill(heap.memory.buffer, ptr, byteLength);
     return s;
   }
 
@@ -169,4 +169,16 @@ export class Storage {
     }
     this.own = null;
   }
+}
+
+/**
+ * Zeroes `len` bytes at `ptr` of a heap's buffer. V8 fills a Uint8Array over a SharedArrayBuffer
+ * (threaded wasm memory) byte by byte, about 1 GB/s on the bench machine; 8-byte words run 8x
+ * faster, which GPTQ's per-block work buffers felt (0.8 s of a 4096² layer). Heap blocks are
+ * 16-byte aligned, so only a ragged tail needs bytes.
+ */
+function zeroFill(buffer: ArrayBufferLike, ptr: number, len: number): void {
+  const head = ptr % 8 === 0 ? Math.floor(len / 8) : 0;
+  if (head > 0) new BigUint64Array(buffer, ptr, head).fill(0n);
+  if (head * 8 < len) new Uint8Array(buffer, ptr + head * 8, len - head * 8).fill(0);
 }

@@ -164,8 +164,14 @@ describe('columnGrid (the per-group encoder of the loop)', () => {
             const k = Math.floor(next() * 20) - 10;
             return trial % 3 === 0 ? (k + 0.5) * s[r] : trial % 3 === 1 ? (next() * 2 - 1) * 3 * Math.abs(g[r * n]) : k * 0.25 * s[r];
           });
-          const ref = fakeQuantize(tensor(col, [rows, 1], 'f64'), { dtype, qparams: { ...qp, groupSize: dtype === 'mxfp4' ? 32 : 1 } }).toFloat32();
-          expect(Array.from(enc(col))).toEqual(Array.from(ref));
+          const colQp = { ...qp, groupSize: dtype === 'mxfp4' ? 32 : 1 };
+          const ref = fakeQuantize(tensor(col, [rows, 1], 'f64'), { dtype, qparams: colQp }).toFloat32();
+          const codes = new Uint8Array(rows);
+          expect(Array.from(enc(col, codes))).toEqual(Array.from(ref));
+          // The codes it reports are the ones quantize stores (GPTQ packs them directly).
+          const qref = quantize(tensor(col, [rows, 1], 'f64'), { dtype, qparams: colQp });
+          expect(Array.from(codes)).toEqual(Array.from(unpackRows(qref.codeBytes(), rows, 1, qref.bits)));
+          qref.dispose();
         }
       }),
       { numRuns: RUNS },

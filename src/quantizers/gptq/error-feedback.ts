@@ -122,13 +122,17 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
   const sub = Math.max(width, Math.floor(SUB_BLOCK / width) * width);
   const gemm = kernel('gemm_f64');
   let loss = 0;
-  for (let j0 = 0, j1 = 0; j0 < cols; j0 = j1) {
-    j1 = blockEnd(j0, cols, bs, gs);
-    const nb = j1 - j0;
-    const w1t = empty([rows, nb], 'f64');
-    const u1t = empty([nb, nb], 'f64');
-    const e1t = empty([rows, nb], 'f64');
-    try {
+  // The block buffers, sized for the widest block and reused by every block (row stride nb, the
+  // current block's width): one allocation each instead of three per block.
+  const maxNb = Math.min(bs, cols);
+  const w1t = empty([rows * maxNb], 'f64');
+  const u1t = empty([maxNb * maxNb], 'f64');
+  const e1t = empty([rows * maxNb], 'f64');
+  const e32 = prec === 'f64' ? null : empty([rows * maxNb], prec);
+  try {
+    for (let j0 = 0, j1 = 0; j0 < cols; j0 = j1) {
+      j1 = blockEnd(j0, cols, bs, gs);
+      const nb = j1 - j0;
       readColumns(work, w1t, rows, cols, j0, j1);
       const u1 = u1t.raw() as Float64Array;
       const ub = uView();
@@ -196,12 +200,13 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
         }
       }
       writeColumns(work, w1t, rows, cols, j0, j1);
-      if (j1 < cols) lazyUpdate(work, e1t, uc, rows, cols, j0, j1);
-    } finally {
-      w1t.dispose();
-      u1t.dispose();
-      e1t.dispose();
+      if (j1 < cols) lazyUpdate(work, e1t, e32, uc, rows, cols, j0, j1);
     }
+  } finally {
+    w1t.dispose();
+    u1t.dispose();
+    e1t.dispose();
+    e32?.dispose();
   }
   if (uc !== u) uc.dispose();
   return { q: work, loss: loss / 2 };
@@ -257,15 +262,18 @@ function groupColumns(W1: Float64Array, work: Tensor, rows: number, cols: number
   return { j0: g0, j1: g1, rows, values };
 }
 
-/** work[:, j1:] −= E1 · U[j0:j1, j1:] as one GEMM in the working precision. */
-function lazyUpdate(work: Tensor, e1t: Tensor, u: Tensor, rows: number, cols: number, j0: number, j1: number): void {
+/**
+ * work[:, j1:] −= E1 · U[j0:j1, j1:] as one GEMM in the working precision; `e32` receives E1 in f32
+ * when that is the working precision (null for f64).
+ */
+function lazyUpdate(work: Tensor, e1t: Tensor, e32: Tensor | null, u: Tensor, rows: number, cols: number, j0: number, j1: number): void {
   const nb = j1 - j0;
   let e = e1t;
-  if (work.dtype !== 'f64') {
-    e = empty([rows, nb], work.dtype);
-    (e.raw() as Float32Array).set(e1t.raw() as Float64Array);
+  if (e32) {
+    (e32.raw() as Float32Array).set((e1t.raw() as Float64Array).subarray(0, rows * nb));
+    e = e32;
   }
-  try {
+  {
     kernel(work.dtype === 'f64' ? 'gemm_f64' : 'gemm_f32')({
       m: rows,
       n: cols - j1,
@@ -282,7 +290,5 @@ function lazyUpdate(work: Tensor, e1t: Tensor, u: Tensor, rows: number, cols: nu
       rsc: cols,
       csc: 1,
     });
-  } finally {
-    if (e !== e1t) e.dispose();
   }
 }

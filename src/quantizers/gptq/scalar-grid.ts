@@ -16,8 +16,11 @@ import { packBits } from '../../dtype/pack.js';
 import { QTensor, dequantize, type QParams } from '../../qtensor.js';
 import { empty } from '../../tensor.js';
 
-/** Encodes columns of a group: values [rows] → quantized values [rows] (reference values). */
-export type ColumnGrid = (x: Float64Array) => Float64Array;
+/**
+ * Encodes columns of a group: values [rows] → quantized values [rows] (reference values); with
+ * `codes`, also writes each row's code there (the code `quantize` would store for that value).
+ */
+export type ColumnGrid = (x: Float64Array, codes?: Uint8Array) => Float64Array;
 
 function roundHalfEven(v: number): number {
   const r = Math.round(v);
@@ -76,12 +79,14 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
       lo[r] = a;
       hi[r] = b;
     }
-    return (x) => {
+    return (x, codes) => {
       const out = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
         const z = zeros ? zeros[r] : symZero;
-        const c = roundHalfEven(x[r] / scales[r]) + z;
-        out[r] = grid[r * nCodes + (c < lo[r] ? lo[r] : c > hi[r] ? hi[r] : c)];
+        const u = roundHalfEven(x[r] / scales[r]) + z;
+        const c = u < lo[r] ? lo[r] : u > hi[r] ? hi[r] : u;
+        out[r] = grid[r * nCodes + c];
+        if (codes) codes[r] = c;
       }
       return out;
     };
@@ -94,7 +99,7 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
   const sorted = Float64Array.from(uniq, (p) => p.v);
   const sCodes = Uint8Array.from(uniq, (p) => p.code);
   const mids = Float64Array.from(uniq.slice(1), (p, i) => (sorted[i] + p.v) / 2);
-  return (x) => {
+  return (x, codes) => {
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       const s = scales[r];
@@ -115,6 +120,7 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
       }
       while (!Number.isFinite(grid[r * nCodes + sCodes[k]])) k += sorted[k] > 0 ? -1 : 1;
       out[r] = grid[r * nCodes + sCodes[k]];
+      if (codes) codes[r] = sCodes[k];
     }
     return out;
   };
