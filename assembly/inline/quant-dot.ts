@@ -15,7 +15,7 @@
  * Accumulators: f32 (f32 path), i32 (int8 path; |isum| < 2^24 for blocks of <= 128 columns).
  */
 import {
-  ACT_BLOCK_MAX, CHUNK, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
+  ACT_BLOCK_MAX, CHUNK, PLANE_BYTES, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
   W_zeros, W_planes, W_halfInts, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
@@ -638,6 +638,61 @@ export function actBlockCount(): i32 {
 }
 
 /**
+ * prepXI8 for one block [b0, b1) of whole 32-column chunks in LAYOUT_QUAD, in SIMD; false (nothing
+ * written) when the block's scaling is not finite (an infinite or NaN x, or an amax so small that
+ * 127 / amax overflows), which the scalar loop handles. Otherwise every |x / amax * 127| rounds
+ * below 127.5, so the codes need no clamp and round half to even by adding 1.5 * 2^23 (exact for
+ * |v| < 2^22): the same codes as nearest() and the clamp.
+ */
+function prepQuadBlock(x: usize, xq: usize, xsp: usize, qsp: usize, b0: i32, b1: i32): bool {
+  // amax on the bits of |x|: for non-NaN floats the integer order is the float order
+  const absMask = i32x4.splat(0x7fffffff);
+  let m = i32x4.splat(0);
+  for (let j = b0; j < b1; j += 4) m = i32x4.max_s(m, v128.and(v128.load(x + (<usize>j << 2)), absMask));
+  m = i32x4.max_s(m, i32x4.shuffle(m, m, 2, 3, 0, 1));
+  m = i32x4.max_s(m, i32x4.shuffle(m, m, 1, 0, 3, 2));
+  const amax = reinterpret<f32>(i32x4.extract_lane(m, 0));
+  if (amax == 0) return false; // the scalar loop writes the zeros
+  const inv: f32 = <f32>127 / amax;
+  if (!(amax < Infinity && inv < Infinity)) return false;
+  store<f32>(xsp, amax / <f32>127);
+  const vinv = f32x4.splat(inv);
+  const magic = f32x4.splat(12582912); // 1.5 * 2^23
+  const magicBits = i32x4.splat(0x4b400000);
+  let sum = i32x4.splat(0);
+  for (let j = b0; j < b1; j += 32) {
+    const p = x + (<usize>j << 2);
+    // q of columns 4i..4i+3 in V_i
+    const v0 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p), vinv), magic), magicBits);
+    const v1 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p, 16), vinv), magic), magicBits);
+    const v2 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p, 32), vinv), magic), magicBits);
+    const v3 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p, 48), vinv), magic), magicBits);
+    const v4 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p, 64), vinv), magic), magicBits);
+    const v5 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p, 80), vinv), magic), magicBits);
+    const v6 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p, 96), vinv), magic), magicBits);
+    const v7 = i32x4.sub(f32x4.add(f32x4.mul(v128.load(p, 112), vinv), magic), magicBits);
+    sum = i32x4.add(sum, i32x4.add(i32x4.add(i32x4.add(v0, v1), i32x4.add(v2, v3)), i32x4.add(i32x4.add(v4, v5), i32x4.add(v6, v7))));
+    // transpose the 4 x 4 blocks: lane t of V_0..V_3 (then V_4..V_7) is column 4i + t, i = 0..7
+    const l01 = i32x4.shuffle(v0, v1, 0, 4, 1, 5);
+    const h01 = i32x4.shuffle(v0, v1, 2, 6, 3, 7);
+    const l23 = i32x4.shuffle(v2, v3, 0, 4, 1, 5);
+    const h23 = i32x4.shuffle(v2, v3, 2, 6, 3, 7);
+    const l45 = i32x4.shuffle(v4, v5, 0, 4, 1, 5);
+    const h45 = i32x4.shuffle(v4, v5, 2, 6, 3, 7);
+    const l67 = i32x4.shuffle(v6, v7, 0, 4, 1, 5);
+    const h67 = i32x4.shuffle(v6, v7, 2, 6, 3, 7);
+    const o = xq + (<usize>j << 1);
+    // nibble t at i16 8t + i, times 2^QUAD_SHIFTS[t] = 256, 16, 1, 256 (|q| <= 127: no saturation)
+    v128.store(o, i16x8.shl(i16x8.narrow_i32x4_s(i32x4.shuffle(l01, l23, 0, 1, 4, 5), i32x4.shuffle(l45, l67, 0, 1, 4, 5)), 8));
+    v128.store(o, i16x8.shl(i16x8.narrow_i32x4_s(i32x4.shuffle(l01, l23, 2, 3, 6, 7), i32x4.shuffle(l45, l67, 2, 3, 6, 7)), 4), 16);
+    v128.store(o, i16x8.narrow_i32x4_s(i32x4.shuffle(h01, h23, 0, 1, 4, 5), i32x4.shuffle(h45, h67, 0, 1, 4, 5)), 32);
+    v128.store(o, i16x8.shl(i16x8.narrow_i32x4_s(i32x4.shuffle(h01, h23, 2, 3, 6, 7), i32x4.shuffle(h45, h67, 2, 3, 6, 7)), 8), 48);
+  }
+  store<i32>(qsp, hsumI(sum));
+  return true;
+}
+
+/**
  * Quantizes one token (natural f32 x) per activation block into xq (i16, kernel layout), block
  * scales xs (f32) and block sums of the codes qsum (i32), exactly as the reference.
  */
@@ -652,6 +707,7 @@ export function prepXI8(x: usize, xq: usize, xs: usize, qsum: usize, layout: i32
     const step = j1 - j0 <= ACT_BLOCK_MAX ? j1 - j0 : CHUNK;
     for (let b0 = j0; b0 < j1; b0 += step, b++) {
       const b1 = min(j1, b0 + step);
+      if (nib == LAYOUT_QUAD && b1 <= kFull && ((b1 - b0) & 31) == 0 && prepQuadBlock(x, xq, xs + (<usize>b << 2), qsum + (<usize>b << 2), b0, b1)) continue;
       let amax: f32 = 0;
       for (let j = b0; j < b1; j++) amax = max(amax, abs(load<f32>(x + (<usize>j << 2))));
       let sum = 0;
@@ -903,6 +959,132 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
   store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
 }
 
+/** The zero points (u8, as i32) of rows r..r+3 at group g (zp = zeros of row r + g), or sym. */
+// @ts-ignore: decorator
+@inline function zeros4(zp: usize, stride: usize): v128 {
+  let z = i32x4.splat(<i32>load<u8>(zp));
+  z = i32x4.replace_lane(z, 1, <i32>load<u8>(zp + stride));
+  z = i32x4.replace_lane(z, 2, <i32>load<u8>(zp + 2 * stride));
+  return i32x4.replace_lane(z, 3, <i32>load<u8>(zp + 3 * stride));
+}
+
+/**
+ * dotI8x4Nib when every group is one activation block of `nc` whole chunks (group size 32 nc,
+ * nc = 1, 2 or 4 a literal, k a multiple of it): the chunks of a group unrolled, no tail loop, so
+ * the loop over groups is the only loop. Same integer sums and float sequence as dotI8x4Nib.
+ */
+// @ts-ignore: decorator
+@inline function nibGroups(nc: i32, r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, tmp: usize): void {
+  const rb = <usize>W_rowBytes;
+  const nGroups = W_k / (nc << 5);
+  groupTerms(r, nGroups, xs, qsum, tmp);
+  let p = W_codes + <usize>r * rb;
+  const m0 = v128.load(CONSTS, 16);
+  const n1 = v128.load(CONSTS + C_NIB1);
+  const n2 = v128.load(CONSTS + C_NIB2);
+  let q = xq;
+  let t = tmp;
+  let y = f32x4.splat(0);
+  for (let g = 0; g < nGroups; g++) {
+    let a0 = i32x4.splat(0);
+    let a1 = a0;
+    let a2 = a0;
+    let a3 = a0;
+    // one chunk of the four rows per iteration: a longer body (the group's chunks unrolled) gets
+    // its loads hoisted and its vectors spilled by V8
+    for (let c = 0; c < nc; c++) {
+      const pc = p + (<usize>c << 4);
+      const qc = q + (<usize>c << 6);
+      const x0 = v128.load(qc);
+      const x1 = v128.load(qc, 16);
+      const x2 = v128.load(qc, 32);
+      const x3 = v128.load(qc, 48);
+      a0 = i32x4.add(a0, nibDot(v128.load(pc), x0, x1, x2, x3, m0, n1, n2));
+      a1 = i32x4.add(a1, nibDot(v128.load(pc + rb), x0, x1, x2, x3, m0, n1, n2));
+      a2 = i32x4.add(a2, nibDot(v128.load(pc + 2 * rb), x0, x1, x2, x3, m0, n1, n2));
+      a3 = i32x4.add(a3, nibDot(v128.load(pc + 3 * rb), x0, x1, x2, x3, m0, n1, n2));
+    }
+    // every lane is a multiple of 256 (pre-scaled activations): exact shift back
+    const isum = i32x4.sub(i32x4.shr_s(hsum4I(a0, a1, a2, a3), 8), v128.load(t, 16));
+    y = f32x4.add(y, f32x4.mul(v128.load(t), f32x4.convert_i32x4_s(isum)));
+    p += <usize>(nc << 4);
+    q += <usize>(nc << 6);
+    t += 32;
+  }
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+}
+
+/**
+ * The per-group terms of rows r..r+3 for one token whose blocks are its groups, at tmp + 32 g:
+ * s_g * xs_g (f32, the reference's product) and z_g * qsum_g (i32), lane i for row r + i. Four
+ * groups at a time from one 16-byte load of scales and one 4-byte load of zeros per row,
+ * transposed, instead of a lane insert per row and group.
+ */
+function groupTerms(r: i32, nGroups: i32, xs: usize, qsum: usize, tmp: usize): void {
+  const sstride = <usize>W_sstride;
+  const sp: usize = W_scales + ((<usize>r * sstride) << 2);
+  const zp: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
+  const ss = sstride << 2;
+  const zero = i32x4.splat(0);
+  let z0 = i32x4.splat(8); // symmetric zero point 2^(bits - 1)
+  let z1 = z0;
+  let z2 = z0;
+  let z3 = z0;
+  let g = 0;
+  for (; g + 4 <= nGroups; g += 4) {
+    // scales of groups g..g+3: row i in s_i, transposed to group t in lane order
+    const sg = sp + (<usize>g << 2);
+    const s0 = v128.load(sg);
+    const s1 = v128.load(sg + ss);
+    const s2 = v128.load(sg + 2 * ss);
+    const s3 = v128.load(sg + 3 * ss);
+    const l01 = i32x4.shuffle(s0, s1, 0, 4, 1, 5);
+    const h01 = i32x4.shuffle(s0, s1, 2, 6, 3, 7);
+    const l23 = i32x4.shuffle(s2, s3, 0, 4, 1, 5);
+    const h23 = i32x4.shuffle(s2, s3, 2, 6, 3, 7);
+    if (zp) {
+      // bytes 4i + t: zero point of row i at group g + t; each group's four bytes zero-extended
+      const zg = zp + <usize>g;
+      let zb = v128.load32_zero(zg);
+      zb = v128.load32_lane(zg + sstride, zb, 1);
+      zb = v128.load32_lane(zg + 2 * sstride, zb, 2);
+      zb = v128.load32_lane(zg + 3 * sstride, zb, 3);
+      z0 = i8x16.shuffle(zb, zero, 0, 16, 16, 16, 4, 16, 16, 16, 8, 16, 16, 16, 12, 16, 16, 16);
+      z1 = i8x16.shuffle(zb, zero, 1, 16, 16, 16, 5, 16, 16, 16, 9, 16, 16, 16, 13, 16, 16, 16);
+      z2 = i8x16.shuffle(zb, zero, 2, 16, 16, 16, 6, 16, 16, 16, 10, 16, 16, 16, 14, 16, 16, 16);
+      z3 = i8x16.shuffle(zb, zero, 3, 16, 16, 16, 7, 16, 16, 16, 11, 16, 16, 16, 15, 16, 16, 16);
+    }
+    const o = tmp + (<usize>g << 5);
+    const xg = xs + (<usize>g << 2);
+    const qg = qsum + (<usize>g << 2);
+    v128.store(o, f32x4.mul(i32x4.shuffle(l01, l23, 0, 1, 4, 5), f32x4.splat(load<f32>(xg))));
+    v128.store(o, i32x4.mul(z0, i32x4.splat(load<i32>(qg))), 16);
+    v128.store(o, f32x4.mul(i32x4.shuffle(l01, l23, 2, 3, 6, 7), f32x4.splat(load<f32>(xg, 4))), 32);
+    v128.store(o, i32x4.mul(z1, i32x4.splat(load<i32>(qg, 4))), 48);
+    v128.store(o, f32x4.mul(i32x4.shuffle(h01, h23, 0, 1, 4, 5), f32x4.splat(load<f32>(xg, 8))), 64);
+    v128.store(o, i32x4.mul(z2, i32x4.splat(load<i32>(qg, 8))), 80);
+    v128.store(o, f32x4.mul(i32x4.shuffle(h01, h23, 2, 3, 6, 7), f32x4.splat(load<f32>(xg, 12))), 96);
+    v128.store(o, i32x4.mul(z3, i32x4.splat(load<i32>(qg, 12))), 112);
+  }
+  for (; g < nGroups; g++) {
+    const z4 = zp ? zeros4(zp + <usize>g, sstride) : z0;
+    const o = tmp + (<usize>g << 5);
+    v128.store(o, f32x4.mul(scales4(sp, ss, g), f32x4.splat(load<f32>(xs + (<usize>g << 2)))));
+    v128.store(o, i32x4.mul(z4, i32x4.splat(load<i32>(qsum + (<usize>g << 2)))), 16);
+  }
+}
+
+/** The dot of one 32-code chunk v (LAYOUT_QUAD) with the activations x0..x3 (lanes of 256 sum c x). */
+// @ts-ignore: decorator
+@inline function nibDot(v: v128, x0: v128, x1: v128, x2: v128, x3: v128, m0: v128, n1: v128, n2: v128): v128 {
+  const d01 = i32x4.add(i32x4.dot_i16x8_s(v128.and(v, m0), x0), i32x4.dot_i16x8_s(v128.and(v, n1), x1));
+  const d23 = i32x4.add(i32x4.dot_i16x8_s(v128.and(v, n2), x2), i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), x3));
+  return i32x4.add(d01, d23);
+}
+
 /**
  * dotI8x4 for fused 4-bit weights (LAYOUT_QUAD, pre-scaled activations): each activation vector is
  * loaded once per chunk and used by the four rows. Same integer sums, same float sequence per lane
@@ -911,6 +1093,14 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
 export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize): void {
   const k = W_k;
   const gs = W_gs;
+  if (k % gs == 0) {
+    // the group terms go to the call's decoded-row buffer (quant.ts begin: after the planes, k f32),
+    // which the int8 path leaves unused; they take 32 bytes per group of at least 32 columns
+    const tmp = W_planes + PLANE_BYTES;
+    if (gs == 128) return nibGroups(4, r, xq, xs, qsum, out, ostride, tmp);
+    if (gs == 64) return nibGroups(2, r, xq, xs, qsum, out, ostride, tmp);
+    if (gs == 32) return nibGroups(1, r, xq, xs, qsum, out, ostride, tmp);
+  }
   const rb = <usize>W_rowBytes;
   const row0 = W_codes + <usize>r * rb;
   const sstride = <usize>W_sstride;
@@ -945,30 +1135,14 @@ export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize
       for (; j + 32 <= b1; j += 32) {
         const p = row0 + <usize>(j >> 1);
         const q = xq + (<usize>j << 1);
-        const v0 = v128.load(p);
-        const v1 = v128.load(p + rb);
-        const v2 = v128.load(p + 2 * rb);
-        const v3 = v128.load(p + 3 * rb);
-        let x = v128.load(q);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.and(v0, m0), x));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.and(v1, m0), x));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.and(v2, m0), x));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.and(v3, m0), x));
-        x = v128.load(q, 16);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.and(v0, n1), x));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.and(v1, n1), x));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.and(v2, n1), x));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.and(v3, n1), x));
-        x = v128.load(q, 32);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(v128.and(v0, n2), x));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(v128.and(v1, n2), x));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(v128.and(v2, n2), x));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(v128.and(v3, n2), x));
-        x = v128.load(q, 48);
-        a0 = i32x4.add(a0, i32x4.dot_i16x8_s(i16x8.shr_u(v0, 12), x));
-        a1 = i32x4.add(a1, i32x4.dot_i16x8_s(i16x8.shr_u(v1, 12), x));
-        a2 = i32x4.add(a2, i32x4.dot_i16x8_s(i16x8.shr_u(v2, 12), x));
-        a3 = i32x4.add(a3, i32x4.dot_i16x8_s(i16x8.shr_u(v3, 12), x));
+        const x0 = v128.load(q);
+        const x1 = v128.load(q, 16);
+        const x2 = v128.load(q, 32);
+        const x3 = v128.load(q, 48);
+        a0 = i32x4.add(a0, nibDot(v128.load(p), x0, x1, x2, x3, m0, n1, n2));
+        a1 = i32x4.add(a1, nibDot(v128.load(p + rb), x0, x1, x2, x3, m0, n1, n2));
+        a2 = i32x4.add(a2, nibDot(v128.load(p + 2 * rb), x0, x1, x2, x3, m0, n1, n2));
+        a3 = i32x4.add(a3, nibDot(v128.load(p + 3 * rb), x0, x1, x2, x3, m0, n1, n2));
       }
       // every lane is a multiple of 256 (pre-scaled activations): exact shift back
       let isum = i32x4.shr_s(hsum4I(a0, a1, a2, a3), 8);
