@@ -20,7 +20,7 @@
  */
 import { KC, MC, MR, microKernel, nr, packA, packB } from './inline/gemm-core';
 import { KIND_AFFINE, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
-import { I8_TILE_MIN_TOKENS, dotI8Tile, quadBytes, unpackQuad } from './inline/quant-tile';
+import { I8_TILE_MIN_TOKENS, i8Tiles, i8TilesFit, quadBytes } from './inline/quant-tile';
 import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, dotTableF32x4, groupSums, prepX, prepXI8 } from './inline/quant-dot';
 
 /** Rows of W decoded at once by qgemm_f32 (SLAB x k f32 in scratch). */
@@ -48,7 +48,7 @@ const TOKEN_BLOCK_BYTES: usize = 128 << 10;
 export function qmatmul_scratch(mode: i32, m: i32, k: i32, groupSize: i32, nGroups: i32): usize {
   let bytes = PLANE_BYTES + 16 + up16(<usize>k << 2); // planes, alignment slack, one decoded row
   if (mode == 1) bytes += up16(<usize>SLAB * (<usize>k << 2)) + ((<usize>KC * <usize>SLAB + <usize>(MR * nr<f32>())) << 2);
-  else if (mode == 2 && m >= I8_TILE_MIN_TOKENS) bytes += quadBytes(k);
+  else if (mode == 2 && m >= I8_TILE_MIN_TOKENS) bytes += quadBytes(k, groupSize, m);
   else if (mode == 4) bytes += <usize>m * (up16(<usize>k << 2) + up16(<usize>nGroups << 2));
   else if (mode == 5) bytes += <usize>m * (up16(<usize>k << 1) + 2 * up16(maxBlocks(k, nGroups) << 2));
   else if (mode == 6) bytes = 16 + ((mPanels(m) * <usize>k) << 2);
@@ -232,29 +232,20 @@ export function qgemv_i8(
   const xss = xqs + <usize>m * qStride;
   const qss = xss + <usize>m * bStride;
   let r = r0;
-  if (W_fused) {
+  if (W_fused && m >= I8_TILE_MIN_TOKENS && i8TilesFit(r0, r1)) {
+    // many tokens: GEMM-like blocked tiles over unpacked codes (inline/quant-tile.ts)
+    r = r0 + ((r1 - r0) & ~3);
+    i8Tiles(m, xqs, xss, qss, qStride, bStride, y, rsy, r0, r, scratch0 + PLANE_BYTES + up16(<usize>k << 2));
+  } else if (W_fused) {
     // four rows at a time: one pass over the activations feeds four rows of codes. Tokens in
     // blocks whose int8 activations stay in L2 (the codes are re-read once per block, from L3)
     const nib = W_bits == 4;
     const tb = max(2, <i32>(TOKEN_BLOCK_BYTES / qStride)) & ~1;
     const rq = r0 + ((r1 - r0) & ~3);
-    const tiles = m >= I8_TILE_MIN_TOKENS;
-    const u = scratch0 + PLANE_BYTES + up16(<usize>k << 2); // unpacked codes of a quad (tiles)
     for (let i0 = 0; i0 < m; i0 += tb) {
       const i1 = min(m, i0 + tb);
       for (r = r0; r < rq; r += 4) {
-        let i = i0;
-        if (tiles) {
-          // two tokens per pass over the quad's codes, unpacked once per token block
-          unpackQuad(r, u);
-          for (; i + 2 <= i1; i += 2) {
-            const q0 = xqs + <usize>i * qStride;
-            const b0 = <usize>i * bStride;
-            const o = y + ((<usize>i * <usize>rsy + <usize>r) << 2);
-            dotI8Tile(r, u, q0, xss + b0, qss + b0, q0 + qStride, xss + b0 + bStride, qss + b0 + bStride, o, o + ((<usize>rsy) << 2));
-          }
-        }
-        for (; i < i1; i++) {
+        for (let i = i0; i < i1; i++) {
           const o = y + ((<usize>i * <usize>rsy + <usize>r) << 2);
           if (nib) dotI8x4Nib(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);
           else dotI8x4(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);

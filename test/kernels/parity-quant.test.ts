@@ -213,8 +213,8 @@ describe.each(QUANT_DTYPES)('quant kernels parity %s', (dtype) => {
     run({ dtype, n: 3, k: 4099, m: 7, group: 'channel', symmetric: true, indexBits: 8, vectorDim: 2, seed: 4 });
   });
 
-  it('many tokens: several int8 token blocks, an odd token out of the 2-token tiles, a ragged last group', () => {
-    // 37 tokens of k = 4133 exceed one token block of qgemv_i8 (128 KiB of i16 activations);
+  it('many tokens: the int8 tiles over several column slices, an odd token out of the 2-token tiles, a ragged last group', () => {
+    // 37 tokens of k = 4133: the general int8 tiles (ragged last group) over five column slices;
     // n = 9: two 4-row quads and a leftover row
     run({ dtype, n: 9, k: 4133, m: 37, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 8 });
   });
@@ -250,6 +250,38 @@ describe('quant kernels on several threads', () => {
     } finally {
       setThreads(1);
     }
+    q.dispose();
+  });
+});
+
+describe('int8 tiles of qmatmul_i8 (many tokens)', () => {
+  it('span several column slices and token blocks, with an odd token and a leftover row', () => {
+    // k = 4096 in groups of 128: four 1024-column slices; 131 tokens: a full 128-token block, then
+    // one pair and an odd token; n = 9: two quads and a leftover row
+    for (const dtype of ['int4', 'int3', 'int8'] as const) {
+      run({ dtype, n: 9, k: 4096, m: 131, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 21 });
+    }
+    // groups of 32 (32 per slice) and symmetric codes
+    run({ dtype: 'int4', n: 5, k: 2048, m: 10, group: 32, symmetric: true, indexBits: 4, vectorDim: 4, seed: 22 });
+  });
+
+  it('take any u8 zero point (4-bit zeros past 15 leave the tiles): bit-identical to the reference', () => {
+    const n = 8;
+    const k = 256;
+    const m = 6;
+    const q = quantize(tensor(randomF32Data(n * k, 31), [n, k]), { dtype: 'int4', groupSize: 64, scaleDtype: 'f32' });
+    const w = qweightArgs(q);
+    const zeros = Uint8Array.from(q.qparams.zeros!.data() as Uint8Array);
+    zeros[5] = 200;
+    zeros[17] = 255;
+    const args = { ...w, zeros: { storage: Storage.from(zeros), offset: 0 } };
+    const x = f32Ref(randomF32Data(m * k, 32));
+    const ys = (['js', 'wasm'] as const).map((impl) => {
+      const y = f32Ref(new Float32Array(m * n));
+      KERNELS.qmatmul_i8[impl]!({ ...args, m, x, rsx: k, y, rsy: n, r0: 0, r1: n });
+      return y.storage.view(Float32Array).slice();
+    });
+    expect(ys[1]).toEqual(ys[0]);
     q.dispose();
   });
 });
