@@ -122,13 +122,15 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
   const sub = Math.max(width, Math.floor(SUB_BLOCK / width) * width);
   const gemm = kernel('gemm_f64');
   let loss = 0;
-  // The block buffers, sized for the widest block and reused by every block (row stride nb, the
-  // current block's width): one allocation each instead of three per block.
+  // The block buffers, sized for the widest block and reused by every block. W1 and E1 hold the
+  // block transposed, [nb, rows]: a column of the block is contiguous, so every scalar update
+  // below is a long loop over rows (a loop over the few columns of a sub-block per row cost
+  // twice as much), and a width-1 step's values are one slice.
   const maxNb = Math.min(bs, cols);
-  const w1t = empty([rows * maxNb], 'f64');
+  const w1t = empty([maxNb * rows], 'f64');
   const u1t = empty([maxNb * maxNb], 'f64');
-  const e1t = empty([rows * maxNb], 'f64');
-  const e32 = prec === 'f64' ? null : empty([rows * maxNb], prec);
+  const e1t = empty([maxNb * rows], 'f64');
+  const eRow = empty([rows * maxNb], prec);
   try {
     for (let j0 = 0, j1 = 0; j0 < cols; j0 = j1) {
       j1 = blockEnd(j0, cols, bs, gs);
@@ -146,67 +148,77 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
           if (gs && s0 % gs === 0 && encoder.startGroup) {
             encoder.startGroup(groupColumns(w1t.raw() as Float64Array, work, rows, cols, j0, j1, s0, Math.min(s0 + gs, cols)));
           }
-          const D = sliceColumns(w1t.raw() as Float64Array, rows, nb, a0, a0 + sw);
+          const D = stepValues(w1t.raw() as Float64Array, rows, a0, sw);
           const Q = encoder.encode({ j0: s0, j1: s1, rows, values: D });
           if (!Q || Q.length !== rows * sw) throw new ValueError(`encoder returned ${Q?.length} values for columns [${s0}, ${s1}) of ${rows} rows (expected ${rows * sw})`);
           // Views after the encoder ran (it may allocate, which can detach wasm memory views).
           const W1 = w1t.raw() as Float64Array;
           const E1 = e1t.raw() as Float64Array;
           const U1 = u1t.raw() as Float64Array;
-          const kEnd = c1 - j0;
-          for (let r = 0; r < rows; r++) {
-            // Solve e · U[s0:s1, s0:s1] = d − q (U upper triangular): forward over the step's columns.
-            const eb = r * nb + a0;
-            for (let t = 0; t < sw; t++) {
+          // Solve e · U[s0:s1, s0:s1] = d − q (U upper triangular), forward over the step's columns:
+          // per element the same operations in the same order as a row-by-row solve.
+          for (let t = 0; t < sw; t++) {
+            const eo = (a0 + t) * rows;
+            for (let r = 0; r < rows; r++) {
               const qv = Q[r * sw + t];
               if (!Number.isFinite(qv)) throw new ValueError(`encoder returned non-finite value ${qv} at row ${r}, column ${s0 + t}`);
-              let v = D[r * sw + t] - qv;
-              for (let p = 0; p < t; p++) v -= E1[eb + p] * U1[(a0 + p) * nb + a0 + t];
-              const e = v / U1[(a0 + t) * nb + a0 + t];
-              E1[eb + t] = e;
-              loss += e * e;
-              W1[r * nb + a0 + t] = qv;
+              E1[eo + r] = D[r * sw + t] - qv;
             }
-            // Immediate feedback to the later columns of this sub-block.
-            const wr = r * nb;
-            for (let t = 0; t < sw; t++) {
-              const e = E1[eb + t];
-              if (e === 0) continue;
-              const ur = (a0 + t) * nb;
-              for (let k = a0 + sw; k < kEnd; k++) W1[wr + k] -= e * U1[ur + k];
+            for (let p = 0; p < t; p++) {
+              const c = U1[(a0 + p) * nb + a0 + t];
+              const po = (a0 + p) * rows;
+              for (let r = 0; r < rows; r++) E1[eo + r] -= E1[po + r] * c;
+            }
+            const d = U1[(a0 + t) * nb + a0 + t];
+            for (let r = 0; r < rows; r++) {
+              const e = E1[eo + r] / d;
+              E1[eo + r] = e;
+              loss += e * e;
+              W1[eo + r] = Q[r * sw + t];
+            }
+          }
+          // Immediate feedback to the later columns of this sub-block.
+          const kEnd = c1 - j0;
+          for (let t = 0; t < sw; t++) {
+            const eo = (a0 + t) * rows;
+            const ur = (a0 + t) * nb;
+            for (let k = a0 + sw; k < kEnd; k++) {
+              const c = U1[ur + k];
+              const wo = k * rows;
+              for (let r = 0; r < rows; r++) W1[wo + r] -= E1[eo + r] * c;
             }
           }
         }
         if (c1 < j1) {
-          // W1[:, c1:] −= E1[:, c0:c1] · U1[c0:c1, c1:]   (block-local column indices)
+          // W1ᵀ[c1:, :] −= U1[c0:c1, c1:]ᵀ · E1ᵀ[c0:c1, :]   (block-local indices, transposed block)
           const b0 = c0 - j0;
           const b1 = c1 - j0;
           gemm({
-            m: rows,
-            n: nb - b1,
+            m: nb - b1,
+            n: rows,
             k: b1 - b0,
             alpha: -1,
-            a: { storage: e1t.storage, offset: b0 },
-            rsa: nb,
-            csa: 1,
-            b: { storage: u1t.storage, offset: b0 * nb + b1 },
-            rsb: nb,
+            a: { storage: u1t.storage, offset: b0 * nb + b1 },
+            rsa: 1,
+            csa: nb,
+            b: { storage: e1t.storage, offset: b0 * rows },
+            rsb: rows,
             csb: 1,
             beta: 1,
-            c: { storage: w1t.storage, offset: b1 },
-            rsc: nb,
+            c: { storage: w1t.storage, offset: b1 * rows },
+            rsc: rows,
             csc: 1,
           });
         }
       }
       writeColumns(work, w1t, rows, cols, j0, j1);
-      if (j1 < cols) lazyUpdate(work, e1t, e32, uc, rows, cols, j0, j1);
+      if (j1 < cols) lazyUpdate(work, e1t, eRow, uc, rows, cols, j0, j1);
     }
   } finally {
     w1t.dispose();
     u1t.dispose();
     e1t.dispose();
-    e32?.dispose();
+    eRow.dispose();
   }
   if (uc !== u) uc.dispose();
   return { q: work, loss: loss / 2 };
@@ -226,69 +238,67 @@ function blockEnd(j0: number, cols: number, bs: number, gs: number): number {
   return j1;
 }
 
+/** The block's columns [j0, j1) of `work`, transposed into w1t ([nb, rows]). */
 function readColumns(work: Tensor, w1t: Tensor, rows: number, cols: number, j0: number, j1: number): void {
   const nb = j1 - j0;
   const src = work.raw() as Float32Array | Float64Array;
   const out = w1t.raw() as Float64Array;
-  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) out[r * nb + k] = src[r * cols + j0 + k];
+  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) out[k * rows + r] = src[r * cols + j0 + k];
 }
 
 function writeColumns(work: Tensor, w1t: Tensor, rows: number, cols: number, j0: number, j1: number): void {
   const nb = j1 - j0;
   const dst = work.raw() as Float32Array | Float64Array;
   const W1 = w1t.raw() as Float64Array;
-  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) dst[r * cols + j0 + k] = W1[r * nb + k];
+  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) dst[r * cols + j0 + k] = W1[k * rows + r];
 }
 
-function sliceColumns(W1: Float64Array, rows: number, nb: number, a0: number, a1: number): Float64Array {
-  const w = a1 - a0;
-  const out = new Float64Array(rows * w);
-  for (let r = 0; r < rows; r++) for (let t = 0; t < w; t++) out[r * w + t] = W1[r * nb + a0 + t];
+/** A step's `width` columns from a0 of the transposed block, as the encoder takes them: a copy, [rows, width]. */
+function stepValues(W1: Float64Array, rows: number, a0: number, width: number): Float64Array {
+  if (width === 1) return W1.slice(a0 * rows, (a0 + 1) * rows);
+  const out = new Float64Array(rows * width);
+  for (let t = 0; t < width; t++) for (let r = 0; r < rows; r++) out[r * width + t] = W1[(a0 + t) * rows + r];
   return out;
 }
 
-/** Columns [g0, g1) as the encoder must see them: in-block ones from W1, later ones from `work`. */
+/** Columns [g0, g1) as the encoder must see them: in-block ones from W1 (transposed), later ones from `work`. */
 function groupColumns(W1: Float64Array, work: Tensor, rows: number, cols: number, j0: number, j1: number, g0: number, g1: number): ColumnBlock {
   const n = g1 - g0;
-  const nb = j1 - j0;
   const src = work.raw() as Float32Array | Float64Array;
   const values = new Float64Array(rows * n);
   for (let r = 0; r < rows; r++) {
     for (let k = 0; k < n; k++) {
       const j = g0 + k;
-      values[r * n + k] = j < j1 ? W1[r * nb + j - j0] : src[r * cols + j];
+      values[r * n + k] = j < j1 ? W1[(j - j0) * rows + r] : src[r * cols + j];
     }
   }
   return { j0: g0, j1: g1, rows, values };
 }
 
 /**
- * work[:, j1:] −= E1 · U[j0:j1, j1:] as one GEMM in the working precision; `e32` receives E1 in f32
- * when that is the working precision (null for f64).
+ * work[:, j1:] −= E1 · U[j0:j1, j1:] as one GEMM in the working precision. E1 is stored transposed
+ * ([nb, rows]); `eRow` receives it row-major in the working precision first, because the GEMM's
+ * packing of a 4096-row operand read down columns of a transposed one ran ~25% slower.
  */
-function lazyUpdate(work: Tensor, e1t: Tensor, e32: Tensor | null, u: Tensor, rows: number, cols: number, j0: number, j1: number): void {
+function lazyUpdate(work: Tensor, e1t: Tensor, eRow: Tensor, u: Tensor, rows: number, cols: number, j0: number, j1: number): void {
   const nb = j1 - j0;
-  let e = e1t;
-  if (e32) {
-    (e32.raw() as Float32Array).set((e1t.raw() as Float64Array).subarray(0, rows * nb));
-    e = e32;
-  }
-  {
-    kernel(work.dtype === 'f64' ? 'gemm_f64' : 'gemm_f32')({
-      m: rows,
-      n: cols - j1,
-      k: nb,
-      alpha: -1,
-      a: tensorRef(e),
-      rsa: nb,
-      csa: 1,
-      b: { storage: u.storage, offset: u.offset + j0 * cols + j1 },
-      rsb: cols,
-      csb: 1,
-      beta: 1,
-      c: { storage: work.storage, offset: work.offset + j1 },
-      rsc: cols,
-      csc: 1,
-    });
-  }
+  const src = e1t.raw() as Float64Array;
+  const dst = eRow.raw() as Float32Array | Float64Array;
+  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) dst[r * nb + k] = src[k * rows + r];
+  kernel(work.dtype === 'f64' ? 'gemm_f64' : 'gemm_f32')({
+    m: rows,
+    n: cols - j1,
+    k: nb,
+    alpha: -1,
+    a: tensorRef(eRow),
+    rsa: nb,
+    csa: 1,
+    b: { storage: u.storage, offset: u.offset + j0 * cols + j1 },
+    rsb: cols,
+    csb: 1,
+    beta: 1,
+    c: { storage: work.storage, offset: work.offset + j1 },
+    rsc: cols,
+    csc: 1,
+  });
 }
