@@ -232,6 +232,60 @@ export function scaleMatrix<T>(m: i32, n: i32, beta: T, c: usize, rsc: usize, cs
   }
 }
 
+/** Bytes of scratch `macroKernel<T>` needs for m rows of depth k: an MC x KC block of A and a tile. */
+export function macroScratchBytes<T>(m: i32, k: i32): usize {
+  const kc = <usize>imin(KC, k);
+  const mc = <usize>roundUp(imin(MC, m), MR);
+  return (kc * mc + <usize>(MR * nr<T>())) * sizeof<T>() + 64;
+}
+
+/**
+ * C (m x nc) = alpha * A (m x kc) Bslice + beta * C for one B slice already packed at pb (packB
+ * layout): A packed MC rows at a time into bufA, then every micro-tile, B micro-panels outer so
+ * one stays in L1 while the A block (L2) streams past it. The body of gemmCore's (jc, pc) loop,
+ * also run on its own by threads sharing one packed slice (gemm_macro_<T>).
+ */
+export function macroKernel<T>(
+  m: i32,
+  nc: i32,
+  kc: i32,
+  alpha: T,
+  a: usize,
+  rsa: usize,
+  csa: usize,
+  pb: usize,
+  beta: T,
+  c: usize,
+  rsc: usize,
+  csc: usize,
+  bufA: usize,
+  tile: usize,
+): void {
+  const NR = nr<T>();
+  for (let ic = 0; ic < m; ic += MC) {
+    const mc = imin(MC, m - ic);
+    packA<T>(bufA, at<T>(a, <usize>ic * rsa), rsa, csa, mc, kc);
+    for (let jr = 0; jr < nc; jr += NR) {
+      const pbj = pb + ((<usize>jr * <usize>kc) << alignof<T>());
+      const cols = imin(NR, nc - jr);
+      for (let ir = 0; ir < mc; ir += MR) {
+        const pa = bufA + ((<usize>ir * <usize>kc) << alignof<T>());
+        const cp = at<T>(c, <usize>(ic + ir) * rsc + <usize>jr * csc);
+        microKernel<T>(kc, pa, pbj, cp, rsc, csc, imin(MR, mc - ir), cols, alpha, beta, tile, NR);
+      }
+    }
+  }
+}
+
+/** macroKernel with its A block and tile in `scratch` (macroScratchBytes<T>(m, kc) bytes). */
+export function macroKernelIn<T>(
+  m: i32, nc: i32, kc: i32, alpha: T, a: usize, rsa: usize, csa: usize, pb: usize, beta: T, c: usize, rsc: usize, csc: usize, scratch: usize,
+): void {
+  const bufA = (scratch + 15) & ~(<usize>15);
+  const tile = bufA + ((<usize>kc * <usize>roundUp(imin(MC, m), MR)) << alignof<T>());
+  macroKernel<T>(m, nc, kc, alpha, a, rsa, csa, pb, beta, c, rsc, csc, bufA, tile);
+}
+
 /**
  * C (m x n) = alpha * A (m x k) B (k x n) + beta * C; beta == 0 never reads C (NaN-safe).
  * `scratch` must hold `gemmScratchBytes<T>(m, n, k)` bytes and be 16-byte aligned.
@@ -272,19 +326,7 @@ export function gemmCore<T>(
       const kc = imin(KC, k - pc);
       packB<T>(bufB, at<T>(b, <usize>pc * rsb + <usize>jc * csb), rsb, csb, kc, nc);
       const betaEff: T = pc == 0 ? beta : <T>1;
-      for (let ic = 0; ic < m; ic += MC) {
-        const mc = imin(MC, m - ic);
-        packA<T>(bufA, at<T>(a, <usize>ic * rsa + <usize>pc * csa), rsa, csa, mc, kc);
-        for (let jr = 0; jr < nc; jr += NR) {
-          const pb = bufB + ((<usize>jr * <usize>kc) << alignof<T>());
-          const cols = imin(NR, nc - jr);
-          for (let ir = 0; ir < mc; ir += MR) {
-            const pa = bufA + ((<usize>ir * <usize>kc) << alignof<T>());
-            const cp = at<T>(c, <usize>(ic + ir) * rsc + <usize>(jc + jr) * csc);
-            microKernel<T>(kc, pa, pb, cp, rsc, csc, imin(MR, mc - ir), cols, alpha, betaEff, tile, NR);
-          }
-        }
-      }
+      macroKernel<T>(m, nc, kc, alpha, at<T>(a, <usize>pc * csa), rsa, csa, bufB, betaEff, at<T>(c, <usize>jc * csc), rsc, csc, bufA, tile);
     }
   }
 }

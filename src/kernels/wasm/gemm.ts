@@ -8,7 +8,7 @@ import { matrixExtent } from '../ref.js';
 import { wasmRuntime } from '../backend.js';
 import type { GemmArgs, GemvArgs } from '../js/gemm.js';
 import { Marshal } from './runtime.js';
-import { MIN_WORK_PER_THREAD, parallelRows } from '../threads.js';
+import { MIN_WORK_PER_THREAD, RANGES_PER_THREAD, getThreads, parallelRows, runParallel, splitRange, type WasmCall } from '../threads.js';
 
 function gemm(g: GemmArgs, bpe: 4 | 8): void {
   const rt = wasmRuntime();
@@ -24,7 +24,10 @@ function gemm(g: GemmArgs, bpe: 4 | 8): void {
     // micro-kernel steps whichever block holds it, so the result does not depend on the split.
     const perLine = (g.m >= g.n ? g.n : g.m) * Math.max(g.k, 1);
     const opts = { minRowsPerThread: MIN_WORK_PER_THREAD / perLine };
-    if (g.m >= g.n) {
+    const rowParts = Math.min(getThreads() * RANGES_PER_THREAD, Math.floor(g.m / opts.minRowsPerThread));
+    if (g.m >= g.n && rowParts > 1 && g.k > 0 && g.alpha !== 0 && g.n > 0) {
+      sharedPanels(g, bpe, mm, a, b, c, rowParts);
+    } else if (g.m >= g.n) {
       parallelRows(fn, g.m, (r0, r1) => [
         r1 - r0, g.n, g.k, g.alpha, a + r0 * g.rsa * bpe, g.rsa, g.csa, b, g.rsb, g.csb,
         g.beta, c + r0 * g.rsc * bpe, g.rsc, g.csc, scratch(r1 - r0, g.n),
@@ -38,6 +41,54 @@ function gemm(g: GemmArgs, bpe: 4 | 8): void {
     mm.commit();
   } finally {
     mm.release();
+  }
+}
+
+/** Bytes of packed B one round of `sharedPanels` holds (several KC slices: two dispatches per round). */
+const SHARED_PANEL_BYTES = 8 << 20;
+
+/**
+ * gemm over threads with ONE packed copy of B (row ranges would each pack all of B): per round of
+ * KC slices of an NC column block, the threads first pack the slices' column ranges into shared
+ * scratch (one dispatch), then each row range runs the macro-kernel over every slice of the round
+ * in order (one dispatch; ranges are claimed as threads come free, so a late worker costs little).
+ * The blocking and the micro-kernel steps per element are gemm_<T>'s: results match one thread.
+ */
+function sharedPanels(g: GemmArgs, bpe: 4 | 8, mm: Marshal, a: number, b: number, c: number, rowParts: number): void {
+  const e = wasmRuntime().exports;
+  const f64 = bpe === 8;
+  const [KC, NC, MR, NR] = [e.gemm_block(0), e.gemm_block(1), e.gemm_block(2), e.gemm_block(f64 ? 4 : 3)];
+  const kcMax = Math.min(KC, g.k);
+  const ncMax = Math.ceil(Math.min(NC, g.n) / NR) * NR;
+  const slot = kcMax * ncMax * bpe;
+  const perRound = Math.max(1, Math.min(Math.ceil(g.k / KC), Math.floor(SHARED_PANEL_BYTES / slot)));
+  const panels = mm.scratch(perRound * slot);
+  const rows = splitRange(g.m, rowParts, MR);
+  const scratch = rows.map(([r0, r1]) => mm.scratch(f64 ? e.gemm_macro_scratch_f64(r1 - r0, kcMax) : e.gemm_macro_scratch_f32(r1 - r0, kcMax)));
+  const pack = f64 ? 'gemm_pack_b_f64' : 'gemm_pack_b_f32';
+  const macro = f64 ? 'gemm_macro_f64' : 'gemm_macro_f32';
+  const cols = (nc: number): [number, number][] => splitRange(nc, getThreads() * RANGES_PER_THREAD, NR);
+  for (let jc = 0; jc < g.n; jc += NC) {
+    const nc = Math.min(NC, g.n - jc);
+    for (let p0 = 0; p0 < g.k; p0 += perRound * KC) {
+      const slices: { pc: number; kc: number; at: number }[] = [];
+      for (let pc = p0; pc < Math.min(g.k, p0 + perRound * KC); pc += KC) slices.push({ pc, kc: Math.min(KC, g.k - pc), at: panels + slices.length * slot });
+      const packs: WasmCall[][] = [];
+      for (const { pc, kc, at } of slices) {
+        for (const [j0, j1] of cols(nc)) {
+          packs.push([{ fn: pack, args: [kc, j1 - j0, b + (pc * g.rsb + (jc + j0) * g.csb) * bpe, g.rsb, g.csb, at + j0 * kc * bpe] }]);
+        }
+      }
+      runParallel(packs);
+      runParallel(
+        rows.map(([r0, r1], i) =>
+          slices.map(({ pc, kc, at }): WasmCall => ({
+            fn: macro,
+            args: [r1 - r0, nc, kc, g.alpha, a + (r0 * g.rsa + pc * g.csa) * bpe, g.rsa, g.csa, at, pc === 0 ? g.beta : 1, c + (r0 * g.rsc + jc * g.csc) * bpe, g.rsc, g.csc, scratch[i]],
+          })),
+        ),
+      );
+    }
   }
 }
 
