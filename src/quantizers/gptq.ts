@@ -159,9 +159,12 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
       sc[j] = inputScale ? inputScale[oc[j]] : 1;
     }
     for (const c of prep.dead) sc[workCol[c]] = 0;
+    const plain = !inputScale && prep.dead.length === 0;
     for (let r = 0; r < rows; r++) {
       const base = r * cols;
-      for (let j = 0; j < cols; j++) dst[base + j] = sc[j] === 0 ? 0 : src[base + oc[j]] * sc[j];
+      // The common case (no input scales, no dead columns) is a plain gather: a third of the time.
+      if (plain) for (let j = 0; j < cols; j++) dst[base + j] = src[base + oc[j]];
+      else for (let j = 0; j < cols; j++) dst[base + j] = sc[j] === 0 ? 0 : src[base + oc[j]] * sc[j];
     }
   }
   if (wc !== w) wc.dispose();
