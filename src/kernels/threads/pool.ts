@@ -1,8 +1,8 @@
 /**
  * A pool of kernel worker threads over the ONE shared WebAssembly.Memory (DESIGN.md decision 5).
  * `run(items)` wakes workers, claims items from a shared counter on the calling thread too, then
- * blocks on a shared counter (Atomics.wait, allowed on Node's main thread) until every woken worker
- * is done, so the kernel API stays synchronous. Only workers that finished starting take tasks; a worker that
+ * polls a shared counter (up to LAYOUT.JOIN_SPIN_MS, then blocks in Atomics.wait, allowed on Node's
+ * main thread) until every woken worker is done, so the kernel API stays synchronous. Only workers that finished starting take tasks; a worker that
  * failed to start is simply never used.
  *
  * Not the split policy (src/kernels/threads.ts) and not thread-safe itself: only the main thread
@@ -216,8 +216,10 @@ export class WorkerPool {
 
   /** Waits until the pending counter is zero (blocking where allowed, spinning elsewhere). */
   private join(): void {
-    // Spin first: the workers usually finish about when the calling thread does.
-    for (let i = 0; i < LAYOUT.SPIN && Atomics.load(this.ctrl, LAYOUT.PENDING) !== 0; i++);
+    // Spin first (LAYOUT.JOIN_SPIN_MS): the workers usually finish about when the calling thread
+    // does, and waking from Atomics.wait costs tens of microseconds.
+    const until = performance.now() + LAYOUT.JOIN_SPIN_MS;
+    for (let i = 1; Atomics.load(this.ctrl, LAYOUT.PENDING) !== 0; i++) if ((i & 63) === 0 && performance.now() > until) break;
     for (;;) {
       const v = Atomics.load(this.ctrl, LAYOUT.PENDING);
       if (v === 0) return;

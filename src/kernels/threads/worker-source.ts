@@ -2,12 +2,12 @@
  * The program each kernel worker thread runs, as source text: Node starts it with
  * `new Worker(source, { eval: true })` and browsers from a Blob URL (spawn.ts), so it works
  * unchanged from the TS sources (vitest), the ESM and CJS bundles and any bundler, with no worker
- * file to locate. It is plain ES2020 using nothing but WebAssembly and Atomics; it takes its
+ * file to locate. It is plain ES2020 using nothing but WebAssembly, Atomics and performance.now(); it takes its
  * `WorkerInit` from `workerData` where `require` exists, else from its first message.
  *
  * The worker instantiates the kernel module against the shared memory (the module's data segments
- * are passive, see passive-data.ts, so this writes nothing), reports ready, then loops: wait for its
- * sequence word to change, claim and run items of the dispatch until none is left, record success
+ * are passive, see passive-data.ts, so this writes nothing), reports ready, then loops: poll its
+ * sequence word for SPIN_MS, then sleep on it until it changes, claim and run items of the dispatch until none is left, record success
  * or the first error message, decrement the pending counter and wake the main thread when it
  * reaches zero. Its wasm value stack and locals are its own; scratch memory is handed to it in the
  * arguments (the module itself has no stack in linear memory and never allocates).
@@ -41,8 +41,14 @@ export const LAYOUT = {
   ERRLEN: 3,
   /** Within a slot: 1 once this worker has instantiated the module and can take calls. */
   UP: 4,
-  /** Polls of the sequence word a worker makes before it sleeps in Atomics.wait. */
-  SPIN: 2000,
+  /**
+   * Milliseconds a worker keeps polling its sequence word after a dispatch before it sleeps in
+   * Atomics.wait: waking a sleeping thread costs tens to hundreds of µs on a VM, as much as a
+   * 1 ms GEMV split in two saves, and kernels (a model's layers) are often dispatched back to back.
+   */
+  SPIN_MS: 0.5,
+  /** Milliseconds the dispatching thread polls for the workers to finish before it sleeps. */
+  JOIN_SPIN_MS: 1,
   /** Bytes of error message kept per worker. */
   ERRBYTES: 512,
 } as const;
@@ -87,9 +93,9 @@ function main(d) {
   Atomics.notify(ctrl, L.READY);
   const buf = [];
   for (;;) {
-    // Spin briefly before sleeping: kernels are often dispatched back to back, and waking a
-    // sleeping thread costs tens of microseconds.
-    for (let i = 0; i < L.SPIN && Atomics.load(ctrl, base + L.SEQ) === seen; i++);
+    // Spin a little before sleeping (L.SPIN_MS): the clock is read every 64 polls only.
+    const until = performance.now() + L.SPIN_MS;
+    for (let i = 1; Atomics.load(ctrl, base + L.SEQ) === seen; i++) if ((i & 63) === 0 && performance.now() > until) break;
     Atomics.wait(ctrl, base + L.SEQ, seen);
     const seq = Atomics.load(ctrl, base + L.SEQ);
     if (seq === seen) continue;
