@@ -387,18 +387,55 @@ const MB: i32 = 32;
  * Copies the strict lower triangle of rows [r0, r1) onto the upper one (C[j][i] = C[i][j], j < i):
  * columns [r0, r1) of the upper triangle, which no other row range writes. By MB x MB blocks, so
  * the strided side of the transposition stays in cache (element by element it misses once per
- * element on large matrices).
+ * element on large matrices); f32 blocks wholly left of the diagonal with contiguous rows move as
+ * 4 x 4 register transposes (a quarter of the loads and stores: the mirror of a 4096 x 4096 Gram
+ * matrix took ~35 ms element by element, about 3% of syrk).
  */
 export function mirrorRows<T>(r0: i32, r1: i32, c: usize, rsc: usize, csc: usize): void {
   for (let i0 = r0; i0 < r1; i0 += MB) {
     const i1 = imin(i0 + MB, r1);
     for (let j0 = 0; j0 < i1; j0 += MB) {
       const j1 = imin(j0 + MB, i1);
+      if (sizeof<T>() == 4 && csc == 1 && j1 <= i0) {
+        mirrorBlockF32(i0, i1, j0, j1, c, rsc);
+        continue;
+      }
       for (let j = j0; j < j1; j++) {
         const iStart = j + 1 > i0 ? j + 1 : i0;
         for (let i = iStart; i < i1; i++) store<T>(el<T>(c, j, i, rsc, csc), load<T>(el<T>(c, i, j, rsc, csc)));
       }
     }
+  }
+}
+
+/** C[j][i] = C[i][j] for i in [i0, i1), j in [j0, j1) (f32, unit column stride), by 4 x 4 transposes. */
+function mirrorBlockF32(i0: i32, i1: i32, j0: i32, j1: i32, c: usize, rsc: usize): void {
+  const row = rsc << 2;
+  let i = i0;
+  for (; i + 4 <= i1; i += 4) {
+    let j = j0;
+    for (; j + 4 <= j1; j += 4) {
+      const s = el<f32>(c, i, j, rsc, 1);
+      const x0 = v128.load(s);
+      const x1 = v128.load(s + row);
+      const x2 = v128.load(s + 2 * row);
+      const x3 = v128.load(s + 3 * row);
+      const t0 = i32x4.shuffle(x0, x1, 0, 4, 1, 5);
+      const t1 = i32x4.shuffle(x0, x1, 2, 6, 3, 7);
+      const t2 = i32x4.shuffle(x2, x3, 0, 4, 1, 5);
+      const t3 = i32x4.shuffle(x2, x3, 2, 6, 3, 7);
+      const d = el<f32>(c, j, i, rsc, 1);
+      v128.store(d, i32x4.shuffle(t0, t2, 0, 1, 4, 5));
+      v128.store(d + row, i32x4.shuffle(t0, t2, 2, 3, 6, 7));
+      v128.store(d + 2 * row, i32x4.shuffle(t1, t3, 0, 1, 4, 5));
+      v128.store(d + 3 * row, i32x4.shuffle(t1, t3, 2, 3, 6, 7));
+    }
+    for (; j < j1; j++) {
+      for (let r = i; r < i + 4; r++) store<f32>(el<f32>(c, j, r, rsc, 1), load<f32>(el<f32>(c, r, j, rsc, 1)));
+    }
+  }
+  for (; i < i1; i++) {
+    for (let j = j0; j < j1; j++) store<f32>(el<f32>(c, j, i, rsc, 1), load<f32>(el<f32>(c, i, j, rsc, 1)));
   }
 }
 
