@@ -1,7 +1,8 @@
 /**
  * Blocked dense linear algebra for float T (f32, f64) on strided matrices, built on gemmCore so
  * the O(n^3) part runs in the packed micro-kernel (the LAPACK recipe: potrf = potf2 on a diagonal
- * block + trsm on the panel + syrk on the trailing matrix; trtri by column blocks of trsm).
+ * block + trsm on the panel + syrk on the trailing matrix; trtri by column blocks of trsm). syrk
+ * runs `syrkKernel`, the same tile with a depth loop shaped for V8's code generator.
  *
  * Matrices are (pointer, row stride, column stride) in elements. Only lower-triangular and
  * left-side primitives are written here: upper, transposed and right-side variants are the same
@@ -201,16 +202,20 @@ export function trsmUpper<T>(m: i32, n: i32, u: usize, rsu: usize, csu: usize, u
 /**
  * syrk's micro-kernel: gemm-core's `microKernel` (same MR x NR tile and packed panels, same
  * products in the same order, same final scaling and `lim` masking, so the same bits) with a depth
- * loop shaped for V8's code generator, which is what bounds it (about 5 instructions retire per
- * cycle; the two multiply and two add pipes would allow 16 vector mul/add in 4 cycles):
+ * loop shaped for V8's code generator:
  *  - every load addresses its constant offset from one of two pointers (no per-step address adds),
  *    and the loop ends on the A pointer (no counter);
  *  - two depth steps per iteration, with the exit test between them. That test is load-bearing:
  *    TurboFan keeps loads in program order but sinks arithmetic to its uses, so a plain two-step
- *    body issues all 12 loads first and spills (6 loads + 8 accumulators + 1 product is already
- *    15, every XMM register it allocates). The branch pins step one's arithmetic before step two's
- *    loads, and the interrupt check and loop branch are paid once per two steps.
- * About 29 instructions per step instead of 34: 1.2x faster in L1 on this machine. kc >= 1.
+ *    (or four-step) body issues all its loads first and spills (6 loads + 8 accumulators + 1
+ *    product is already 15, every XMM register it allocates). The branch pins step one's
+ *    arithmetic before step two's loads, and the interrupt check and loop branch are paid once per
+ *    two steps.
+ * Measured in L1 on the 2-core EPYC VM: ~1.9 ns per depth step (32 multiply-adds, ~34 GFLOP/s)
+ * against ~2.2 ns for microKernel's loop. Four steps per iteration, A pre-broadcast in the packing
+ * (no splat loads) and a 3 x 12 tile were each no faster. What is left is the vector multiply and
+ * add throughput (16 per step, ~5.7 cycles at ~3.1 GHz, where 2 + 2 pipes would take 4): a loop of
+ * the same loads with only the 8 multiplies or only the 8 adds already takes ~4.5 cycles. kc >= 1.
  */
 function syrkKernel<T>(kc: i32, pa: usize, pb: usize, c: usize, rsc: usize, csc: usize, rows: i32, cols: i32, alpha: T, beta: T, tile: usize, lim: i32): void {
   const NR = nr<T>();
@@ -311,7 +316,7 @@ function syrkKernel<T>(kc: i32, pa: usize, pb: usize, c: usize, rsc: usize, csc:
  * Rows [r0, r1) of the lower triangle (with the diagonal) of C (n x n) = alpha A A^T + beta C,
  * A n x k; nothing else of C is read or written (beta == 0 never reads C). The GEMM recipe of
  * gemm-core.ts restricted to the triangle: for each KS-deep slice, the columns [0, r1) of B = A^T
- * are packed once, then each MC block of rows packs its A panels and runs the micro-kernel on the
+ * are packed once, then each MC block of rows packs its A panels and runs `syrkKernel` on the
  * tiles that touch the lower triangle only; tiles crossing the diagonal keep their lower part
  * (the kernel's `lim`). So SYRK costs half a GEMM of the same size, with packing amortised over
  * every row (packing B per block row, as a gemm call per block row would, costs ~k n^2 / NB copies).
