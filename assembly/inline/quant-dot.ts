@@ -473,10 +473,65 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
   return f32x4.add(acc, f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)));
 }
 
+/** The f32 dot (lanes) of 16 codes (bytes of c) of a half-integer table with x' at xq: halfInt16 from zero. */
+// @ts-ignore: decorator
+@inline function halfInt16z(c: v128, xq: usize, t2: v128): v128 {
+  const d = i8x16.swizzle(t2, c);
+  const lo = i16x8.extend_low_i8x16_s(d);
+  const hi = i16x8.extend_high_i8x16_s(d);
+  const p0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(xq));
+  const p1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), v128.load(xq, 16));
+  const p2 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), v128.load(xq, 32));
+  const p3 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), v128.load(xq, 48));
+  return f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3));
+}
+
+/**
+ * dotHalfIntF32x4 for groups of exactly one chunk (32 columns, mxfp4; k a multiple of 32): one loop
+ * over the chunks, each row's chunk sum scaled by its group scale (a splat) into that row's lane
+ * accumulator, one horizontal sum per row at the end instead of one per group. Another summation
+ * order, same bound (js/quant.ts); 2 t x halved once at the end (exact: a power of two).
+ */
+function halfIntChunkGroups(r: i32, xp: usize, out: usize, ostride: usize): void {
+  const rb = <usize>W_rowBytes;
+  const ss = <usize>W_sstride << 2;
+  let p = W_codes + <usize>r * rb;
+  let sp: usize = W_scales + <usize>r * ss;
+  let xq = xp;
+  const m4 = v128.load(CONSTS);
+  const t2 = v128.load(W_planes, 64);
+  let y0 = f32x4.splat(0);
+  let y1 = y0;
+  let y2 = y0;
+  let y3 = y0;
+  for (let j = 0; j < W_k; j += 32) {
+    let v = v128.load(p);
+    y0 = madd(y0, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp));
+    v = v128.load(p + rb);
+    y1 = madd(y1, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp + ss));
+    v = v128.load(p + 2 * rb);
+    y2 = madd(y2, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp + 2 * ss));
+    v = v128.load(p + 3 * rb);
+    y3 = madd(y3, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp + 3 * ss));
+    p += 16;
+    xq += 128;
+    sp += 4;
+  }
+  const y = f32x4.mul(hsum4F(y0, y1, y2, y3), f32x4.splat(0.5));
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+}
+
 /** dotTableF32x4 for a half-integer table (W_halfInts): sums of 2 t x, halved and scaled per group. */
 function dotHalfIntF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
   const k = W_k;
   const gs = W_gs;
+  if (gs == 32 && (k & 31) == 0 && W_scales) {
+    halfIntChunkGroups(r, xp, out, ostride);
+    return;
+  }
   const rb = <usize>W_rowBytes;
   const row0 = W_codes + <usize>r * rb;
   const sstride = <usize>W_sstride;
