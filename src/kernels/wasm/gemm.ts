@@ -24,7 +24,7 @@ function gemm(g: GemmArgs, bpe: 4 | 8): void {
     // micro-kernel steps whichever block holds it, so the result does not depend on the split.
     const perLine = (g.m >= g.n ? g.n : g.m) * Math.max(g.k, 1);
     const opts = { minRowsPerThread: MIN_WORK_PER_THREAD / perLine };
-    const rowParts = Math.min(getThreads() * RANGES_PER_THREAD, Math.floor(g.m / opts.minRowsPerThread));
+    const rowParts = Math.min(getThreads() * SHARED_RANGES_PER_THREAD, Math.floor(g.m / opts.minRowsPerThread));
     if (g.m >= g.n && rowParts > 1 && g.k > 0 && g.alpha !== 0 && g.n > 0) {
       sharedPanels(g, bpe, mm, a, b, c, rowParts);
     } else if (g.m >= g.n) {
@@ -43,6 +43,13 @@ function gemm(g: GemmArgs, bpe: 4 | 8): void {
     mm.release();
   }
 }
+
+/**
+ * Row ranges per thread of `sharedPanels`: B is packed once whatever the count, so finer ranges
+ * than parallelRows' RANGES_PER_THREAD cost only a call each and let a thread that runs ahead (the
+ * other core busy with another process) take more of the work.
+ */
+const SHARED_RANGES_PER_THREAD = 4;
 
 /** Bytes of packed B one round of `sharedPanels` holds (several KC slices: two dispatches per round). */
 const SHARED_PANEL_BYTES = 8 << 20;
