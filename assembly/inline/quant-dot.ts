@@ -373,27 +373,26 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
  * lanes; the 8 products summed as a pairwise tree.
  */
 // @ts-ignore: decorator
-@inline function tableChunk(acc: v128, v: v128, xq: usize, m4: v128): v128 {
-  const planes = W_planes;
-  let c = v128.and(v, m4);
-  let l01 = pairLo(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
-  let h01 = pairHi(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
-  let l23 = pairLo(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
-  let h23 = pairHi(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
+@inline function tableChunk(acc: v128, v: v128, xq: usize, m4: v128, P0: v128, P1: v128, P2: v128, P3: v128): v128 {
+  return f32x4.add(f32x4.add(acc, tableHalf(v128.and(v, m4), xq, P0, P1, P2, P3)), tableHalf(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, P0, P1, P2, P3));
+}
+
+/** The f32 dot (lanes) of 16 table codes (bytes of c) with x' at xq, planes P0..P3 held in registers. */
+// @ts-ignore: decorator
+@inline function tableHalf(c: v128, xq: usize, P0: v128, P1: v128, P2: v128, P3: v128): v128 {
+  const b0 = i8x16.swizzle(P0, c);
+  const b1 = i8x16.swizzle(P1, c);
+  const b2 = i8x16.swizzle(P2, c);
+  const b3 = i8x16.swizzle(P3, c);
+  const l01 = pairLo(b0, b1);
+  const l23 = pairLo(b2, b3);
+  const h01 = pairHi(b0, b1);
+  const h23 = pairHi(b2, b3);
   const p0 = f32x4.mul(wordsLo(l01, l23), v128.load(xq));
   const p1 = f32x4.mul(wordsHi(l01, l23), v128.load(xq, 16));
   const p2 = f32x4.mul(wordsLo(h01, h23), v128.load(xq, 32));
   const p3 = f32x4.mul(wordsHi(h01, h23), v128.load(xq, 48));
-  c = v128.and(i16x8.shr_u(v, 4), m4);
-  l01 = pairLo(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
-  h01 = pairHi(i8x16.swizzle(v128.load(planes), c), i8x16.swizzle(v128.load(planes, 16), c));
-  l23 = pairLo(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
-  h23 = pairHi(i8x16.swizzle(v128.load(planes, 32), c), i8x16.swizzle(v128.load(planes, 48), c));
-  const p4 = f32x4.mul(wordsLo(l01, l23), v128.load(xq, 64));
-  const p5 = f32x4.mul(wordsHi(l01, l23), v128.load(xq, 80));
-  const p6 = f32x4.mul(wordsLo(h01, h23), v128.load(xq, 96));
-  const p7 = f32x4.mul(wordsHi(h01, h23), v128.load(xq, 112));
-  return f32x4.add(acc, f32x4.add(f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)), f32x4.add(f32x4.add(p4, p5), f32x4.add(p6, p7))));
+  return f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3));
 }
 
 /**
@@ -413,6 +412,10 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
   const sstride = <usize>W_sstride;
   const srow: usize = W_scales ? W_scales + ((<usize>r * sstride) << 2) : 0;
   const m4 = v128.load(CONSTS);
+  const P0 = v128.load(W_planes);
+  const P1 = v128.load(W_planes, 16);
+  const P2 = v128.load(W_planes, 32);
+  const P3 = v128.load(W_planes, 48);
   let y = f32x4.splat(0);
   let g = 0;
   for (let j0 = 0; j0 < k; j0 += gs, g++) {
@@ -425,10 +428,10 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
     for (; j + 32 <= j1; j += 32) {
       const p = row0 + <usize>(j >> 1);
       const xq = xp + (<usize>j << 2);
-      a0 = tableChunk(a0, v128.load(p), xq, m4);
-      a1 = tableChunk(a1, v128.load(p + rb), xq, m4);
-      a2 = tableChunk(a2, v128.load(p + 2 * rb), xq, m4);
-      a3 = tableChunk(a3, v128.load(p + 3 * rb), xq, m4);
+      a0 = tableChunk(a0, v128.load(p), xq, m4, P0, P1, P2, P3);
+      a1 = tableChunk(a1, v128.load(p + rb), xq, m4, P0, P1, P2, P3);
+      a2 = tableChunk(a2, v128.load(p + 2 * rb), xq, m4, P0, P1, P2, P3);
+      a3 = tableChunk(a3, v128.load(p + 3 * rb), xq, m4, P0, P1, P2, P3);
     }
     let acc = hsum4F(a0, a1, a2, a3);
     if (j < j1) {
