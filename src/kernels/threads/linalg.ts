@@ -38,6 +38,8 @@ export interface ThreadedCtx {
   readonly rt: WasmRuntime;
   readonly bpe: 4 | 8;
   readonly scratch: readonly number[];
+  /** Bytes of each scratch block (linalg_scratch of the largest dimension). */
+  readonly scratchBytes: number;
   readonly run: (tasks: readonly (readonly WasmCall[])[]) => void;
 }
 
@@ -57,7 +59,7 @@ export function threadedCtx(
 ): ThreadedCtx {
   const d = Math.max(NB, maxDim, 1);
   const bytes = bpe === 4 ? rt.exports.linalg_scratch_f32(d) : rt.exports.linalg_scratch_f64(d);
-  return { rt, bpe, run, scratch: Array.from({ length: Math.max(1, items) }, () => alloc(bytes)) };
+  return { rt, bpe, run, scratchBytes: bytes, scratch: Array.from({ length: Math.max(1, items) }, () => alloc(bytes)) };
 }
 
 /** A strided matrix in the wasm memory: byte pointer, row and column strides in elements. */
@@ -67,7 +69,7 @@ export interface Mat {
   readonly cs: number;
 }
 
-const f = (ctx: ThreadedCtx, base: 'gemm' | 'syrk' | 'trsm' | 'cholesky'): WasmCall['fn'] =>
+const f = (ctx: ThreadedCtx, base: 'gemm' | 'syrk' | 'trsm' | 'cholesky' | 'tri_inv'): WasmCall['fn'] =>
   `${base}_${ctx.bpe === 4 ? 'f32' : 'f64'}` as WasmCall['fn'];
 
 /** Byte address of element (i, j). */
@@ -266,7 +268,10 @@ export function choleskyThreaded(ctx: ThreadedCtx, n: number, a: Mat, upper: boo
 }
 
 /**
- * The tri_inv export over threads: X = T^-1 by independent column-block solves.
+ * The tri_inv export over threads. Upper: X = T^-1 by independent column-block solves. Lower: the
+ * left-looking blocks of triInvLower, in two dispatches: every diagonal block X_ii = L_ii^-1 (the
+ * export on the block), then the block columns, each one item of gemm pairs through an NB x NB tile
+ * at the end of the item's scratch (past what gemm uses, as the export's own tile).
  * @example
  * triInvThreaded(ctx, n, { p: t, rs: n, cs: 1 }, false, false, { p: x, rs: n, cs: 1 });
  */
@@ -274,21 +279,54 @@ export function triInvThreaded(ctx: ThreadedCtx, n: number, t: Mat, upper: boole
   const X = floatView(ctx);
   const base = x.p / ctx.bpe;
   for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) X[base + i * x.rs + j * x.cs] = i === j ? 1 : 0;
+  if (!upper) {
+    triInvLowerThreaded(ctx, n, t, unit, x);
+    return;
+  }
   const solves: number[][] = [];
   const weights: number[] = [];
   for (let j0 = 0; j0 < n; j0 += NB) {
     const jb = Math.min(NB, n - j0);
-    if (upper) {
-      // trsmUpper(j0 + jb, jb, U, X[0, j0])
-      solves.push([0, 1, 0, unit ? 1 : 0, j0 + jb, jb, 1, t.p, t.rs, t.cs, at(ctx, x, 0, j0), x.rs, x.cs]);
-      weights.push((j0 + jb) * (j0 + jb) * jb);
-    } else {
-      // trsmLower(n - j0, jb, L[j0, j0], X[j0, j0])
-      solves.push([0, 0, 0, unit ? 1 : 0, n - j0, jb, 1, at(ctx, t, j0, j0), t.rs, t.cs, at(ctx, x, j0, j0), x.rs, x.cs]);
-      weights.push((n - j0) * (n - j0) * jb);
-    }
+    // trsmUpper(j0 + jb, jb, U, X[0, j0])
+    solves.push([0, 1, 0, unit ? 1 : 0, j0 + jb, jb, 1, t.p, t.rs, t.cs, at(ctx, x, 0, j0), x.rs, x.cs]);
+    weights.push((j0 + jb) * (j0 + jb) * jb);
   }
   trsmBatch(ctx, solves, weights);
+}
+
+/** Lower triangular inverse over threads (X already holds the identity); see triInvThreaded. */
+function triInvLowerThreaded(ctx: ThreadedCtx, n: number, l: Mat, unit: boolean, x: Mat): void {
+  const parts = ctx.scratch.length;
+  const blocks: number[] = [];
+  for (let j0 = 0; j0 < n; j0 += NB) blocks.push(j0);
+  const diag = partitionByWeight(blocks.map(() => 1), parts);
+  ctx.run(
+    diag.map(([b0, b1], g) =>
+      blocks.slice(b0, b1).map((j0) => {
+        const jb = Math.min(NB, n - j0);
+        return { fn: f(ctx, 'tri_inv'), args: [jb, at(ctx, l, j0, j0), l.rs, l.cs, 0, unit ? 1 : 0, at(ctx, x, j0, j0), x.rs, x.cs, ctx.scratch[g]] };
+      }),
+    ),
+  );
+  const cols = partitionByWeight(blocks.map((j0) => Math.max(1, (n - j0 - NB) * (n - j0 - NB))), parts);
+  const tileOf = (g: number): number => (ctx.scratch[g] + ctx.scratchBytes - NB * NB * ctx.bpe - 16) & ~15;
+  const gemm = f(ctx, 'gemm');
+  ctx.run(
+    cols.map(([b0, b1], g) => {
+      const tile = tileOf(g);
+      const calls: WasmCall[] = [];
+      for (const j0 of blocks.slice(b0, b1)) {
+        const jb = Math.min(NB, n - j0);
+        for (let i0 = j0 + NB; i0 < n; i0 += NB) {
+          const ib = Math.min(NB, n - i0);
+          // tile = L[i, j:i] X[j:i, j]; X_ij = -X_ii tile
+          calls.push({ fn: gemm, args: [ib, jb, i0 - j0, 1, at(ctx, l, i0, j0), l.rs, l.cs, at(ctx, x, j0, j0), x.rs, x.cs, 0, tile, NB, 1, ctx.scratch[g]] });
+          calls.push({ fn: gemm, args: [ib, jb, ib, -1, at(ctx, x, i0, i0), x.rs, x.cs, tile, NB, 1, 0, at(ctx, x, i0, j0), x.rs, x.cs, ctx.scratch[g]] });
+        }
+      }
+      return calls;
+    }),
+  );
 }
 
 /**
