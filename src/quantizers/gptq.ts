@@ -301,12 +301,21 @@ function assembleQParams(groups: QParams[], rows: number, nGroups: number, gs: n
 function packRows(codesT: Uint8Array, rows: number, cols: number, bits: number, from: Int32Array | null): Tensor {
   const rowBytes = Math.ceil((cols * bits) / 8);
   const out = empty([rows, rowBytes], 'uint8');
-  const row = new Uint8Array(cols);
+  // Transposed in bands of 64 rows, so each column's read is one cache line of codesT (a row at a
+  // time read a line per code: ~15 ns a code at 4096², the whole pack phase).
+  const band = 64;
+  const buf = new Uint8Array(band * cols);
   const packed = new Uint8Array(rowBytes);
-  for (let r = 0; r < rows; r++) {
-    for (let j = 0; j < cols; j++) row[j] = codesT[(from ? from[j] : j) * rows + r];
-    packBits(row, bits, packed);
-    (out.raw() as Uint8Array).set(packed, r * rowBytes);
+  for (let r0 = 0; r0 < rows; r0 += band) {
+    const nr = Math.min(band, rows - r0);
+    for (let j = 0; j < cols; j++) {
+      const src = (from ? from[j] : j) * rows + r0;
+      for (let i = 0; i < nr; i++) buf[i * cols + j] = codesT[src + i];
+    }
+    for (let i = 0; i < nr; i++) {
+      packBits(buf.subarray(i * cols, (i + 1) * cols), bits, packed);
+      (out.raw() as Uint8Array).set(packed, (r0 + i) * rowBytes);
+    }
   }
   return out;
 }
