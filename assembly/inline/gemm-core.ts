@@ -15,7 +15,7 @@
  *
  * Not exported from the module: thin wrappers in assembly/gemm.ts are.
  */
-import { at, ld, madd, splatLoad, st } from './simd';
+import { at, ld, madd, st } from './simd';
 
 export const MR: i32 = 4;
 /** Depth of a packed slice. */
@@ -172,26 +172,56 @@ export function microKernel<T>(
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
-  const aStep = <usize>MR << alignof<T>();
-  const bStep = <usize>NR << alignof<T>();
-  const S = sizeof<T>();
-  for (let p = 0; p < kc; p++) {
-    const b0 = v128.load(pb);
-    const b1 = v128.load(pb, 16);
-    let a = splatLoad<T>(pa);
+  // The depth loop is shaped for V8's code generator (measured in L1 on the 2-core EPYC VM: ~1.9 ns
+  // per depth step, 32 multiply-adds, against ~2.2 ns for a plain one-step loop):
+  //  - every load addresses a constant offset from one of two pointers (no per-step address adds),
+  //    and the loop ends on the A pointer (no counter);
+  //  - two depth steps per iteration with the exit test between them. The test is load-bearing:
+  //    TurboFan keeps loads in program order but sinks arithmetic to its uses, so a plain two-step
+  //    (or four-step) body issues all its loads first and spills (6 loads + 8 accumulators + 1
+  //    product already take 15 XMM registers). The branch pins step one's arithmetic before step
+  //    two's loads, and the interrupt check and loop branch are paid once per two steps.
+  // Four steps per iteration, A pre-broadcast in the packing and a 3 x 12 tile were each no faster.
+  // What is left is vector multiply and add throughput (16 per step, ~5.7 cycles where 2 + 2 pipes
+  // would take 4). Same products in the same order as one step at a time, so the same bits. kc >= 1.
+  const aStep = (<usize>MR) << alignof<T>();
+  const paEnd = pa + <usize>kc * aStep;
+  let b0: v128;
+  let b1: v128;
+  let a: v128;
+  while (true) {
+    b0 = v128.load(pb);
+    b1 = v128.load(pb, 16);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa) : v128.load64_splat(pa);
     c00 = madd<T>(c00, a, b0);
     c01 = madd<T>(c01, a, b1);
-    a = splatLoad<T>(pa + S);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 4) : v128.load64_splat(pa, 8);
     c10 = madd<T>(c10, a, b0);
     c11 = madd<T>(c11, a, b1);
-    a = splatLoad<T>(pa + 2 * S);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 8) : v128.load64_splat(pa, 16);
     c20 = madd<T>(c20, a, b0);
     c21 = madd<T>(c21, a, b1);
-    a = splatLoad<T>(pa + 3 * S);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 12) : v128.load64_splat(pa, 24);
     c30 = madd<T>(c30, a, b0);
     c31 = madd<T>(c31, a, b1);
-    pa += aStep;
-    pb += bStep;
+    if (pa + aStep >= paEnd) break;
+    b0 = v128.load(pb, 32);
+    b1 = v128.load(pb, 48);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 16) : v128.load64_splat(pa, 32);
+    c00 = madd<T>(c00, a, b0);
+    c01 = madd<T>(c01, a, b1);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 20) : v128.load64_splat(pa, 40);
+    c10 = madd<T>(c10, a, b0);
+    c11 = madd<T>(c11, a, b1);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 24) : v128.load64_splat(pa, 48);
+    c20 = madd<T>(c20, a, b0);
+    c21 = madd<T>(c21, a, b1);
+    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 28) : v128.load64_splat(pa, 56);
+    c30 = madd<T>(c30, a, b0);
+    c31 = madd<T>(c31, a, b1);
+    pa += 2 * aStep;
+    pb += 64;
+    if (pa >= paEnd) break;
   }
   const va = v128.splat<T>(alpha);
   if (rows == MR && cols == NR && csc == 1 && lim >= NR - 1) {

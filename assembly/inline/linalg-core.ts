@@ -1,8 +1,7 @@
 /**
  * Blocked dense linear algebra for float T (f32, f64) on strided matrices, built on gemmCore so
  * the O(n^3) part runs in the packed micro-kernel (the LAPACK recipe: potrf = potf2 on a diagonal
- * block + trsm on the panel + syrk on the trailing matrix; trtri by column blocks of trsm). syrk
- * runs `syrkKernel`, the same tile with a depth loop shaped for V8's code generator.
+ * block + trsm on the panel + syrk on the trailing matrix; trtri by left-looking blocks of gemm).
  *
  * Matrices are (pointer, row stride, column stride) in elements. Only lower-triangular and
  * left-side primitives are written here: upper, transposed and right-side variants are the same
@@ -10,7 +9,7 @@
  * diagonal tile of syrk is passed in: `linalgScratchBytes<T>(n)` bytes for any call whose
  * dimensions are all <= n. Not exported from the module.
  */
-import { gemmCore, gemmScratchBytes, MC, MR, nr, packA, packB, scaleMatrix } from './gemm-core';
+import { gemmCore, gemmScratchBytes, MC, MR, microKernel, nr, packA, packB, scaleMatrix } from './gemm-core';
 import { at, hsum, ld, madd, st } from './simd';
 
 /** Block size of potrf and syrk (rows of a block row). */
@@ -200,123 +199,10 @@ export function trsmUpper<T>(m: i32, n: i32, u: usize, rsu: usize, csu: usize, u
 }
 
 /**
- * syrk's micro-kernel: gemm-core's `microKernel` (same MR x NR tile and packed panels, same
- * products in the same order, same final scaling and `lim` masking, so the same bits) with a depth
- * loop shaped for V8's code generator:
- *  - every load addresses its constant offset from one of two pointers (no per-step address adds),
- *    and the loop ends on the A pointer (no counter);
- *  - two depth steps per iteration, with the exit test between them. That test is load-bearing:
- *    TurboFan keeps loads in program order but sinks arithmetic to its uses, so a plain two-step
- *    (or four-step) body issues all its loads first and spills (6 loads + 8 accumulators + 1
- *    product is already 15, every XMM register it allocates). The branch pins step one's
- *    arithmetic before step two's loads, and the interrupt check and loop branch are paid once per
- *    two steps.
- * Measured in L1 on the 2-core EPYC VM: ~1.9 ns per depth step (32 multiply-adds, ~34 GFLOP/s)
- * against ~2.2 ns for microKernel's loop. Four steps per iteration, A pre-broadcast in the packing
- * (no splat loads) and a 3 x 12 tile were each no faster. What is left is the vector multiply and
- * add throughput (16 per step, ~5.7 cycles at ~3.1 GHz, where 2 + 2 pipes would take 4): a loop of
- * the same loads with only the 8 multiplies or only the 8 adds already takes ~4.5 cycles. kc >= 1.
- */
-function syrkKernel<T>(kc: i32, pa: usize, pb: usize, c: usize, rsc: usize, csc: usize, rows: i32, cols: i32, alpha: T, beta: T, tile: usize, lim: i32): void {
-  const NR = nr<T>();
-  let c00 = v128.splat<T>(0);
-  let c01 = c00;
-  let c10 = c00;
-  let c11 = c00;
-  let c20 = c00;
-  let c21 = c00;
-  let c30 = c00;
-  let c31 = c00;
-  // Offsets in bytes: A steps by MR elements (16 f32 / 32 f64 bytes), B by NR (32 bytes either way).
-  const aStep = (<usize>MR) << alignof<T>();
-  const paEnd = pa + <usize>kc * aStep;
-  let b0: v128;
-  let b1: v128;
-  let a: v128;
-  while (true) {
-    b0 = v128.load(pb);
-    b1 = v128.load(pb, 16);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa) : v128.load64_splat(pa);
-    c00 = madd<T>(c00, a, b0);
-    c01 = madd<T>(c01, a, b1);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 4) : v128.load64_splat(pa, 8);
-    c10 = madd<T>(c10, a, b0);
-    c11 = madd<T>(c11, a, b1);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 8) : v128.load64_splat(pa, 16);
-    c20 = madd<T>(c20, a, b0);
-    c21 = madd<T>(c21, a, b1);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 12) : v128.load64_splat(pa, 24);
-    c30 = madd<T>(c30, a, b0);
-    c31 = madd<T>(c31, a, b1);
-    if (pa + aStep >= paEnd) break;
-    b0 = v128.load(pb, 32);
-    b1 = v128.load(pb, 48);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 16) : v128.load64_splat(pa, 32);
-    c00 = madd<T>(c00, a, b0);
-    c01 = madd<T>(c01, a, b1);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 20) : v128.load64_splat(pa, 40);
-    c10 = madd<T>(c10, a, b0);
-    c11 = madd<T>(c11, a, b1);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 24) : v128.load64_splat(pa, 48);
-    c20 = madd<T>(c20, a, b0);
-    c21 = madd<T>(c21, a, b1);
-    a = sizeof<T>() == 4 ? v128.load32_splat(pa, 28) : v128.load64_splat(pa, 56);
-    c30 = madd<T>(c30, a, b0);
-    c31 = madd<T>(c31, a, b1);
-    pa += 2 * aStep;
-    pb += 64;
-    if (pa >= paEnd) break;
-  }
-  const va = v128.splat<T>(alpha);
-  if (rows == MR && cols == NR && csc == 1 && lim >= NR - 1) {
-    const rowBytes = rsc << alignof<T>();
-    storeRow<T>(c, c00, c01, va, beta);
-    storeRow<T>(c + rowBytes, c10, c11, va, beta);
-    storeRow<T>(c + 2 * rowBytes, c20, c21, va, beta);
-    storeRow<T>(c + 3 * rowBytes, c30, c31, va, beta);
-    return;
-  }
-  const rb = <usize>NR << alignof<T>();
-  v128.store(tile, v128.mul<T>(c00, va));
-  v128.store(tile, v128.mul<T>(c01, va), 16);
-  v128.store(tile + rb, v128.mul<T>(c10, va));
-  v128.store(tile + rb, v128.mul<T>(c11, va), 16);
-  v128.store(tile + 2 * rb, v128.mul<T>(c20, va));
-  v128.store(tile + 2 * rb, v128.mul<T>(c21, va), 16);
-  v128.store(tile + 3 * rb, v128.mul<T>(c30, va));
-  v128.store(tile + 3 * rb, v128.mul<T>(c31, va), 16);
-  for (let i = 0; i < rows; i++) {
-    const jEnd = imin(cols, i + lim + 1);
-    for (let j = 0; j < jEnd; j++) {
-      const dst = el<T>(c, i, j, rsc, csc);
-      const v = ld<T>(tile, <usize>(i * NR + j));
-      store<T>(dst, beta == <T>0 ? v : v + beta * load<T>(dst));
-    }
-  }
-}
-
-/** One row of a full tile: c[0..NR) = alpha*acc (+ beta*c), as gemm-core's microKernel stores it. */
-// @ts-ignore: decorator
-@inline function storeRow<T>(c: usize, x0: v128, x1: v128, va: v128, beta: T): void {
-  let r0 = v128.mul<T>(x0, va);
-  let r1 = v128.mul<T>(x1, va);
-  if (beta == <T>1) {
-    r0 = v128.add<T>(r0, v128.load(c));
-    r1 = v128.add<T>(r1, v128.load(c, 16));
-  } else if (beta != <T>0) {
-    const vb = v128.splat<T>(beta);
-    r0 = madd<T>(r0, v128.load(c), vb);
-    r1 = madd<T>(r1, v128.load(c, 16), vb);
-  }
-  v128.store(c, r0);
-  v128.store(c, r1, 16);
-}
-
-/**
  * Rows [r0, r1) of the lower triangle (with the diagonal) of C (n x n) = alpha A A^T + beta C,
  * A n x k; nothing else of C is read or written (beta == 0 never reads C). The GEMM recipe of
  * gemm-core.ts restricted to the triangle: for each KS-deep slice, the columns [0, r1) of B = A^T
- * are packed once, then each MC block of rows packs its A panels and runs `syrkKernel` on the
+ * are packed once, then each MC block of rows packs its A panels and runs `microKernel` on the
  * tiles that touch the lower triangle only; tiles crossing the diagonal keep their lower part
  * (the kernel's `lim`). So SYRK costs half a GEMM of the same size, with packing amortised over
  * every row (packing B per block row, as a gemm call per block row would, costs ~k n^2 / NB copies).
@@ -354,7 +240,7 @@ export function syrkRows<T>(n: i32, k: i32, r0: i32, r1: i32, alpha: T, a: usize
         for (let ir = ir0; ir < mc; ir += MR) {
           const pa = bufA + ((<usize>ir * <usize>kc) << alignof<T>());
           const gi = ic + ir;
-          syrkKernel<T>(kc, pa, pb, el<T>(c, gi, jr, rsc, csc), rsc, csc, imin(MR, mc - ir), cols, alpha, betaEff, tile, gi - jr);
+          microKernel<T>(kc, pa, pb, el<T>(c, gi, jr, rsc, csc), rsc, csc, imin(MR, mc - ir), cols, alpha, betaEff, tile, gi - jr);
         }
       }
     }
