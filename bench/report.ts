@@ -16,6 +16,8 @@ interface Run {
   quick: boolean;
   machine: { cpu: string; cores: number; node: string; platform: string; load?: { before: number; after: number } };
   results: BenchResult[];
+  /** Partial runs merged in by bench/merge.ts (their rows replaced the base's). */
+  merged?: { started: string; load?: { before: number; after: number }; rows: number }[];
 }
 
 /** A row selector: fields a result must have. */
@@ -156,6 +158,10 @@ function renderReport(run: Run, jsonPath: string): string {
     m.load
       ? `- 1-minute load average ${f(m.load.before)} at the start and ${f(m.load.after)} at the end: above the core count means other work shared the cores and the numbers are pessimistic for every library alike.`
       : '',
+    ...(run.merged ?? []).map(
+      (p) =>
+        `- ${p.rows} rows re-measured in a later run of ${p.started}${p.load ? ` (load ${f(p.load.before)} to ${f(p.load.after)})` : ''}, merged with \`npx tsx bench/merge.ts\`: they replace this run's rows of the same case.`,
+    ),
     '',
     '## Commands',
     '',
