@@ -170,6 +170,7 @@ function renderReport(run: Run, jsonPath: string): string {
     'npm run bench -- gemv                      # a filter: family, kernel, library, shape, dtype or g128',
     'npm run bench -- --quick                   # small shapes, seconds',
     'npm run bench -- gptq --json FILE           # GPTQ with its PyTorch peer (needs python3-torch)',
+    `npx tsx bench/merge.ts ${jsonPath} FILE      # a partial run's rows in place of the same cases`,
     `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md`,
     '```',
     '',
