@@ -21,9 +21,9 @@
  *
  * The public kernel API stays synchronous: the calling thread wakes the workers, works through
  * the ranges with them (each thread claims the next range from a shared counter, so a worker that
- * wakes late or is descheduled costs little), then polls a shared counter, and after a millisecond
- * blocks on it (Atomics.wait), until the workers are done; idle workers likewise poll for the next
- * dispatch for half a millisecond before they sleep (threads/worker-source.ts). Only the calling thread
+ * wakes late or is descheduled costs little), then polls a shared counter, and after a while blocks
+ * on it (Atomics.wait), until the workers are done; idle workers likewise poll for the next dispatch
+ * a little before they sleep (the times: LAYOUT in threads/worker-source.ts). Only the calling thread
  * allocates; workers only read and write the blocks they are handed. Memory growth needs nothing
  * special: a shared memory grows in place and every instance sees the new size.
  *

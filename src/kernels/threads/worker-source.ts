@@ -45,10 +45,12 @@ export const LAYOUT = {
    * Milliseconds a worker keeps polling its sequence word after a dispatch before it sleeps in
    * Atomics.wait: waking a sleeping thread costs tens to hundreds of µs on a VM, as much as a
    * 1 ms GEMV split in two saves, and kernels (a model's layers) are often dispatched back to back.
+   * Not longer: on a busy machine a polling thread takes the core its partner needs (measured on
+   * the int4 GEMV on 2 vCPUs: 0.5 ms polls here and 1 ms in the join ran slower than these).
    */
-  SPIN_MS: 0.5,
+  SPIN_MS: 0.25,
   /** Milliseconds the dispatching thread polls for the workers to finish before it sleeps. */
-  JOIN_SPIN_MS: 1,
+  JOIN_SPIN_MS: 0.5,
   /** Bytes of error message kept per worker. */
   ERRBYTES: 512,
 } as const;
