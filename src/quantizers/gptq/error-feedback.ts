@@ -177,15 +177,29 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
               W1[eo + r] = Q[r * sw + t];
             }
           }
-          // Immediate feedback to the later columns of this sub-block.
+          // Immediate feedback to the later columns of this sub-block, one rank-1 GEMM per step
+          // column: W1ᵀ[k, :] −= U1[t, k] · E1ᵀ[t, :] for k in [a0 + sw, kEnd). Per element the
+          // same product and subtraction, in the same order over t, as a scalar loop (which took
+          // ~4 ns an element in JS, a tenth of the whole GPTQ call at 4096²).
           const kEnd = c1 - j0;
-          for (let t = 0; t < sw; t++) {
-            const eo = (a0 + t) * rows;
-            const ur = (a0 + t) * nb;
-            for (let k = a0 + sw; k < kEnd; k++) {
-              const c = U1[ur + k];
-              const wo = k * rows;
-              for (let r = 0; r < rows; r++) W1[wo + r] -= E1[eo + r] * c;
+          if (a0 + sw < kEnd) {
+            for (let t = 0; t < sw; t++) {
+              gemm({
+                m: kEnd - a0 - sw,
+                n: rows,
+                k: 1,
+                alpha: -1,
+                a: { storage: u1t.storage, offset: (a0 + t) * nb + a0 + sw },
+                rsa: 1,
+                csa: nb,
+                b: { storage: e1t.storage, offset: (a0 + t) * rows },
+                rsb: rows,
+                csb: 1,
+                beta: 1,
+                c: { storage: w1t.storage, offset: (a0 + sw) * rows },
+                rsc: rows,
+                csc: 1,
+              });
             }
           }
         }
