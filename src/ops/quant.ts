@@ -419,12 +419,22 @@ function collectStats(src: Float32Array | Float64Array, spec: Spec): Stats {
   for (let r = 0; r < spec.rows; r++) {
     loadRow(src, spec, r, buf, false);
     const sBase = spec.perTensor ? 0 : r * spec.nGroups;
-    for (let j = 0; j < spec.cols; j++) {
-      const v = buf[j];
-      if (!Number.isFinite(v)) continue; // only with nonFinite: 'saturate'
-      const gi = spec.perTensor ? 0 : sBase + Math.floor(j / spec.groupSize);
-      if (v < vmin[gi]) vmin[gi] = v;
-      if (v > vmax[gi]) vmax[gi] = v;
+    // Group by group, so the hot loop has no index division (GPTQ calls this once per group of a
+    // 4096² layer); the values are visited in the same order as a flat loop.
+    const gs = spec.perTensor ? spec.cols : spec.groupSize;
+    for (let j0 = 0, g = 0; j0 < spec.cols; j0 += gs, g++) {
+      const gi = spec.perTensor ? 0 : sBase + g;
+      const j1 = Math.min(spec.cols, j0 + gs);
+      let lo = vmin[gi];
+      let hi = vmax[gi];
+      for (let j = j0; j < j1; j++) {
+        const v = buf[j];
+        if (!Number.isFinite(v)) continue; // only with nonFinite: 'saturate'
+        if (v < lo) lo = v;
+        if (v > hi) hi = v;
+      }
+      vmin[gi] = lo;
+      vmax[gi] = hi;
     }
   }
   const constant = new Uint8Array(n);
