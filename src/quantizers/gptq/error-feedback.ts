@@ -254,17 +254,29 @@ function blockEnd(j0: number, cols: number, bs: number, gs: number): number {
 
 /** The block's columns [j0, j1) of `work`, transposed into w1t ([nb, rows]). */
 function readColumns(work: Tensor, w1t: Tensor, rows: number, cols: number, j0: number, j1: number): void {
-  const nb = j1 - j0;
-  const src = work.raw() as Float32Array | Float64Array;
-  const out = w1t.raw() as Float64Array;
-  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) out[k * rows + r] = src[r * cols + j0 + k];
+  transposeInto(work.raw() as Float32Array | Float64Array, j0, cols, w1t.raw() as Float64Array, 0, rows, rows, j1 - j0);
 }
 
 function writeColumns(work: Tensor, w1t: Tensor, rows: number, cols: number, j0: number, j1: number): void {
-  const nb = j1 - j0;
-  const dst = work.raw() as Float32Array | Float64Array;
-  const W1 = w1t.raw() as Float64Array;
-  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) dst[r * cols + j0 + k] = W1[k * rows + r];
+  transposeInto(w1t.raw() as Float64Array, 0, rows, work.raw() as Float32Array | Float64Array, j0, cols, j1 - j0, rows);
+}
+
+/**
+ * dst[dOff + c·ds + r] = src[sOff + r·ss + c] for r < rows, c < cols, in 32 x 32 tiles so both
+ * sides stay in cache (a plain double loop strides one side across a 4096-row block).
+ */
+function transposeInto(src: Float32Array | Float64Array, sOff: number, ss: number, dst: Float32Array | Float64Array, dOff: number, ds: number, rows: number, cols: number): void {
+  const T = 32;
+  for (let r0 = 0; r0 < rows; r0 += T) {
+    const r1 = Math.min(rows, r0 + T);
+    for (let c0 = 0; c0 < cols; c0 += T) {
+      const c1 = Math.min(cols, c0 + T);
+      for (let r = r0; r < r1; r++) {
+        const sr = sOff + r * ss;
+        for (let c = c0; c < c1; c++) dst[dOff + c * ds + r] = src[sr + c];
+      }
+    }
+  }
 }
 
 /** A step's `width` columns from a0 of the transposed block, as the encoder takes them: a copy, [rows, width]. */
@@ -296,9 +308,7 @@ function groupColumns(W1: Float64Array, work: Tensor, rows: number, cols: number
  */
 function lazyUpdate(work: Tensor, e1t: Tensor, eRow: Tensor, u: Tensor, rows: number, cols: number, j0: number, j1: number): void {
   const nb = j1 - j0;
-  const src = e1t.raw() as Float64Array;
-  const dst = eRow.raw() as Float32Array | Float64Array;
-  for (let r = 0; r < rows; r++) for (let k = 0; k < nb; k++) dst[r * nb + k] = src[k * rows + r];
+  transposeInto(e1t.raw() as Float64Array, 0, rows, eRow.raw() as Float32Array | Float64Array, 0, nb, nb, rows);
   kernel(work.dtype === 'f64' ? 'gemm_f64' : 'gemm_f32')({
     m: rows,
     n: cols - j1,
