@@ -159,6 +159,19 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
           // per element the same operations in the same order as a row-by-row solve.
           for (let t = 0; t < sw; t++) {
             const eo = (a0 + t) * rows;
+            const d = U1[(a0 + t) * nb + a0 + t];
+            if (t === 0) {
+              // No earlier column of the step: one pass (the whole solve of a width-1 encoder).
+              for (let r = 0; r < rows; r++) {
+                const qv = Q[r * sw];
+                if (!Number.isFinite(qv)) throw new ValueError(`encoder returned non-finite value ${qv} at row ${r}, column ${s0}`);
+                const e = (D[r * sw] - qv) / d;
+                E1[eo + r] = e;
+                loss += e * e;
+                W1[eo + r] = qv;
+              }
+              continue;
+            }
             for (let r = 0; r < rows; r++) {
               const qv = Q[r * sw + t];
               if (!Number.isFinite(qv)) throw new ValueError(`encoder returned non-finite value ${qv} at row ${r}, column ${s0 + t}`);
@@ -169,7 +182,6 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
               const po = (a0 + p) * rows;
               for (let r = 0; r < rows; r++) E1[eo + r] -= E1[po + r] * c;
             }
-            const d = U1[(a0 + t) * nb + a0 + t];
             for (let r = 0; r < rows; r++) {
               const e = E1[eo + r] / d;
               E1[eo + r] = e;
