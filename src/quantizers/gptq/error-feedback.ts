@@ -117,15 +117,15 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
   }
 
   // Inside a block, columns are handled in sub-blocks of ~16: immediate updates within the
-  // sub-block (scalar JS), then one GEMM brings the rest of the block up to date. Same arithmetic
-  // as updating the whole block column by column, with ~1/8 of the scalar work.
+  // sub-block (a rank-1 GEMM per step column), then one GEMM brings the rest of the block up to
+  // date. Same arithmetic as updating the whole block column by column, in fewer, larger calls.
   const sub = Math.max(width, Math.floor(SUB_BLOCK / width) * width);
   const gemm = kernel('gemm_f64');
   let loss = 0;
   // The block buffers, sized for the widest block and reused by every block. W1 and E1 hold the
-  // block transposed, [nb, rows]: a column of the block is contiguous, so every scalar update
-  // below is a long loop over rows (a loop over the few columns of a sub-block per row cost
-  // twice as much), and a width-1 step's values are one slice.
+  // block transposed, [nb, rows]: a column of the block is contiguous, so the solve below is a
+  // long loop over rows (a loop over the few columns of a sub-block per row cost twice as much),
+  // the rank-1 updates are row-contiguous GEMMs, and a width-1 step's values are one slice.
   const maxNb = Math.min(bs, cols);
   const w1t = empty([maxNb * rows], 'f64');
   const u1t = empty([maxNb * maxNb], 'f64');
