@@ -52,11 +52,13 @@ const I8_TOKEN_BLOCK_BYTES: i32 = 256 << 10;
 
 /**
  * Whether the tiles take the lean path: every activation block is a whole group of full 32-column
- * chunks (groups of at most ACT_BLOCK_MAX columns, k a multiple of 32), the common layouts.
+ * chunks (groups of a multiple of 32 up to ACT_BLOCK_MAX columns, k a multiple of the group), the
+ * common layouts. The lean tile walks gs / 8 steps per group, so a ragged last group (k = 96 in
+ * groups of 64, or one group of 128 over k = 64) must take the general tile.
  */
 // @ts-ignore: decorator
 @inline function leanTiles(k: i32, gs: i32): bool {
-  return gs <= ACT_BLOCK_MAX && (k & 31) == 0;
+  return gs <= ACT_BLOCK_MAX && (gs & 31) == 0 && k % gs == 0;
 }
 
 /**

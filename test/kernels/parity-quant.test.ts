@@ -265,6 +265,15 @@ describe('int8 tiles of qmatmul_i8 (many tokens)', () => {
     run({ dtype: 'int4', n: 5, k: 2048, m: 10, group: 32, symmetric: true, indexBits: 4, vectorDim: 4, seed: 22 });
   });
 
+  it('whole 32-column chunks with a ragged last group take the general tile (k below the group, k not a multiple of it)', () => {
+    // k = 64 in one group of 128, k = 96 in groups of 64, k = 160 in groups of 96 (not whole chunks)
+    for (const dtype of ['int4', 'int2', 'int8'] as const) {
+      run({ dtype, n: 4, k: 64, m: 6, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 23 });
+      run({ dtype, n: 8, k: 96, m: 5, group: 64, symmetric: true, indexBits: 4, vectorDim: 4, seed: 24 });
+      run({ dtype, n: 4, k: 160, m: 4, group: 96, symmetric: false, indexBits: 4, vectorDim: 4, seed: 25 });
+    }
+  });
+
   it('take any u8 zero point (4-bit zeros past 15 leave the tiles): bit-identical to the reference', () => {
     const n = 8;
     const k = 256;
