@@ -366,14 +366,12 @@ export function choleskyLower<T>(n: i32, a: usize, rs: usize, cs: usize, scratch
 }
 
 /**
- * The NB x NB tile after the gemm/syrk scratch of linalgScratchBytes<T>(n) (its reserve), for
- * kernels that need a block of their own next to gemmCore's packed panels.
+ * The NB x NB tile in the last bytes of a linalgScratchBytes<T>(n) block (its reserve, past any
+ * gemm or syrk panels), for kernels that need a block of their own next to gemmCore's panels.
+ * src/kernels/threads/linalg.ts places its items' tiles by the same rule.
  */
 function ownTile<T>(scratch: usize, n: i32): usize {
-  const d = n < 1 ? 1 : n;
-  const g = gemmScratchBytes<T>(d, d, d);
-  const s = syrkScratchBytes<T>(d);
-  return (scratch + (g > s ? g : s) + 31) & ~(<usize>15);
+  return (scratch + linalgScratchBytes<T>(n) - (<usize>(NB * NB) << alignof<T>()) - 16) & ~(<usize>15);
 }
 
 /**

@@ -21,7 +21,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { DTYPES, quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
-import { packBits } from '../dtype/pack.js';
+import { packedBytes, packRows } from '../dtype/pack.js';
 import { Tensor, empty } from '../tensor.js';
 import { fromArray } from './arrays.js';
 import { HessianAccumulator } from './hessian.js';
@@ -239,7 +239,7 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   const keepPerm = perm !== null && !staticGroups;
   const qp = assembleQParams(groups, rows, nGroups, gs);
   for (const g of groups) disposeQParams(g);
-  const codes = packRows(codesT, rows, cols, DTYPES[opts.dtype].bits, perm && !keepPerm ? workCol : null);
+  const codes = packCodes(codesT, rows, cols, DTYPES[opts.dtype].bits, perm && !keepPerm ? workCol : null);
   const q = new QTensor(opts.dtype, [rows, cols], codes, {
     ...qp,
     ...(keepPerm ? { perm: fromArray(perm, [cols], 'int32') } : {}),
@@ -296,26 +296,21 @@ function assembleQParams(groups: QParams[], rows: number, nGroups: number, gs: n
 
 /**
  * Packed codes [rows, rowBytes] from codes column-major [cols, rows]; stored column j is column
- * `from[j]` of codesT (identity when null), each row packed with `packBits` as `quantize` does.
+ * `from[j]` of codesT (identity when null). Transposed in bands of 64 rows, so each column's read
+ * is one cache line of codesT (a row at a time read a line per code), then packed by `packRows`.
  */
-function packRows(codesT: Uint8Array, rows: number, cols: number, bits: number, from: Int32Array | null): Tensor {
-  const rowBytes = Math.ceil((cols * bits) / 8);
+function packCodes(codesT: Uint8Array, rows: number, cols: number, bits: number, from: Int32Array | null): Tensor {
+  const rowBytes = packedBytes(cols, bits);
   const out = empty([rows, rowBytes], 'uint8');
-  // Transposed in bands of 64 rows, so each column's read is one cache line of codesT (a row at a
-  // time read a line per code: ~15 ns a code at 4096², the whole pack phase).
   const band = 64;
   const buf = new Uint8Array(band * cols);
-  const packed = new Uint8Array(rowBytes);
   for (let r0 = 0; r0 < rows; r0 += band) {
     const nr = Math.min(band, rows - r0);
     for (let j = 0; j < cols; j++) {
       const src = (from ? from[j] : j) * rows + r0;
       for (let i = 0; i < nr; i++) buf[i * cols + j] = codesT[src + i];
     }
-    for (let i = 0; i < nr; i++) {
-      packBits(buf.subarray(i * cols, (i + 1) * cols), bits, packed);
-      (out.raw() as Uint8Array).set(packed, (r0 + i) * rowBytes);
-    }
+    packRows(buf.subarray(0, nr * cols), nr, cols, bits, (out.raw() as Uint8Array).subarray(r0 * rowBytes, (r0 + nr) * rowBytes));
   }
   return out;
 }

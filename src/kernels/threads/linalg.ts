@@ -309,6 +309,7 @@ function triInvLowerThreaded(ctx: ThreadedCtx, n: number, l: Mat, unit: boolean,
     ),
   );
   const cols = partitionByWeight(blocks.map((j0) => Math.max(1, (n - j0 - NB) * (n - j0 - NB))), parts);
+  // The NB x NB tile in the last bytes of the item's scratch, as linalg-core's ownTile places it.
   const tileOf = (g: number): number => (ctx.scratch[g] + ctx.scratchBytes - NB * NB * ctx.bpe - 16) & ~15;
   const gemm = f(ctx, 'gemm');
   ctx.run(

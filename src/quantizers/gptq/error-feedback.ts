@@ -295,20 +295,19 @@ function transposeInto(src: Float32Array | Float64Array, sOff: number, ss: numbe
 function stepValues(W1: Float64Array, rows: number, a0: number, width: number): Float64Array {
   if (width === 1) return W1.slice(a0 * rows, (a0 + 1) * rows);
   const out = new Float64Array(rows * width);
-  for (let t = 0; t < width; t++) for (let r = 0; r < rows; r++) out[r * width + t] = W1[(a0 + t) * rows + r];
+  transposeInto(W1, a0 * rows, rows, out, 0, width, width, rows);
   return out;
 }
 
 /** Columns [g0, g1) as the encoder must see them: in-block ones from W1 (transposed), later ones from `work`. */
 function groupColumns(W1: Float64Array, work: Tensor, rows: number, cols: number, j0: number, j1: number, g0: number, g1: number): ColumnBlock {
   const n = g1 - g0;
-  const src = work.raw() as Float32Array | Float64Array;
+  const nIn = Math.min(g1, j1) - g0;
   const values = new Float64Array(rows * n);
-  for (let r = 0; r < rows; r++) {
-    for (let k = 0; k < n; k++) {
-      const j = g0 + k;
-      values[r * n + k] = j < j1 ? W1[(j - j0) * rows + r] : src[r * cols + j];
-    }
+  transposeInto(W1, (g0 - j0) * rows, rows, values, 0, n, nIn, rows);
+  if (nIn < n) {
+    const src = work.raw() as Float32Array | Float64Array;
+    for (let r = 0; r < rows; r++) for (let k = nIn; k < n; k++) values[r * n + k] = src[r * cols + g0 + k];
   }
   return { j0: g0, j1: g1, rows, values };
 }
