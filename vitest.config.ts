@@ -1,12 +1,34 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: every test on the default SIMD128 build, and the float-kernel tests again on the
+ * opt-in relaxed-SIMD build (fused multiply-add), in workers started with the V8 flag Node 20 needs.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     globalSetup: ['test/global-setup.ts'],
     setupFiles: ['test/setup.ts'],
     testTimeout: 120_000,
     hookTimeout: 120_000,
     pool: 'forks',
+    projects: [
+      { extends: true, test: { name: 'simd128', include: ['test/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: {
+          name: 'relaxed-simd',
+          include: [
+            'test/kernels/parity-gemm.test.ts',
+            'test/kernels/parity-linalg.test.ts',
+            'test/kernels/threads.test.ts',
+            'test/kernels/relaxed-simd.test.ts',
+            'test/quantizers/gptq.test.ts',
+            'test/quantizers/hessian.test.ts',
+          ],
+          execArgv: ['--experimental-wasm-relaxed-simd'],
+          setupFiles: ['test/setup.ts', 'test/setup-relaxed.ts'],
+        },
+      },
+    ],
   },
 });

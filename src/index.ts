@@ -47,7 +47,7 @@ export { chooseQParams, quantize, dequantize, fakeQuantize, QUANTIZE_DEFAULTS } 
 export type { QuantizeOptions, GroupSizeOption } from './ops/quant.js';
 
 // Backend and threads.
-export { setBackend, getBackend, ready, wasmAvailable } from './kernels/backend.js';
+export { setBackend, getBackend, ready, wasmAvailable, useRelaxedSimd } from './kernels/backend.js';
 export type { BackendName, ActiveBackend } from './kernels/backend.js';
 export { setThreads, getThreads, threadsReady, hardwareThreads } from './kernels/threads.js';
 

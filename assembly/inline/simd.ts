@@ -46,8 +46,13 @@
   return <T>(f64x2.extract_lane(v, 0) + f64x2.extract_lane(v, 1));
 }
 
-/** `acc + a * b` lane-wise (no fused multiply-add: relaxed SIMD is opt-in only). */
+/**
+ * `acc + a * b` lane-wise: a multiply then an add in the SIMD128 build; a fused multiply-add (one
+ * rounding) in the relaxed-SIMD build, which the loader uses only on request (`useRelaxedSimd`).
+ * Every kernel rounds the same way within one build, so thread splits still give the same bits.
+ */
 // @ts-ignore: decorator
 @inline export function madd<T>(acc: v128, a: v128, b: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, acc);
   return v128.add<T>(acc, v128.mul<T>(a, b));
 }

@@ -13,6 +13,7 @@
  */
 import { ValueError } from '../errors.js';
 import { setHeap, setHeapInit } from '../memory/storage.js';
+import { hasRelaxedSimd } from './wasm/module.js';
 import { createRuntimeAsync, createRuntimeSync, type WasmRuntime } from './wasm/runtime.js';
 
 /** A backend request. */
@@ -26,12 +27,14 @@ let runtime: WasmRuntime | null = null;
 /** Whether instantiation was attempted (it is attempted once; a failure means JS). */
 let attempted = false;
 let loadError: unknown = null;
+/** Whether instantiation should take the relaxed-SIMD build (useRelaxedSimd). */
+let wantRelaxed = false;
 
 function loadSync(): WasmRuntime | null {
   if (!attempted) {
     attempted = true;
     try {
-      runtime = createRuntimeSync();
+      runtime = createRuntimeSync({ relaxed: wantRelaxed });
     } catch (e) {
       // A browser main thread refuses synchronous compilation of large modules: `ready()` retries.
       loadError = e;
@@ -76,6 +79,29 @@ export function setBackend(name: BackendName): void {
 }
 
 /**
+ * Opts in to (or out of) the relaxed-SIMD build of the kernels (DESIGN.md decision 3: relaxed SIMD
+ * is opt-in only). Its float micro-kernels (GEMM, SYRK, Cholesky, triangular solve and inverse) fuse
+ * each multiply-add, one rounding instead of two: faster where the CPU has FMA, within the same
+ * tolerance of the JS reference, but not the same bits as the default build. The build is chosen
+ * when the module is instantiated (the first tensor or kernel call), so opt in before that. Returns
+ * whether the relaxed build runs (or will): false where the runtime lacks relaxed SIMD (Node 20
+ * without --experimental-wasm-relaxed-simd), which keeps the SIMD128 build; it never throws for that.
+ * @throws ValueError when the module already runs the other build
+ * @example
+ * useRelaxedSimd(); // true on Node 22+, or on Node 20 started with --experimental-wasm-relaxed-simd
+ */
+export function useRelaxedSimd(on = true): boolean {
+  const relaxed = on && hasRelaxedSimd();
+  if (runtime && runtime.relaxed !== relaxed) {
+    throw new ValueError(
+      `useRelaxedSimd(${on}): the ${runtime.relaxed ? 'relaxed-SIMD' : 'SIMD128'} build is already running; choose before the first tensor is created`,
+    );
+  }
+  wantRelaxed = on;
+  return relaxed;
+}
+
+/**
  * The backend running kernels now ('wasm' or 'js'), initialising it if needed.
  * @example
  * if (getBackend() === 'js') console.log('no WebAssembly SIMD here');
@@ -93,7 +119,7 @@ export function getBackend(): ActiveBackend {
 export async function ready(): Promise<ActiveBackend> {
   if (requested !== 'js' && !runtime) {
     try {
-      runtime = await createRuntimeAsync();
+      runtime = await createRuntimeAsync({ relaxed: wantRelaxed });
       loadError = null;
     } catch (e) {
       loadError = e;

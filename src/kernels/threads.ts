@@ -72,7 +72,7 @@ export function hardwareThreads(): number {
  * main thread may not compile synchronously and each worker can.
  */
 function workerCode(rt: WasmRuntime, kind: 'node' | 'web'): WebAssembly.Module | Uint8Array {
-  const { bytes } = prepareBinary(true);
+  const { bytes } = prepareBinary(true, rt.relaxed);
   const passive = passiveDataBinary(bytes);
   if (kind === 'web') return passive;
   return passive === bytes ? rt.module : new WebAssembly.Module(passive as BufferSource);

@@ -7,7 +7,7 @@
  *
  * Not the backend switch (src/kernels/backend.ts) and not the allocator (heap.ts).
  */
-import { WASM_BASE64 } from './binary.generated.js';
+import { WASM_BASE64, WASM_RELAXED_BASE64 } from './binary.generated.js';
 import { WASM_EXPORT_ARITY, type WasmExports } from './exports.js';
 
 /** A live instance: its typed exports and the memory it was instantiated with. */
@@ -18,6 +18,15 @@ export interface WasmInstance {
   readonly memory: WebAssembly.Memory;
   /** Whether `memory` is backed by a SharedArrayBuffer. */
   readonly shared: boolean;
+  /** Whether this is the relaxed-SIMD build (fused multiply-add in the float micro-kernels). */
+  readonly relaxed: boolean;
+}
+
+/** How to instantiate: shared memory (default: where allowed) and the relaxed-SIMD build (default: no). */
+export interface InstantiateOptions {
+  shared?: boolean;
+  /** Use the relaxed-SIMD build where the runtime validates it (else the SIMD128 one). */
+  relaxed?: boolean;
 }
 
 /** wasm32 addresses at most 65536 pages of 64 KiB (4 GiB). */
@@ -37,6 +46,25 @@ const SIMD_PROBE = new Uint8Array([
 export function hasSimd(): boolean {
   try {
     return typeof WebAssembly === 'object' && typeof WebAssembly.validate === 'function' && WebAssembly.validate(SIMD_PROBE);
+  } catch {
+    return false;
+  }
+}
+
+/** A module whose one function uses f32x4.relaxed_madd on three splats: the relaxed-SIMD probe. */
+const RELAXED_PROBE = new Uint8Array([
+  0, 97, 115, 109, 1, 0, 0, 0, 1, 5, 1, 96, 0, 1, 123, 3, 2, 1, 0, 10, 19, 1, 17, 0, 65, 1, 253, 15, 65, 2, 253, 15, 65, 3, 253,
+  15, 253, 133, 2, 11,
+]);
+
+/**
+ * Whether relaxed SIMD is available (Node 22+, Chrome 114+; Node 20 with --experimental-wasm-relaxed-simd).
+ * @example
+ * if (hasRelaxedSimd()) useRelaxedSimd();
+ */
+export function hasRelaxedSimd(): boolean {
+  try {
+    return hasSimd() && WebAssembly.validate(RELAXED_PROBE);
   } catch {
     return false;
   }
@@ -126,8 +154,8 @@ export function findMemoryImport(bytes: Uint8Array): MemoryImport {
  * bit of the import's limits is cleared, which is the only difference between the two variants:
  * the kernels use no atomics.
  */
-export function prepareBinary(shared: boolean): { bytes: Uint8Array; minPages: number } {
-  const bytes = decodeBase64(WASM_BASE64);
+export function prepareBinary(shared: boolean, relaxed = false): { bytes: Uint8Array; minPages: number } {
+  const bytes = decodeBase64(relaxed ? WASM_RELAXED_BASE64 : WASM_BASE64);
   const imp = findMemoryImport(bytes);
   if (!shared) bytes[imp.flagsAt] &= ~2;
   return { bytes, minPages: imp.minPages };
@@ -137,7 +165,7 @@ function makeMemory(minPages: number, shared: boolean): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: minPages + INITIAL_EXTRA_PAGES, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
 }
 
-function wrap(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, shared: boolean): WasmInstance {
+function wrap(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): WasmInstance {
   const exports = instance.exports as unknown as WasmExports;
   for (const [name, arity] of Object.entries(WASM_EXPORT_ARITY)) {
     const f = (exports as unknown as Record<string, unknown>)[name];
@@ -145,7 +173,7 @@ function wrap(module: WebAssembly.Module, instance: WebAssembly.Instance, memory
       throw new Error(`quantensor wasm export ${name} is missing or does not take ${arity} arguments; rebuild with npm run build:wasm`);
     }
   }
-  return { exports, module, memory, shared };
+  return { exports, module, memory, shared, relaxed };
 }
 
 /**
@@ -156,14 +184,15 @@ function wrap(module: WebAssembly.Module, instance: WebAssembly.Instance, memory
  * const inst = instantiateSync();
  * inst?.exports.heap_base();
  */
-export function instantiateSync(opts: { shared?: boolean } = {}): WasmInstance | null {
+export function instantiateSync(opts: InstantiateOptions = {}): WasmInstance | null {
   if (!hasSimd()) return null;
   const shared = opts.shared ?? canShareMemory();
-  const { bytes, minPages } = prepareBinary(shared);
+  const relaxed = opts.relaxed === true && hasRelaxedSimd();
+  const { bytes, minPages } = prepareBinary(shared, relaxed);
   const memory = makeMemory(minPages, shared);
   const module = new WebAssembly.Module(bytes as BufferSource);
   const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return wrap(module, instance, memory, shared);
+  return wrap(module, instance, memory, shared, relaxed);
 }
 
 /**
@@ -172,12 +201,13 @@ export function instantiateSync(opts: { shared?: boolean } = {}): WasmInstance |
  * @example
  * const inst = await instantiateAsync();
  */
-export async function instantiateAsync(opts: { shared?: boolean } = {}): Promise<WasmInstance | null> {
+export async function instantiateAsync(opts: InstantiateOptions = {}): Promise<WasmInstance | null> {
   if (!hasSimd()) return null;
   const shared = opts.shared ?? canShareMemory();
-  const { bytes, minPages } = prepareBinary(shared);
+  const relaxed = opts.relaxed === true && hasRelaxedSimd();
+  const { bytes, minPages } = prepareBinary(shared, relaxed);
   const memory = makeMemory(minPages, shared);
   const module = await WebAssembly.compile(bytes as BufferSource);
   const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return wrap(module, instance, memory, shared);
+  return wrap(module, instance, memory, shared, relaxed);
 }

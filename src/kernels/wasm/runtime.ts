@@ -10,7 +10,7 @@
 import { MemoryError } from '../../errors.js';
 import type { Ref } from '../ref.js';
 import { WasmHeap } from './heap.js';
-import { instantiateAsync, instantiateSync, type WasmInstance } from './module.js';
+import { instantiateAsync, instantiateSync, type InstantiateOptions, type WasmInstance } from './module.js';
 
 /** An instance and the heap that allocates in its memory. */
 export interface WasmRuntime extends WasmInstance {
@@ -26,8 +26,8 @@ function withHeap(inst: WasmInstance | null): WasmRuntime | null {
  * @example
  * const rt = createRuntimeSync();
  */
-export function createRuntimeSync(): WasmRuntime | null {
-  return withHeap(instantiateSync());
+export function createRuntimeSync(opts: InstantiateOptions = {}): WasmRuntime | null {
+  return withHeap(instantiateSync(opts));
 }
 
 /**
@@ -35,8 +35,8 @@ export function createRuntimeSync(): WasmRuntime | null {
  * @example
  * const rt = await createRuntimeAsync();
  */
-export async function createRuntimeAsync(): Promise<WasmRuntime | null> {
-  return withHeap(await instantiateAsync());
+export async function createRuntimeAsync(opts: InstantiateOptions = {}): Promise<WasmRuntime | null> {
+  return withHeap(await instantiateAsync(opts));
 }
 
 interface Temp {
