@@ -10,6 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResult } from './harness.js';
+import { RELAXED_LIB } from './lib.js';
 
 interface Run {
   started: string;
@@ -90,6 +91,14 @@ const TARGETS: readonly Target[] = [
   })),
 ];
 
+/**
+ * The float-kernel targets again for the opt-in relaxed-SIMD build (rows of `npm run bench --
+ * --relaxed-simd`); shown only when the run has such rows.
+ */
+const RELAXED_TARGETS: readonly Target[] = TARGETS.filter(
+  (t) => t.ours.lib === OURS.lib && t.vs.lib !== OURS.lib && ['gemm_f32', 'cholesky', 'spd_inverse', 'syrk', 'gptq_act_order'].includes(t.ours.kernel ?? ''),
+).map((t) => ({ ...t, what: `${t.what}, relaxed SIMD (opt-in)`, ours: { ...t.ours, lib: RELAXED_LIB } }));
+
 const matches = (r: BenchResult, s: Sel): boolean => Object.entries(s).every(([k, v]) => r[k as keyof BenchResult] === v);
 
 const f = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
@@ -100,7 +109,8 @@ const describe = (s: Sel): string => [s.lib, s.threads === undefined ? '' : `${s
 
 function targetRows(results: readonly BenchResult[]): string[] {
   const lines = ['| target | ours | compared with | ours | theirs | ours faster by |', '|---|---|---|---:|---:|---:|'];
-  for (const t of TARGETS) {
+  const relaxed = results.some((r) => r.lib === RELAXED_LIB) ? RELAXED_TARGETS : [];
+  for (const t of [...TARGETS, ...relaxed]) {
     const a = results.find((r) => matches(r, t.ours) && r.medianMs !== null);
     const b = results.find((r) => matches(r, t.vs) && r.medianMs !== null);
     const show = (r: BenchResult | undefined): string =>

@@ -8,6 +8,9 @@
  *   bench/report.ts turns into docs/benchmarks.md;
  * - `--threads`: the thread counts to run (default 1,2). Each count runs in its own process,
  *   because onnxruntime-web and OpenBLAS fix their thread pools once per process.
+ * - `--relaxed-simd`: also runs our cases on the opt-in relaxed-SIMD build (`useRelaxedSimd`), in
+ *   processes of their own started with --experimental-wasm-relaxed-simd (Node 20 needs the flag;
+ *   the build is chosen once per process), as library `quantensor-relaxed` beside every other row.
  *
  * Not the report (bench/report.ts) and not the suites (bench/*.bench.ts).
  */
@@ -16,7 +19,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { useRelaxedSimd } from '../src/kernels/backend.js';
 import { measureGroup, type BenchCase, type BenchResult, type SuiteContext } from './harness.js';
+import { RELAXED_LIB } from './lib.js';
 import { SUITES } from './suites.js';
 import { applyThreads } from './threads.js';
 
@@ -25,16 +30,25 @@ interface Cli {
   quick: boolean;
   json: string | null;
   threads: number[];
+  relaxed: boolean;
+  /** This process runs our cases on the relaxed-SIMD build only (a child of a --relaxed-simd run). */
+  relaxedChild: boolean;
 }
 
+/** The V8 flag that enables relaxed SIMD on Node 20 (harmless where it is on by default). */
+const RELAXED_FLAG = '--experimental-wasm-relaxed-simd';
+const RELAXED_CHILD = '--relaxed-child';
+
 function parse(argv: readonly string[]): Cli {
-  const cli: Cli = { filters: [], quick: false, json: null, threads: [1, 2] };
+  const cli: Cli = { filters: [], quick: false, json: null, threads: [1, 2], relaxed: false, relaxedChild: false };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') cli.quick = true;
     else if (a === '--json') cli.json = argv[++i] ?? null;
     else if (a === '--threads') cli.threads = (argv[++i] ?? '').split(',').map(Number);
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --quick, --json FILE, --threads 1,2)`);
+    else if (a === '--relaxed-simd') cli.relaxed = true;
+    else if (a === RELAXED_CHILD) cli.relaxedChild = true;
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --quick, --json FILE, --threads 1,2, --relaxed-simd)`);
     else cli.filters.push(a.toLowerCase());
   }
   if (cli.json === null && argv.includes('--json')) throw new Error('--json needs a file name');
@@ -64,19 +78,25 @@ function line(r: BenchResult): string {
 
 /** Runs the cases of one thread count in this process. */
 async function runHere(cli: Cli, threads: number): Promise<BenchResult[]> {
+  // The build is chosen before the first tensor (the suites below allocate).
+  if (cli.relaxedChild && !useRelaxedSimd()) throw new Error(`relaxed SIMD is not available in this runtime (Node 20 needs ${RELAXED_FLAG})`);
   const ctx: SuiteContext = { quick: cli.quick, threads };
   const ourThreads = applyThreads(threads);
   const results: BenchResult[] = [];
   const cases = SUITES.flatMap((suite) => suite(ctx));
   const families = new Set(cases.map((c) => c.family.toLowerCase()));
   // Our kernels without a worker pool run single-threaded: they are skipped, never mislabeled.
+  // A relaxed child runs our cases only: the peers ran in the plain child of the same run.
   // Consecutive cases of one kernel, shape, dtype and group size form a group timed together.
-  const picked = cases.filter((c) => selected(c, cli.filters, families) && !(c.lib === 'quantensor' && ourThreads !== threads));
+  const picked = cases.filter(
+    (c) => selected(c, cli.filters, families) && !(c.lib === 'quantensor' && ourThreads !== threads) && (!cli.relaxedChild || c.lib === 'quantensor'),
+  );
   const groupOf = (c: BenchCase): string => `${c.family}|${c.kernel}|${c.shape}|${c.dtype}|${c.groupSize ?? ''}`;
   for (let i = 0; i < picked.length; ) {
     let j = i + 1;
     while (j < picked.length && groupOf(picked[j]) === groupOf(picked[i])) j++;
-    for (const r of await measureGroup(picked.slice(i, j), threads)) {
+    for (const measured of await measureGroup(picked.slice(i, j), threads)) {
+      const r = cli.relaxedChild ? { ...measured, lib: RELAXED_LIB } : measured;
       results.push(r);
       console.log(line(r));
     }
@@ -85,18 +105,27 @@ async function runHere(cli: Cli, threads: number): Promise<BenchResult[]> {
   return results;
 }
 
-/** Runs each thread count in a child process (this script with --threads T) and merges the rows. */
+/**
+ * Runs each thread count in a child process (this script with --threads T) and merges the rows;
+ * with --relaxed-simd, a second child per count runs our cases on the relaxed-SIMD build.
+ */
 function runChildren(cli: Cli, argv: readonly string[]): BenchResult[] {
   const dir = mkdtempSync(join(tmpdir(), 'qt-bench-'));
   const results: BenchResult[] = [];
+  const keep = (a: string, i: number): boolean =>
+    a !== '--json' && argv[i - 1] !== '--json' && a !== '--threads' && argv[i - 1] !== '--threads' && a !== '--relaxed-simd';
+  const args = argv.filter(keep);
+  const self = fileURLToPath(import.meta.url);
   try {
     for (const t of cli.threads) {
-      const file = join(dir, `t${t}.json`);
-      const args = [...argv.filter((a, i) => a !== '--json' && argv[i - 1] !== '--json' && a !== '--threads' && argv[i - 1] !== '--threads')];
-      const self = fileURLToPath(import.meta.url);
-      const child = spawnSync(process.execPath, [...process.execArgv, self, ...args, '--threads', String(t), '--json', file], { stdio: 'inherit' });
-      if (child.status !== 0) throw new Error(`the ${t}-thread run failed (exit ${child.status ?? child.signal})`);
-      results.push(...(JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results);
+      for (const relaxed of cli.relaxed ? [false, true] : [false]) {
+        const file = join(dir, `t${t}${relaxed ? '-relaxed' : ''}.json`);
+        const node = relaxed ? [...process.execArgv, RELAXED_FLAG] : process.execArgv;
+        const extra = relaxed ? [RELAXED_CHILD] : [];
+        const child = spawnSync(process.execPath, [...node, self, ...args, ...extra, '--threads', String(t), '--json', file], { stdio: 'inherit' });
+        if (child.status !== 0) throw new Error(`the ${t}-thread${relaxed ? ' relaxed-SIMD' : ''} run failed (exit ${child.status ?? child.signal})`);
+        results.push(...(JSON.parse(readFileSync(file, 'utf8')) as { results: BenchResult[] }).results);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -109,7 +138,7 @@ async function main(): Promise<void> {
   const cli = parse(argv);
   const started = new Date();
   const loadBefore = loadavg()[0];
-  const results = cli.threads.length === 1 ? await runHere(cli, cli.threads[0]) : runChildren(cli, argv);
+  const results = cli.threads.length === 1 && !cli.relaxed ? await runHere(cli, cli.threads[0]) : runChildren(cli, argv);
   if (cli.json) {
     const cpu = cpus()[0]?.model ?? 'unknown';
     // The load average tells a reader whether other work shared the cores during the run.
