@@ -47,9 +47,10 @@
 }
 
 /**
- * `acc + a * b` lane-wise: a multiply then an add in the SIMD128 build; a fused multiply-add (one
- * rounding) in the relaxed-SIMD build, which the loader uses only on request (`useRelaxedSimd`).
- * Every kernel rounds the same way within one build, so thread splits still give the same bits.
+ * `acc + a * b` lane-wise, for the float GEMM, GEMV and linear-algebra kernels: a multiply then an
+ * add in the SIMD128 build; a fused multiply-add (one rounding) in the relaxed-SIMD build, which the
+ * loader uses only on request (`useRelaxedSimd`). Every kernel rounds the same way within one
+ * build, so thread splits still give the same bits.
  */
 // @ts-ignore: decorator
 @inline export function madd<T>(acc: v128, a: v128, b: v128): v128 {

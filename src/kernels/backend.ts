@@ -80,7 +80,7 @@ export function setBackend(name: BackendName): void {
 
 /**
  * Opts in to (or out of) the relaxed-SIMD build of the kernels (DESIGN.md decision 3: relaxed SIMD
- * is opt-in only). Its float micro-kernels (GEMM, SYRK, Cholesky, triangular solve and inverse) fuse
+ * is opt-in only). Its float kernels (GEMM, GEMV, SYRK, Cholesky, triangular solve and inverse) fuse
  * each multiply-add, one rounding instead of two: faster where the CPU has FMA, within the same
  * tolerance of the JS reference, but not the same bits as the default build. The build is chosen
  * when the module is instantiated (the first tensor or kernel call), so opt in before that. Returns
