@@ -46,6 +46,12 @@ export interface BenchCase {
   readonly iterations?: number;
   /** A note for the report (e.g. "timed once"). */
   readonly note?: string;
+  /**
+   * Consecutive cases with the same timingGroup are timed in the same rounds even across kernels
+   * and dtypes (by default a group is one kernel, shape, dtype and group size), so rows compared
+   * with each other in the report (each dtype against our int4) see the same moments of the machine.
+   */
+  readonly timingGroup?: string;
   /** Builds the operands, or a result measured elsewhere (a numpy subprocess). */
   prepare(): Promise<Prepared | External> | Prepared | External;
 }

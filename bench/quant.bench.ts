@@ -157,8 +157,8 @@ export function quantCases(ctx: SuiteContext): BenchCase[] {
   const shapes = ctx.quick ? QUICK.model : MODEL_SHAPES;
   const two = ctx.threads > 1;
   const out: BenchCase[] = [];
-  const add = (s: MatShape, dtype: QuantDType, groupSize: number, peers: boolean): void => {
-    const base = { family: 'quant', shape: label(s), dtype, groupSize, flops: 2 * s.m * s.k * s.n, weightBytes: 0 };
+  const add = (s: MatShape, dtype: QuantDType, groupSize: number, peers: boolean, timingGroup?: string): void => {
+    const base = { family: 'quant', shape: label(s), dtype, groupSize, flops: 2 * s.m * s.k * s.n, weightBytes: 0, timingGroup };
     const op = (): QOperands => qoperands(s, dtype, groupSize);
     for (const i8 of [false, true]) {
       const affine = dtype.startsWith('int');
@@ -174,7 +174,8 @@ export function quantCases(ctx: SuiteContext): BenchCase[] {
     }
   };
   const nBitsPeer = (d: QuantDType): boolean => d === 'int4' || d === 'int2' || d === 'int8';
-  if (!two) for (const [d, gs] of GEMV_DTYPES) add(shapes.decode, d, gs, nBitsPeer(d));
+  // every dtype's GEMV in one timing group: the targets compare each with our int4
+  if (!two) for (const [d, gs] of GEMV_DTYPES) add(shapes.decode, d, gs, nBitsPeer(d), `gemv dtypes ${label(shapes.decode)}`);
   else add(shapes.decode, 'int4', 128, true);
   if (!two) add(shapes.decodeMlp, 'int4', 128, true);
   if (!two) add(shapes.prefill16, 'int4', 128, true);

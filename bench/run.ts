@@ -87,11 +87,12 @@ async function runHere(cli: Cli, threads: number): Promise<BenchResult[]> {
   const families = new Set(cases.map((c) => c.family.toLowerCase()));
   // Our kernels without a worker pool run single-threaded: they are skipped, never mislabeled.
   // A relaxed child runs our cases only: the peers ran in the plain child of the same run.
-  // Consecutive cases of one kernel, shape, dtype and group size form a group timed together.
+  // Consecutive cases of one kernel, shape, dtype and group size (or one timingGroup) form a group
+  // timed together.
   const picked = cases.filter(
     (c) => selected(c, cli.filters, families) && !(c.lib === 'quantensor' && ourThreads !== threads) && (!cli.relaxedChild || c.lib === 'quantensor'),
   );
-  const groupOf = (c: BenchCase): string => `${c.family}|${c.kernel}|${c.shape}|${c.dtype}|${c.groupSize ?? ''}`;
+  const groupOf = (c: BenchCase): string => c.timingGroup ?? `${c.family}|${c.kernel}|${c.shape}|${c.dtype}|${c.groupSize ?? ''}`;
   for (let i = 0; i < picked.length; ) {
     let j = i + 1;
     while (j < picked.length && groupOf(picked[j]) === groupOf(picked[i])) j++;
