@@ -47,9 +47,13 @@ function qoperands(s: MatShape, dtype: QuantDType, groupSize: number): QOperands
     cache.set(key, o);
     return o;
   }
-  // One weight at a time stays resident: the model shapes are 64-180 MB in f32.
-  for (const o of cache.values()) o.q.dispose();
-  cache.clear();
+  // One weight shape at a time stays resident (the model shapes are 64-180 MB in f32), in every
+  // dtype asked for: the dtypes of one timing group are all live at once.
+  for (const [key2, o] of cache) {
+    if (o.s.k === s.k && o.s.n === s.n) continue;
+    o.q.dispose();
+    cache.delete(key2);
+  }
   const wt = tensor(randomF32(s.n * s.k, 42), [s.n, s.k]);
   const q = quantize(wt, { dtype, groupSize });
   wt.dispose();
