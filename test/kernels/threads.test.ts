@@ -435,7 +435,8 @@ describe('threads', () => {
       return { terminate: () => void w.terminate() };
     };
     const rt = wasmRuntime();
-    const pool = new WorkerPool(rt, 2, passiveDataBinary(prepareBinary(true).bytes), spawn, false);
+    // the workers must run the build the main thread runs (the relaxed-simd project runs this too)
+    const pool = new WorkerPool(rt, 2, passiveDataBinary(prepareBinary(true, rt.relaxed).bytes), spawn, false);
     try {
       for (let i = 0; i < 2000 && pool.readyCount() < 2; i++) await new Promise((r) => setTimeout(r, 5));
       expect(pool.startErrors).toEqual([]);
