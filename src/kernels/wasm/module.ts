@@ -165,7 +165,23 @@ function makeMemory(minPages: number, shared: boolean): WebAssembly.Memory {
   return new WebAssembly.Memory({ initial: minPages + INITIAL_EXTRA_PAGES, maximum: MAX_PAGES, shared } as WebAssembly.MemoryDescriptor);
 }
 
-function wrap(module: WebAssembly.Module, instance: WebAssembly.Instance, memory: WebAssembly.Memory, shared: boolean, relaxed: boolean): WasmInstance {
+/** What both instantiations share: the build's bytes and a fresh memory for them (null without SIMD128). */
+interface Plan {
+  readonly bytes: Uint8Array;
+  readonly memory: WebAssembly.Memory;
+  readonly shared: boolean;
+  readonly relaxed: boolean;
+}
+
+function plan(opts: InstantiateOptions): Plan | null {
+  if (!hasSimd()) return null;
+  const shared = opts.shared ?? canShareMemory();
+  const relaxed = opts.relaxed === true && hasRelaxedSimd();
+  const { bytes, minPages } = prepareBinary(shared, relaxed);
+  return { bytes, memory: makeMemory(minPages, shared), shared, relaxed };
+}
+
+function wrap(module: WebAssembly.Module, instance: WebAssembly.Instance, { memory, shared, relaxed }: Plan): WasmInstance {
   const exports = instance.exports as unknown as WasmExports;
   for (const [name, arity] of Object.entries(WASM_EXPORT_ARITY)) {
     const f = (exports as unknown as Record<string, unknown>)[name];
@@ -185,14 +201,10 @@ function wrap(module: WebAssembly.Module, instance: WebAssembly.Instance, memory
  * inst?.exports.heap_base();
  */
 export function instantiateSync(opts: InstantiateOptions = {}): WasmInstance | null {
-  if (!hasSimd()) return null;
-  const shared = opts.shared ?? canShareMemory();
-  const relaxed = opts.relaxed === true && hasRelaxedSimd();
-  const { bytes, minPages } = prepareBinary(shared, relaxed);
-  const memory = makeMemory(minPages, shared);
-  const module = new WebAssembly.Module(bytes as BufferSource);
-  const instance = new WebAssembly.Instance(module, { env: { memory } });
-  return wrap(module, instance, memory, shared, relaxed);
+  const p = plan(opts);
+  if (!p) return null;
+  const module = new WebAssembly.Module(p.bytes as BufferSource);
+  return wrap(module, new WebAssembly.Instance(module, { env: { memory: p.memory } }), p);
 }
 
 /**
@@ -202,12 +214,8 @@ export function instantiateSync(opts: InstantiateOptions = {}): WasmInstance | n
  * const inst = await instantiateAsync();
  */
 export async function instantiateAsync(opts: InstantiateOptions = {}): Promise<WasmInstance | null> {
-  if (!hasSimd()) return null;
-  const shared = opts.shared ?? canShareMemory();
-  const relaxed = opts.relaxed === true && hasRelaxedSimd();
-  const { bytes, minPages } = prepareBinary(shared, relaxed);
-  const memory = makeMemory(minPages, shared);
-  const module = await WebAssembly.compile(bytes as BufferSource);
-  const instance = await WebAssembly.instantiate(module, { env: { memory } });
-  return wrap(module, instance, memory, shared, relaxed);
+  const p = plan(opts);
+  if (!p) return null;
+  const module = await WebAssembly.compile(p.bytes as BufferSource);
+  return wrap(module, await WebAssembly.instantiate(module, { env: { memory: p.memory } }), p);
 }
