@@ -19,7 +19,8 @@
  * slab, not per token. qgemv_i8: int8 activations, i32 dot products, bit-exact with the reference.
  */
 import { KC, MC, MR, microKernel, nr, packA, packB } from './inline/gemm-core';
-import { KIND_AFFINE, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
+import { KIND_AFFINE, LAYOUT_QUAD, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
+import { PAIRS_I8, pairsFromQuad } from './inline/quant-pairs';
 import { I8_TILE_MIN_TOKENS, i8Tiles, i8TilesFit, quadBytes } from './inline/quant-tile';
 import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, dotTableF32x4, groupSums, prepX, prepXI8 } from './inline/quant-dot';
 
@@ -50,7 +51,7 @@ export function qmatmul_scratch(mode: i32, m: i32, k: i32, groupSize: i32, nGrou
   if (mode == 1) bytes += up16(<usize>SLAB * (<usize>k << 2)) + ((<usize>KC * <usize>SLAB + <usize>(MR * nr<f32>())) << 2);
   else if (mode == 2 && m >= I8_TILE_MIN_TOKENS) bytes += quadBytes(k, groupSize, m);
   else if (mode == 4) bytes += <usize>m * (up16(<usize>k << 2) + up16(<usize>nGroups << 2));
-  else if (mode == 5) bytes += <usize>m * (up16(<usize>k << 1) + 2 * up16(maxBlocks(k, nGroups) << 2));
+  else if (mode == 5) bytes += <usize>m * (up16(<usize>k << 1) + 2 * up16(maxBlocks(k, nGroups) << 2) + (PAIRS_I8 ? up16(<usize>k) : 0));
   else if (mode == 6) bytes = 16 + ((mPanels(m) * <usize>k) << 2);
   return bytes;
 }
@@ -211,9 +212,12 @@ export function qprep_i8(
   if (<usize>actBlockCount() > maxBlocks(k, nGroups)) unreachable();
   const xss = base + <usize>m * qStride;
   const qss = xss + <usize>m * bStride;
+  const eos = qss + <usize>m * bStride;
   const layout = layoutI8();
   for (let i = 0; i < m; i++) {
-    prepXI8(x + ((<usize>i * <usize>rsx) << 2), base + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, layout);
+    const xq = base + <usize>i * qStride;
+    prepXI8(x + ((<usize>i * <usize>rsx) << 2), xq, xss + <usize>i * bStride, qss + <usize>i * bStride, layout);
+    if (PAIRS_I8 && layout == LAYOUT_QUAD && (k & 31) == 0) pairsFromQuad(xq, eos + <usize>i * up16(<usize>k), k);
   }
 }
 
@@ -231,6 +235,7 @@ export function qgemv_i8(
   const xqs = up16(prep) + PLANE_BYTES;
   const xss = xqs + <usize>m * qStride;
   const qss = xss + <usize>m * bStride;
+  const eos = qss + <usize>m * bStride;
   let r = r0;
   if (W_fused && m >= I8_TILE_MIN_TOKENS && i8TilesFit(r0, r1)) {
     // many tokens: GEMM-like blocked tiles over unpacked codes (inline/quant-tile.ts)
@@ -247,7 +252,7 @@ export function qgemv_i8(
       for (r = r0; r < rq; r += 4) {
         for (let i = i0; i < i1; i++) {
           const o = y + ((<usize>i * <usize>rsy + <usize>r) << 2);
-          if (nib) dotI8x4Nib(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);
+          if (nib) dotI8x4Nib(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4, eos + <usize>i * up16(<usize>k));
           else dotI8x4(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);
         }
       }

@@ -19,6 +19,7 @@ import {
   W_zeros, W_planes, W_halfInts, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
+import { PAIRS_I8, pairGroups } from './quant-pairs';
 
 // @ts-ignore: decorator
 @inline function hsumF(v: v128): f32 {
@@ -1081,7 +1082,7 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
  * groups at a time from one 16-byte load of scales and one 4-byte load of zeros per row,
  * transposed, instead of a lane insert per row and group.
  */
-function groupTerms(r: i32, nGroups: i32, xs: usize, qsum: usize, tmp: usize): void {
+export function groupTerms(r: i32, nGroups: i32, xs: usize, qsum: usize, tmp: usize): void {
   const sstride = <usize>W_sstride;
   const sp: usize = W_scales + ((<usize>r * sstride) << 2);
   const zp: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
@@ -1146,15 +1147,22 @@ function groupTerms(r: i32, nGroups: i32, xs: usize, qsum: usize, tmp: usize): v
 /**
  * dotI8x4 for fused 4-bit weights (LAYOUT_QUAD, pre-scaled activations): each activation vector is
  * loaded once per chunk and used by the four rows. Same integer sums, same float sequence per lane
- * as dotI8x4 and dotI8, so the bits are identical.
+ * as dotI8x4 and dotI8, so the bits are identical. eo: the token's LAYOUT_PAIRS copy, read on the
+ * relaxed build (PAIRS_I8) when every group is whole chunks; 0: none (LAYOUT_QUAD only).
  */
-export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize): void {
+export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, eo: usize): void {
   const k = W_k;
   const gs = W_gs;
   if (k % gs == 0) {
     // the group terms go to the call's decoded-row buffer (quant.ts begin: after the planes, k f32),
     // which the int8 path leaves unused; they take 32 bytes per group of at least 32 columns
     const tmp = W_planes + PLANE_BYTES;
+    if (PAIRS_I8 && eo) {
+      // relaxed build: the LAYOUT_PAIRS copy of the token (quant-pairs.ts), same bits
+      if (gs == 128) return pairGroups(4, r, eo, xs, qsum, out, ostride, tmp);
+      if (gs == 64) return pairGroups(2, r, eo, xs, qsum, out, ostride, tmp);
+      if (gs == 32) return pairGroups(1, r, eo, xs, qsum, out, ostride, tmp);
+    }
     if (gs == 128) return nibGroups(4, r, xq, xs, qsum, out, ostride, tmp);
     if (gs == 64) return nibGroups(2, r, xq, xs, qsum, out, ostride, tmp);
     if (gs == 32) return nibGroups(1, r, xq, xs, qsum, out, ostride, tmp);

@@ -418,7 +418,7 @@ export function i8Tiles(m: i32, xq: usize, xs: usize, qs: usize, qStride: usize,
       const q0 = xq + <usize>ie * qStride;
       const b0 = <usize>ie * bStride;
       for (let r = r0; r < rq; r += 4) {
-        if (W_bits == 4) dotI8x4Nib(r, q0, xs + b0, qs + b0, o + (<usize>r << 2), 4);
+        if (W_bits == 4) dotI8x4Nib(r, q0, xs + b0, qs + b0, o + (<usize>r << 2), 4, 0);
         else dotI8x4(r, q0, xs + b0, qs + b0, o + (<usize>r << 2), 4);
       }
     }

@@ -82,7 +82,9 @@ export function setBackend(name: BackendName): void {
  * Opts in to (or out of) the relaxed-SIMD build of the kernels (DESIGN.md decision 3: relaxed SIMD
  * is opt-in only). Its float kernels (GEMM, GEMV, SYRK, Cholesky, triangular solve and inverse) fuse
  * each multiply-add, one rounding instead of two: faster where the CPU has FMA, within the same
- * tolerance of the JS reference, but not the same bits as the default build. The build is chosen
+ * tolerance of the JS reference, but not the same bits as the default build. Its int4 x int8 GEMV
+ * (`qmatmul_i8` on fused int4 weights, groups of 32, 64 or 128) multiplies bytes, 16 products per
+ * instruction instead of 8, with the same bits as the default build. The build is chosen
  * when the module is instantiated (the first tensor or kernel call), so opt in before that. Returns
  * whether the relaxed build runs (or will): false where the runtime lacks relaxed SIMD (Node 20
  * without --experimental-wasm-relaxed-simd), which keeps the SIMD128 build; it never throws for that.

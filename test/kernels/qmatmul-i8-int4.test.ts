@@ -69,5 +69,37 @@ describe('qmatmul_i8 int4, groups of whole chunks', () => {
     const x2 = Float32Array.from(blocks.flatMap((b) => [...b, ...b, ...b, ...b]));
     const [js2, wasm2] = runBoth(5, 128, blocks.length, 128, true, x2, 78);
     expect(wasm2).toEqual(js2);
+    // and one token per call: fewer than four tokens take the row loops, not the many-token tiles
+    for (const [b, block] of blocks.entries()) {
+      const [js3, wasm3] = runBoth(5, 128, 1, 128, b % 2 === 0, Float32Array.from([...block, ...block, ...block, ...block]), 79 + b);
+      expect(wasm3, `edge block ${b}`).toEqual(js3);
+    }
+  });
+
+  it('keeps the largest group sums exact (every code 15, every activation code +127 or -127)', () => {
+    // Rows of ones with one zero per group quantize (asymmetric) to codes 15 and one 0, zero point
+    // 0; a constant token quantizes to codes +-127. Each group's sum is then about 15 * 127 * gs,
+    // the most any lane of the kernels' narrow accumulators holds (quant-pairs.ts: i16 lanes).
+    for (const gs of [32, 64, 128]) {
+      const n = 5;
+      const k = 2 * gs;
+      const w = Float32Array.from({ length: n * k }, (_, i) => (i % gs === 0 ? 0 : 1));
+      const q = quantize(tensor(w, [n, k]), { dtype: 'int4', groupSize: gs, symmetric: false, scaleDtype: 'f32' });
+      try {
+        for (const sign of [1, -1]) {
+          const x = new Float32Array(k).fill(sign * 0.75);
+          const [js, wasm] = (['js', 'wasm'] as const).map((impl) => {
+            const y = f32Ref(new Float32Array(n));
+            KERNELS.qmatmul_i8[impl]!({ ...qweightArgs(q), m: 1, x: f32Ref(x), rsx: k, y, rsy: n, r0: 0, r1: n });
+            return y.storage.view(Float32Array).slice();
+          });
+          expect(wasm, `gs ${gs} sign ${sign}`).toEqual(js);
+          // and the reference is the exact product: (k - 2) ones times 0.75 (x codes 127 of scale 0.75/127)
+          for (const v of js) expect(v).toBeCloseTo(sign * 0.75 * (k - 2), 3);
+        }
+      } finally {
+        q.dispose();
+      }
+    }
   });
 });
