@@ -46,6 +46,12 @@ const TARGETS: readonly Target[] = [
       metric: 'speed' as const,
     })),
   ),
+  {
+    what: 'int4 g128 GEMV 1x4096x4096, qmatmul_i8, 2 threads',
+    ours: { ...Q4, ...OURS, kernel: 'qmatmul_i8', shape: '1x4096x4096', threads: 2 },
+    vs: { ...Q4, lib: 'onnxruntime-node', kernel: 'qmatmul_i8', shape: '1x4096x4096', threads: 2 },
+    metric: 'speed',
+  },
   ...(['int3', 'int2', 'int8', 'fp4', 'nf4', 'mxfp4'] as const).map((dtype) => ({
     what: `${dtype} GEMV 1x4096x4096 (qmatmul_f32) vs our int4 g128`,
     ours: { family: 'quant', ...OURS, dtype, kernel: 'qmatmul_f32', shape: '1x4096x4096', threads: 1 },
@@ -92,11 +98,16 @@ const TARGETS: readonly Target[] = [
 ];
 
 /**
- * The float-kernel targets again for the opt-in relaxed-SIMD build (rows of `npm run bench --
- * --relaxed-simd`); shown only when the run has such rows.
+ * The targets of the kernels that differ on the opt-in relaxed-SIMD build (float kernels; the int4
+ * x int8 GEMV) again for it (rows of `npm run bench -- --relaxed-simd`); shown only when the run
+ * has such rows.
  */
 const RELAXED_TARGETS: readonly Target[] = TARGETS.filter(
-  (t) => t.ours.lib === OURS.lib && t.vs.lib !== OURS.lib && ['gemm_f32', 'cholesky', 'spd_inverse', 'syrk', 'gptq_act_order'].includes(t.ours.kernel ?? ''),
+  (t) =>
+    t.ours.lib === OURS.lib &&
+    t.vs.lib !== OURS.lib &&
+    (['gemm_f32', 'cholesky', 'spd_inverse', 'syrk', 'gptq_act_order'].includes(t.ours.kernel ?? '') ||
+      (t.ours.kernel === 'qmatmul_i8' && t.ours.shape === '1x4096x4096' && t.vs.lib === 'onnxruntime-node')),
 ).map((t) => ({ ...t, what: `${t.what}, relaxed SIMD (opt-in)`, ours: { ...t.ours, lib: RELAXED_LIB } }));
 
 const matches = (r: BenchResult, s: Sel): boolean => Object.entries(s).every(([k, v]) => r[k as keyof BenchResult] === v);
