@@ -20,6 +20,7 @@ import {
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 import { PAIRS_I8, pairGroups } from './quant-pairs';
+import { lut16 } from './simd';
 
 // @ts-ignore: decorator
 @inline function hsumF(v: v128): f32 {
@@ -381,10 +382,10 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
 /** The f32 dot (lanes) of 16 table codes (bytes of c) with x' at xq, planes P0..P3 held in registers. */
 // @ts-ignore: decorator
 @inline function tableHalf(c: v128, xq: usize, P0: v128, P1: v128, P2: v128, P3: v128): v128 {
-  const b0 = i8x16.swizzle(P0, c);
-  const b1 = i8x16.swizzle(P1, c);
-  const b2 = i8x16.swizzle(P2, c);
-  const b3 = i8x16.swizzle(P3, c);
+  const b0 = lut16(P0, c);
+  const b1 = lut16(P1, c);
+  const b2 = lut16(P2, c);
+  const b3 = lut16(P3, c);
   const l01 = pairLo(b0, b1);
   const l23 = pairLo(b2, b3);
   const h01 = pairHi(b0, b1);
@@ -467,7 +468,7 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
  */
 // @ts-ignore: decorator
 @inline function halfInt16(acc: v128, c: v128, xq: usize, t2: v128): v128 {
-  const d = i8x16.swizzle(t2, c);
+  const d = lut16(t2, c);
   const lo = i16x8.extend_low_i8x16_s(d);
   const hi = i16x8.extend_high_i8x16_s(d);
   const p0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(xq));
@@ -480,7 +481,7 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
 /** The f32 dot (lanes) of 16 codes (bytes of c) of a half-integer table with x' at xq: halfInt16 from zero. */
 // @ts-ignore: decorator
 @inline function halfInt16z(c: v128, xq: usize, t2: v128): v128 {
-  const d = i8x16.swizzle(t2, c);
+  const d = lut16(t2, c);
   const lo = i16x8.extend_low_i8x16_s(d);
   const hi = i16x8.extend_high_i8x16_s(d);
   const p0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(xq));
@@ -627,10 +628,10 @@ export function dotTableF32(r: i32, xp: usize): f32 {
       const v = v128.load(row + <usize>(j >> 1));
       const xq = xp + (<usize>j << 2);
       let c = v128.and(v, m4);
-      let b0 = i8x16.swizzle(p0, c);
-      let b1 = i8x16.swizzle(p1, c);
-      let b2 = i8x16.swizzle(p2, c);
-      let b3 = i8x16.swizzle(p3, c);
+      let b0 = lut16(p0, c);
+      let b1 = lut16(p1, c);
+      let b2 = lut16(p2, c);
+      let b3 = lut16(p3, c);
       let wl = pairLo(b0, b1);
       let wh = pairLo(b2, b3);
       a0 = madd(a0, wordsLo(wl, wh), v128.load(xq));
@@ -640,10 +641,10 @@ export function dotTableF32(r: i32, xp: usize): f32 {
       a2 = madd(a2, wordsLo(wl, wh), v128.load(xq, 32));
       a3 = madd(a3, wordsHi(wl, wh), v128.load(xq, 48));
       c = v128.and(i16x8.shr_u(v, 4), m4);
-      b0 = i8x16.swizzle(p0, c);
-      b1 = i8x16.swizzle(p1, c);
-      b2 = i8x16.swizzle(p2, c);
-      b3 = i8x16.swizzle(p3, c);
+      b0 = lut16(p0, c);
+      b1 = lut16(p1, c);
+      b2 = lut16(p2, c);
+      b3 = lut16(p3, c);
       wl = pairLo(b0, b1);
       wh = pairLo(b2, b3);
       a0 = madd(a0, wordsLo(wl, wh), v128.load(xq, 64));

@@ -57,3 +57,15 @@
   if (ASC_FEATURE_RELAXED_SIMD) return v128.relaxed_madd<T>(a, b, acc);
   return v128.add<T>(acc, v128.mul<T>(a, b));
 }
+
+/**
+ * Bytes table[idx[i]] for indices known to lie in 0..15 (masked nibbles): the table lookups of the
+ * 4-bit formats. The relaxed-SIMD build takes i8x16.relaxed_swizzle, one x86 pshufb, where
+ * i8x16.swizzle's rule for indices of 16 and above (zero) costs a saturating add first; for indices
+ * below 16 the two give the same bytes.
+ */
+// @ts-ignore: decorator
+@inline export function lut16(table: v128, idx: v128): v128 {
+  if (ASC_FEATURE_RELAXED_SIMD) return i8x16.relaxed_swizzle(table, idx);
+  return i8x16.swizzle(table, idx);
+}
