@@ -252,7 +252,8 @@ export function qgemv_i8(
       for (r = r0; r < rq; r += 4) {
         for (let i = i0; i < i1; i++) {
           const o = y + ((<usize>i * <usize>rsy + <usize>r) << 2);
-          if (nib) dotI8x4Nib(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4, eos + <usize>i * up16(<usize>k));
+          const eo = PAIRS_I8 ? eos + <usize>i * up16(<usize>k) : 0; // the relaxed build's copy (qprep_i8)
+          if (nib) dotI8x4Nib(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4, eo);
           else dotI8x4(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);
         }
       }
