@@ -119,6 +119,9 @@ const message = (e: unknown): string => (e instanceof Error ? e.message : String
 
 /** Rounds the timing of a group is split into (see `measureGroup`). */
 const ROUNDS = 3;
+/** Pause before each library's share of a round (ms), and untimed calls that re-warm its caches. */
+const SETTLE_MS = 50;
+const WARM_CALLS = 5;
 
 interface Live {
   readonly c: BenchCase;
@@ -131,7 +134,12 @@ interface Live {
 
 /** Times `iterations` calls of one prepared case with tinybench and returns the samples (ms). */
 async function timeCalls(c: BenchCase, p: Prepared, iterations: number): Promise<number[]> {
-  const bench = new Bench({ iterations, time: 0, warmup: false, throws: true, retainSamples: true });
+  // Another library of the group ran just before: let its threads go idle (onnxruntime's pool
+  // spins after a run; with 2 cores that took our two-thread GEMV from 0.83 ms alone to 1.5-2.4 ms
+  // right after the peers), then re-warm the caches with this library's data (a few untimed calls).
+  await new Promise((r) => setTimeout(r, SETTLE_MS));
+  const warm = Math.min(WARM_CALLS, iterations);
+  const bench = new Bench({ iterations, time: 0, warmup: true, warmupIterations: warm, warmupTime: 0, throws: true, retainSamples: true });
   bench.add(c.kernel, async () => {
     sink[0] = await p.run();
   });
