@@ -84,7 +84,8 @@ export function setBackend(name: BackendName): void {
  * each multiply-add, one rounding instead of two: faster where the CPU has FMA, within the same
  * tolerance of the JS reference, but not the same bits as the default build. Its int4 x int8 GEMV
  * (`qmatmul_i8` on fused int4 weights, groups of 32, 64 or 128) multiplies bytes, 16 products per
- * instruction instead of 8, with the same bits as the default build. The build is chosen
+ * instruction instead of 8, and its 4-bit table lookups (nf4, fp4, mxfp4) use relaxed swizzles:
+ * both with the same bits as the default build. The build is chosen
  * when the module is instantiated (the first tensor or kernel call), so opt in before that. Returns
  * whether the relaxed build runs (or will): false where the runtime lacks relaxed SIMD (Node 20
  * without --experimental-wasm-relaxed-simd), which keeps the SIMD128 build; it never throws for that.
