@@ -363,10 +363,7 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
     acc = f32x4.sub(acc, f32x4.mul(z4, v128.load32_splat(sx + (<usize>g << 2))));
     y = f32x4.add(y, f32x4.mul(acc, scales4(srow, sstride << 2, g)));
   }
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }
 
 /**
@@ -456,10 +453,7 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
     }
     y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
   }
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }
 
 /**
@@ -523,10 +517,7 @@ function halfIntChunkGroups(r: i32, xp: usize, out: usize, ostride: usize): void
     sp += 4;
   }
   const y = f32x4.mul(hsum4F(y0, y1, y2, y3), f32x4.splat(0.5));
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }
 
 /** dotTableF32x4 for a half-integer table (W_halfInts): sums of 2 t x, halved and scaled per group. */
@@ -586,10 +577,7 @@ function dotHalfIntF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
     }
     y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
   }
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }
 
 /** Table value c of the current weight, reassembled from its plane bytes (scalar tails). */
@@ -869,6 +857,24 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(q, 48)));
 }
 
+/** Lane i of y (f32) to out + i * ostride: the four rows' outputs of the x4 dot products. */
+// @ts-ignore: decorator
+@inline export function storeRows4(out: usize, ostride: usize, y: v128): void {
+  store<f32>(out, f32x4.extract_lane(y, 0));
+  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
+  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
+  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+}
+
+/**
+ * y + one group's terms at t (groupTerms) applied to the rows' integer sums s: the reference's float
+ * sequence y + (s_g * xs_g) * f32(s - z_g * qsum_g), lane i for row r + i.
+ */
+// @ts-ignore: decorator
+@inline export function addGroup(y: v128, s: v128, t: usize): v128 {
+  return f32x4.add(y, f32x4.mul(v128.load(t), f32x4.convert_i32x4_s(i32x4.sub(s, v128.load(t, 16)))));
+}
+
 /** Sums of the lanes of a, b, c, d as one vector [sum a, sum b, sum c, sum d] (i32). */
 // @ts-ignore: decorator
 @inline export function hsum4I(a: v128, b: v128, c: v128, d: v128): v128 {
@@ -1013,10 +1019,7 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
       y = f32x4.add(y, f32x4.mul(f32x4.mul(s4, f32x4.splat(load<f32>(xs + (<usize>b << 2)))), f32x4.convert_i32x4_s(isum)));
     }
   }
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }
 
 /** The zero points (u8, as i32) of rows r..r+3 at group g (zp = zeros of row r + g), or sym. */
@@ -1065,16 +1068,12 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
       a3 = i32x4.add(a3, nibDot(v128.load(pc + 3 * rb), x0, x1, x2, x3, m0, n1, n2));
     }
     // every lane is a multiple of 256 (pre-scaled activations): exact shift back
-    const isum = i32x4.sub(i32x4.shr_s(hsum4I(a0, a1, a2, a3), 8), v128.load(t, 16));
-    y = f32x4.add(y, f32x4.mul(v128.load(t), f32x4.convert_i32x4_s(isum)));
+    y = addGroup(y, i32x4.shr_s(hsum4I(a0, a1, a2, a3), 8), t);
     p += <usize>(nc << 4);
     q += <usize>(nc << 6);
     t += 32;
   }
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }
 
 /**
@@ -1235,8 +1234,5 @@ export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize
       y = f32x4.add(y, f32x4.mul(f32x4.mul(s4, f32x4.splat(load<f32>(xs + (<usize>b << 2)))), f32x4.convert_i32x4_s(isum)));
     }
   }
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }

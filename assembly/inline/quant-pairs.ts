@@ -14,7 +14,7 @@
  * those of nibGroups (quant-dot.ts), so the bits equal the SIMD128 build's and the reference's.
  */
 import { CONSTS, W_codes, W_k, W_rowBytes } from './quant-core';
-import { groupTerms, hsum4I } from './quant-dot';
+import { addGroup, groupTerms, hsum4I, storeRows4 } from './quant-dot';
 
 /** Whether qprep_i8 writes the LAYOUT_PAIRS copy and dotI8x4Nib reads it (relaxed build only). */
 export const PAIRS_I8: bool = ASC_FEATURE_RELAXED_SIMD;
@@ -84,14 +84,10 @@ export function pairsFromQuad(xq: usize, eo: usize, k: i32): void {
       i32x4.extadd_pairwise_i16x8_s(a0), i32x4.extadd_pairwise_i16x8_s(a1),
       i32x4.extadd_pairwise_i16x8_s(a2), i32x4.extadd_pairwise_i16x8_s(a3),
     );
-    const isum = i32x4.sub(s, v128.load(t, 16));
-    y = f32x4.add(y, f32x4.mul(v128.load(t), f32x4.convert_i32x4_s(isum)));
+    y = addGroup(y, s, t);
     p += <usize>(nc << 4);
     q += <usize>(nc << 5);
     t += 32;
   }
-  store<f32>(out, f32x4.extract_lane(y, 0));
-  store<f32>(out + ostride, f32x4.extract_lane(y, 1));
-  store<f32>(out + 2 * ostride, f32x4.extract_lane(y, 2));
-  store<f32>(out + 3 * ostride, f32x4.extract_lane(y, 3));
+  storeRows4(out, ostride, y);
 }
