@@ -8,6 +8,7 @@
  * Not the suites (bench/*.bench.ts) and not the CLI (bench/run.ts).
  */
 import { Bench } from 'tinybench';
+import { applyThreads } from './threads.js';
 import { syrk } from '../src/ops/linalg.js';
 import { tensor } from '../src/tensor.js';
 
@@ -39,6 +40,11 @@ export interface BenchCase {
   readonly flops: number;
   /** Bytes of weights (the constant operand) read per call; 0 when the notion does not apply. */
   readonly weightBytes: number;
+  /**
+   * Threads our kernels run on for this case (default: the run's count). The runner's one-thread
+   * twins set 1 in a two-thread run; the harness switches around the case's calls.
+   */
+  readonly threads?: number;
   /**
    * Iteration count. Default: as many as fit ~1.5 s (3 to 200), or 2 when one call takes over 3 s.
    * 1 means the checked call itself is the one sample (for calls of minutes).
@@ -132,6 +138,17 @@ interface Live {
   samples: number[];
 }
 
+/** Runs f with our kernels on the case's own thread count (see BenchCase.threads), then back on the run's. */
+async function onThreads<T>(c: BenchCase, threads: number, f: () => Promise<T>): Promise<T> {
+  if (c.threads === undefined || c.threads === threads) return f();
+  applyThreads(c.threads);
+  try {
+    return await f();
+  } finally {
+    applyThreads(threads);
+  }
+}
+
 /** Times `iterations` calls of one prepared case with tinybench and returns the samples (ms). */
 async function timeCalls(c: BenchCase, p: Prepared, iterations: number): Promise<number[]> {
   // Another library of the group ran just before: let its threads go idle (onnxruntime's pool
@@ -168,7 +185,7 @@ export async function measureGroup(cases: readonly BenchCase[], threads: number)
   const live: Live[] = [];
   try {
     for (const c of cases) {
-      const r = row(c, threads);
+      const r = row(c, c.threads ?? threads);
       rows.push(r);
       let p: Prepared | External;
       try {
@@ -183,10 +200,13 @@ export async function measureGroup(cases: readonly BenchCase[], threads: number)
       }
       try {
         // The checked call doubles as the warm-up, and its time sizes the iteration count.
-        const t0 = performance.now();
-        sink[0] = await p.run();
-        const first = performance.now() - t0;
-        await p.check();
+        const first = await onThreads(c, threads, async () => {
+          const t0 = performance.now();
+          sink[0] = await p.run();
+          const ms = performance.now() - t0;
+          await p.check();
+          return ms;
+        });
         if (c.iterations === 1) {
           // A call of minutes is timed once: the checked call itself (tinybench would repeat it).
           live.push({ c, r, p, remaining: 0, perRound: 0, samples: [first] });
@@ -204,7 +224,7 @@ export async function measureGroup(cases: readonly BenchCase[], threads: number)
         if (l.r.error || l.remaining <= 0) continue;
         const n = Math.min(l.perRound, l.remaining);
         try {
-          l.samples.push(...(await timeCalls(l.c, l.p, n)));
+          l.samples.push(...(await onThreads(l.c, threads, () => timeCalls(l.c, l.p, n))));
           l.remaining -= n;
         } catch (e) {
           l.r.error = message(e);

@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResult } from './harness.js';
-import { RELAXED_LIB } from './lib.js';
+import { ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
 
 interface Run {
   started: string;
@@ -80,19 +80,10 @@ const TARGETS: readonly Target[] = [
   })),
   { what: 'XᵀX (SYRK) f32 X 2048x4096, 1 thread', ours: { kernel: 'syrk', ...OURS, shape: '2048x4096', threads: 1 }, vs: { kernel: 'syrk', lib: 'numpy', shape: '2048x4096', threads: 1 }, metric: 'speed' },
   { what: 'GPTQ 4096x4096 int4 g128 act-order, 1 thread', ours: { kernel: 'gptq_act_order', ...OURS, shape: '4096x4096', threads: 1 }, vs: { kernel: 'gptq_act_order', lib: 'pytorch', shape: '4096x4096', threads: 1 }, metric: 'speed' },
-  ...(
-    [
-      ['gemm_f32', '1024x1024x1024', 'f32'],
-      ['gemm_f32', '128x4096x4096', 'f32'],
-      ['qmatmul_f32', '128x4096x4096', 'int4'],
-      ['qmatmul_f32', '1x4096x4096', 'int4'],
-      ['syrk', '2048x4096', 'f32'],
-      ['cholesky', '4096x4096', 'f32'],
-    ] as const
-  ).map(([kernel, shape, dtype]) => ({
-    what: `two threads vs one: ${kernel} ${shape} ${dtype}`,
+  ...THREAD_SCALING.map(([kernel, shape, dtype]) => ({
+    what: `two threads vs one (same rounds): ${kernel} ${shape} ${dtype}`,
     ours: { kernel, ...OURS, shape, dtype, threads: 2 },
-    vs: { kernel, ...OURS, shape, dtype, threads: 1 },
+    vs: { kernel, lib: ONE_THREAD_LIB, shape, dtype, threads: 1 },
     metric: 'speed' as const,
   })),
 ];

@@ -21,7 +21,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useRelaxedSimd } from '../src/kernels/backend.js';
 import { measureGroup, type BenchCase, type BenchResult, type SuiteContext } from './harness.js';
-import { RELAXED_LIB } from './lib.js';
+import { ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
 import { SUITES } from './suites.js';
 import { applyThreads } from './threads.js';
 
@@ -89,9 +89,12 @@ async function runHere(cli: Cli, threads: number): Promise<BenchResult[]> {
   // A relaxed child runs our cases only: the peers ran in the plain child of the same run.
   // Consecutive cases of one kernel, shape, dtype and group size (or one timingGroup) form a group
   // timed together.
-  const picked = cases.filter(
-    (c) => selected(c, cli.filters, families) && !(c.lib === 'quantensor' && ourThreads !== threads) && (!cli.relaxedChild || c.lib === 'quantensor'),
-  );
+  // In a multi-thread run, the thread-scaling cases get a one-thread twin right after them (same group).
+  const twins = threads > 1 && !cli.relaxedChild;
+  const scaling = (c: BenchCase): boolean => c.lib === 'quantensor' && THREAD_SCALING.some(([k, s, d]) => c.kernel === k && c.shape === s && c.dtype === d);
+  const picked = cases
+    .filter((c) => selected(c, cli.filters, families) && !(c.lib === 'quantensor' && ourThreads !== threads) && (!cli.relaxedChild || c.lib === 'quantensor'))
+    .flatMap((c) => (twins && scaling(c) ? [c, { ...c, lib: ONE_THREAD_LIB, threads: 1 }] : [c]));
   const groupOf = (c: BenchCase): string => c.timingGroup ?? `${c.family}|${c.kernel}|${c.shape}|${c.dtype}|${c.groupSize ?? ''}`;
   for (let i = 0; i < picked.length; ) {
     let j = i + 1;
