@@ -97,6 +97,7 @@ const RELAXED_TARGETS: readonly Target[] = TARGETS.filter(
   (t) =>
     t.ours.lib === OURS.lib &&
     t.vs.lib !== OURS.lib &&
+    t.vs.lib !== ONE_THREAD_LIB &&
     (['gemm_f32', 'cholesky', 'spd_inverse', 'syrk', 'gptq_act_order'].includes(t.ours.kernel ?? '') ||
       (t.ours.kernel === 'qmatmul_i8' && t.ours.shape === '1x4096x4096' && t.vs.lib === 'onnxruntime-node')),
 ).map((t) => ({ ...t, what: `${t.what}, relaxed SIMD (opt-in)`, ours: { ...t.ours, lib: RELAXED_LIB } }));
