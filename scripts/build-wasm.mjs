@@ -5,8 +5,9 @@
  * imported shared memory of at most 65536 pages, no asserts), writes build/quantensor.wasm and embeds
  * the binary as base64 in src/kernels/wasm/binary.generated.ts together with a hash of the sources.
  * The same sources are built a second time with relaxed SIMD enabled (build/quantensor-relaxed.wasm,
- * embedded next to the first): `ASC_FEATURE_RELAXED_SIMD` turns assembly/inline/simd.ts's `madd`
- * into a fused multiply-add. The loader uses it only on request (`useRelaxedSimd`).
+ * embedded next to the first): kernels branch on `ASC_FEATURE_RELAXED_SIMD` (assembly/inline/simd.ts
+ * `madd` fuses, `lut16` takes relaxed_swizzle; assembly/inline/quant-pairs.ts multiplies int4 codes
+ * by int8 bytes). The loader uses it only on request (`useRelaxedSimd`).
  *
  *   node scripts/build-wasm.mjs           build (rewrites the generated file only when it changed)
  *   node scripts/build-wasm.mjs --check   exit 1 when the generated file is stale versus the sources

@@ -18,7 +18,7 @@ export interface WasmInstance {
   readonly memory: WebAssembly.Memory;
   /** Whether `memory` is backed by a SharedArrayBuffer. */
   readonly shared: boolean;
-  /** Whether this is the relaxed-SIMD build (fused multiply-add in the float micro-kernels). */
+  /** Whether this is the relaxed-SIMD build (see `useRelaxedSimd` in src/kernels/backend.ts). */
   readonly relaxed: boolean;
 }
 
