@@ -4,6 +4,8 @@
  * storage format (Uint16Array). Not an arithmetic type: values are computed in f32/f64.
  */
 
+import { roundHalfEven } from './round.js';
+
 const f32 = new Float32Array(1);
 const u32 = new Uint32Array(f32.buffer);
 
@@ -71,11 +73,6 @@ export function toBF16Bits(x: number): number {
 export function fromBF16Bits(h: number): number {
   u32[0] = (h & 0xffff) << 16;
   return f32[0];
-}
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 /** Decodes an array of f16 bits into f32 values. */

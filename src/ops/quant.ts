@@ -56,6 +56,7 @@ import {
   type QParams,
 } from '../qtensor.js';
 import { Tensor, empty, tensor } from '../tensor.js';
+import { roundHalfEven } from '../dtype/round.js';
 
 export { dequantize } from '../qtensor.js';
 
@@ -337,11 +338,6 @@ function loadRow(src: Float32Array | Float64Array, spec: Spec, r: number, buf: F
     if (sanitize && !Number.isFinite(v)) v = Number.isNaN(v) ? 0 : v > 0 ? F32_MAX : -F32_MAX;
     buf[j] = v;
   }
-}
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }
 
 function scaleOverflow(spec: Spec, raw: number, sr: number, g: number): never {

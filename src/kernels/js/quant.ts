@@ -40,6 +40,7 @@
  * Not the op (src/ops/linear.ts): no shape checks beyond what the arguments imply.
  */
 import { view, type Ref } from '../ref.js';
+import { roundHalfEven } from '../../dtype/round.js';
 
 /** How codes decode: 0 affine ((c - z) * s), 1 table (table[c] * s). */
 export const QKIND = { affine: 0, table: 1 } as const;
@@ -222,12 +223,6 @@ export function actBlocks(k: number, groupSize: number): ActBlocks {
   return { start: Int32Array.from(s), end: Int32Array.from(e), group: Int32Array.from(gr) };
 }
 
-/** Round half to even of a finite number. */
-function rne(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
-
 /**
  * Quantizes one token's activations to int8 per block (the rule at the top of this file): fills
  * q (k codes) and xs (one scale per block).
@@ -248,7 +243,7 @@ export function quantizeActI8(x: ArrayLike<number>, xo: number, blocks: ActBlock
     }
     xs[b] = f(amax / 127);
     const inv = f(127 / amax);
-    for (let j = j0; j < j1; j++) q[j] = Math.max(-127, Math.min(127, rne(f(x[xo + j] * inv))));
+    for (let j = j0; j < j1; j++) q[j] = Math.max(-127, Math.min(127, roundHalfEven(f(x[xo + j] * inv))));
   }
 }
 

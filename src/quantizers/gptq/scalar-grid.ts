@@ -15,17 +15,13 @@ import { quantInfo, type QuantDType } from '../../dtype/table.js';
 import { packBits } from '../../dtype/pack.js';
 import { QTensor, dequantize, type QParams } from '../../qtensor.js';
 import { empty } from '../../tensor.js';
+import { roundHalfEven } from '../../dtype/round.js';
 
 /**
  * Encodes columns of a group: values [rows] → quantized values [rows] (reference values); with
  * `codes`, also writes each row's code there (the code `quantize` would store for that value).
  */
 export type ColumnGrid = (x: Float64Array, codes?: Uint8Array) => Float64Array;
-
-function roundHalfEven(v: number): number {
-  const r = Math.round(v);
-  return r - v === 0.5 && r % 2 !== 0 ? r - 1 : r;
-}
 
 /**
  * The grid of a group: `qp` holds scales (and zeros) [rows, 1] for `dtype`.

@@ -15,6 +15,7 @@
 import { ValueError } from '../../errors.js';
 import { roundToScaleDType } from '../../qtensor.js';
 import type { CodebookDType } from '../../dtype/bits.js';
+import { roundHalfEven } from '../../dtype/round.js';
 
 /** Storage precision of a learned codebook: a float dtype, or int8 codes times one f16 scale. */
 export type VqCodebookDType = CodebookDType | 'int8';
@@ -72,9 +73,4 @@ export function roundCodebook(centroids: Float64Array, dtype: VqCodebookDType): 
  */
 export function int8CodebookBits(entries: number, dim: number): number {
   return entries * dim * 8;
-}
-
-function roundHalfEven(x: number): number {
-  const r = Math.round(x);
-  return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
 }

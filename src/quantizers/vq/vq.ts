@@ -54,6 +54,7 @@ import { QTensor, roundToScaleDType } from '../../qtensor.js';
 import { VqTensor } from './vq-tensor.js';
 import { loss as layerLoss, updateCodebooks, type CodebookBlock } from './codebook-update.js';
 import type { CodebookDType } from '../../dtype/bits.js';
+import { roundHalfEven } from '../../dtype/round.js';
 
 /** Options of `vqQuantize`. */
 export interface VqOptions {
@@ -319,7 +320,7 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
       const pi = perm ? perm[i] : i;
       for (let j = 0; j < cols; j++) hp[i * cols + j] = hOrig[pi * cols + (perm ? perm[j] : j)];
     }
-    const round = R.cbDtype === 'int8' ? (v: number) => Math.max(-127, Math.min(127, Math.round(v))) : (v: number) => roundToScaleDType(v, R.cbDtype as Exclude<CodebookDType, 'int8'>);
+    const round = R.cbDtype === 'int8' ? (v: number) => Math.max(-127, Math.min(127, roundHalfEven(v))) : (v: number) => roundToScaleDType(v, R.cbDtype as Exclude<CodebookDType, 'int8'>);
     const blocks: CodebookBlock[] = [];
     outs.forEach((o) =>
       o.books.forEach((book, g) => {
