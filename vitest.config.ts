@@ -20,6 +20,7 @@ export default defineConfig({
           name: 'relaxed-simd',
           include: [
             'test/kernels/parity-gemm.test.ts',
+            'test/kernels/parity-gptq.test.ts',
             'test/kernels/parity-linalg.test.ts',
             'test/kernels/parity-quant.test.ts',
             'test/kernels/qmatmul-i8-int4.test.ts',

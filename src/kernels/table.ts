@@ -23,6 +23,7 @@ import { QUANT_KERNELS } from './families/quant.js';
 import { FWHT_KERNELS } from './families/fwht.js';
 import { PVQ_KERNELS } from './families/pvq.js';
 import { VQ_KERNELS } from './families/vq.js';
+import { GPTQ_KERNELS } from './families/gptq.js';
 
 export type { KernelEntry } from './entry.js';
 
@@ -34,6 +35,7 @@ export const KERNELS = {
   ...FWHT_KERNELS,
   ...PVQ_KERNELS,
   ...VQ_KERNELS,
+  ...GPTQ_KERNELS,
 } as const;
 
 /** Name of a kernel in the table. */

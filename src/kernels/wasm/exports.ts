@@ -17,10 +17,11 @@ import { QUANT_ARITY, type QuantExports } from './abi/quant.js';
 import { FWHT_ARITY, type FwhtExports } from './abi/fwht.js';
 import { PVQ_ARITY, type PvqExports } from './abi/pvq.js';
 import { VQ_ARITY, type VqExports } from './abi/vq.js';
+import { GPTQ_ARITY, type GptqExports } from './abi/gptq.js';
 
 /** Exports of build/quantensor.wasm. */
 export interface WasmExports
-  extends CoreExports, GemmExports, LinalgExports, QuantExports, FwhtExports, PvqExports, VqExports {}
+  extends CoreExports, GemmExports, LinalgExports, QuantExports, FwhtExports, PvqExports, VqExports, GptqExports {}
 
 /** Parameter count of every export (functions only; `memory` is the imported memory re-exported). */
 export const WASM_EXPORT_ARITY = {
@@ -31,4 +32,5 @@ export const WASM_EXPORT_ARITY = {
   ...FWHT_ARITY,
   ...PVQ_ARITY,
   ...VQ_ARITY,
+  ...GPTQ_ARITY,
 } as const satisfies Record<keyof WasmExports, number>;

@@ -1,0 +1,9 @@
+/** Kernel-table rows of the gptq family (see src/kernels/table.ts). */
+import { entry } from '../entry.js';
+import { gptqAffineF64 } from '../js/gptq.js';
+import { gptqAffineF64Wasm } from '../wasm/gptq.js';
+
+/** GPTQ's column steps with error feedback on an affine grid (the scalar GPTQ loop's inner part). */
+export const GPTQ_KERNELS = {
+  gptq_affine_f64: entry(gptqAffineF64, gptqAffineF64Wasm),
+} as const;
