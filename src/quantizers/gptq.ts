@@ -27,7 +27,7 @@ import { fromArray } from './arrays.js';
 import { HessianAccumulator } from './hessian.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from './gptq/error-feedback.js';
 import { prepareHessian } from './gptq/hessian-prep.js';
-import { columnGrid, type ColumnGrid } from './gptq/scalar-grid.js';
+import { columnGrid, type ScalarGrid } from './gptq/scalar-grid.js';
 import { chooseGroupQParams, type ClipSearchOptions } from './rtn.js';
 import { Phases, makeReport, type QuantReport } from './report.js';
 
@@ -197,7 +197,8 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   }
   const staticGrids = staticQp.map((qp) => columnGrid(opts.dtype, qp));
   const dynamicQp: QParams[] = [];
-  let current: ColumnGrid | null = null;
+  let current: ScalarGrid | null = null;
+  const gridOf = (j: number): ScalarGrid => (staticGroups ? staticGrids[Math.floor((perm ? perm[j] : j) / gs)] : current!);
   // The grid's code for every value, column-major in working order: packing reads them instead of
   // quantizing the values again (that second encode of a 4096² layer took ~0.8 s).
   const codesT = new Uint8Array(cols * rows);
@@ -207,12 +208,13 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
     startGroup: (b: ColumnBlock) => {
       const qp = choose(b.values, b.j1 - b.j0);
       dynamicQp.push(qp);
+      current?.dispose();
       current = columnGrid(opts.dtype, qp);
     },
-    encode: (b: ColumnBlock) => {
-      const oc = perm ? perm[b.j0] : b.j0;
-      return (staticGroups ? staticGrids[Math.floor(oc / gs)] : current!)(b.values, codesT.subarray(b.j0 * rows, (b.j0 + 1) * rows));
-    },
+    encode: (b: ColumnBlock) => gridOf(b.j0).encode(b.values, codesT.subarray(b.j0 * rows, (b.j0 + 1) * rows)),
+    // Affine dtypes: the loop's fused kernel, with the same values as `encode`.
+    affineGrid: (j: number) => gridOf(j).affine ?? undefined,
+    takeCodes: (j: number, codes: Uint8Array) => codesT.set(codes, j * rows),
   };
   let qWork: Tensor;
   let loss: number;
@@ -226,6 +228,8 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   } finally {
     wt.dispose();
     prep.u.dispose();
+    (current as ScalarGrid | null)?.dispose(); // assigned in startGroup, which TS does not see
+    for (const g of staticGrids) g.dispose();
   }
   sw.lap('loop');
 

@@ -18,6 +18,8 @@ import { linear } from '../../src/ops/linear.js';
 import { HessianAccumulator, outputError as layerOutputError } from '../../src/quantizers/hessian.js';
 import { columnGrid } from '../../src/quantizers/gptq/scalar-grid.js';
 import { mulberry32 } from '../arbitraries.js';
+import { KERNELS, kernel } from '../../src/kernels/table.js';
+import { refOf, tensorRef } from '../../src/kernels/ref.js';
 import { block0InputsOf, block0MlpInputsOf, calibBytes, heldOutBytes, naiveHessian, naiveInverse, naiveUpperCholesky, outputError, readWeight } from './helpers.js';
 
 const RUNS = Math.max(10, Math.round(Number(process.env.FC_RUNS ?? 100) / 5));
@@ -156,7 +158,8 @@ describe('columnGrid (the per-group encoder of the loop)', () => {
         const g = Float64Array.from({ length: rows * n }, () => (next() * 2 - 1) * 10 ** Math.floor(next() * 4 - 2));
         const sym = dtype.startsWith('int') ? symmetric : undefined;
         const qp = chooseQParams(tensor(g, [rows, n], 'f64'), { dtype, groupSize: dtype === 'mxfp4' ? 32 : 'channel', symmetric: sym });
-        const enc = columnGrid(dtype, qp);
+        const grid = columnGrid(dtype, qp);
+        expect(grid.affine !== null).toBe(quantInfo(dtype).family === 'affine');
         const s = qp.scales!.data() as Float32Array;
         for (let trial = 0; trial < 8; trial++) {
           // Random values, values beyond the range (clamped), and exact ties between grid points.
@@ -167,12 +170,25 @@ describe('columnGrid (the per-group encoder of the loop)', () => {
           const colQp = { ...qp, groupSize: dtype === 'mxfp4' ? 32 : 1 };
           const ref = fakeQuantize(tensor(col, [rows, 1], 'f64'), { dtype, qparams: colQp }).toFloat32();
           const codes = new Uint8Array(rows);
-          expect(Array.from(enc(col, codes))).toEqual(Array.from(ref));
+          expect(Array.from(grid.encode(col, codes))).toEqual(Array.from(ref));
           // The codes it reports are the ones quantize stores (GPTQ packs them directly).
           const qref = quantize(tensor(col, [rows, 1], 'f64'), { dtype, qparams: colQp });
           expect(Array.from(codes)).toEqual(Array.from(unpackRows(qref.codeBytes(), rows, 1, qref.bits)));
           qref.dispose();
+          if (grid.affine) {
+            // GPTQ's loop encodes affine columns with the gptq_affine_f64 kernel on these parameters:
+            // the same values and codes (a one-column block, U = [1]).
+            for (const fn of [KERNELS.gptq_affine_f64.js, kernel('gptq_affine_f64')]) {
+              const w = tensor(col, [1, rows], 'f64');
+              const kc = new Uint8Array(rows);
+              const kcRef = refOf(kc);
+              fn({ rows, nb: 1, a0: 0, a1: 1, kEnd: 1, w: tensorRef(w), e: refOf(new Float64Array(rows)), u: refOf(Float64Array.of(1)), grid: tensorRef(grid.affine), codes: kcRef, loss: 0 });
+              expect(Array.from(w.toFloat32())).toEqual(Array.from(ref));
+              expect(Array.from(kcRef.storage.view(Uint8Array).subarray(0, rows))).toEqual(Array.from(codes));
+            }
+          }
         }
+        grid.dispose();
       }),
       { numRuns: RUNS },
     );
@@ -397,6 +413,56 @@ describe('gptq on bad Hessians', () => {
     for (let i = 0; i < 40; i++) hb[i * 40 + i] += pb.damp;
     const r = errorFeedback(tensor(big.w, [3, 40], 'f64'), pb.u, { width: 4, encode: (b) => b.values.map((v) => Math.round(v * 2) / 2) }, { blockSize: 32 });
     expect(r.loss).toBeCloseTo(outputError(big.w, r.q.data() as Float64Array, hb, 3, 40), 9);
+  });
+
+  it('the affine fast path (gptq_affine_f64) gives the values, codes and loss of the encode path', () => {
+    // Fixed grids per group (chosen from W), so both runs see the same grids; grids change every
+    // gs columns, so runs of one grid stop at group starts inside and across sub-blocks and blocks.
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 9 }),
+          cols: fc.integer({ min: 1, max: 45 }),
+          gs: fc.integer({ min: 1, max: 20 }),
+          blockSize: fc.constantFrom(4, 7, 16, 32, 128),
+          dtype: fc.constantFrom<QuantDType>('int2', 'int3', 'int4', 'int8'),
+          precision: fc.constantFrom<'f32' | 'f64'>('f32', 'f64'),
+          seed: fc.integer({ min: 0, max: 1e9 }),
+        }),
+        ({ rows, cols, gs, blockSize, dtype, precision, seed }) => {
+          const { w, h } = layer(rows, cols, 2 * cols + 3, seed);
+          const p = prepareHessian(tensor(h, [cols, cols], 'f64'), { precision });
+          const grids = Array.from({ length: Math.ceil(cols / gs) }, (_, g) => {
+            const n = Math.min(gs, cols - g * gs);
+            const vals = new Float64Array(rows * n);
+            for (let r = 0; r < rows; r++) for (let k = 0; k < n; k++) vals[r * n + k] = w[r * cols + g * gs + k];
+            return columnGrid(dtype, chooseQParams(tensor(vals, [rows, n], 'f64'), { dtype, groupSize: 'channel' }));
+          });
+          const run = (fast: boolean) => {
+            const codes = new Uint8Array(rows * cols);
+            const grid = (j: number) => grids[Math.floor(j / gs)];
+            const r = errorFeedback(
+              tensor(w, [rows, cols], 'f64'),
+              p.u,
+              {
+                groupSize: gs,
+                encode: (b) => grid(b.j0).encode(b.values, codes.subarray(b.j0 * rows, (b.j0 + 1) * rows)),
+                ...(fast ? { affineGrid: (j: number) => grid(j).affine!, takeCodes: (j: number, c: Uint8Array) => codes.set(c, j * rows) } : {}),
+              },
+              { blockSize },
+            );
+            return { q: Array.from(r.q.data() as Float32Array | Float64Array), loss: r.loss, codes: Array.from(codes) };
+          };
+          const slow = run(false);
+          const fast = run(true);
+          for (const g of grids) g.dispose();
+          expect(fast.codes).toEqual(slow.codes);
+          expect(fast.q).toEqual(slow.q);
+          expect(fast.loss).toBe(slow.loss);
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 });
 

@@ -45,6 +45,15 @@ export interface ColumnEncoder {
    * their quantized values, row-major [rows, j1 − j0]. Must return finite values.
    */
   encode(block: ColumnBlock): Float64Array;
+  /**
+   * Fast path of width-1 encoders that round each row to an affine grid: the grid `encode` would use
+   * for column j, as the `gptq_affine_f64` kernel takes it (f64 [4, rows]: scale, zero point, lowest
+   * and highest code per row), or undefined to call `encode`. Such columns are encoded by the kernel
+   * (same values, no JS loop per row) and `encode` is not called for them.
+   */
+  affineGrid?(j: number): Tensor | undefined;
+  /** Receives the codes [rows] of column j when it was encoded on the affine fast path. */
+  takeCodes?(j: number, codes: Uint8Array): void;
 }
 
 /** Options of `errorFeedback`. */
@@ -131,6 +140,7 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
   const u1t = empty([maxNb * maxNb], 'f64');
   const e1t = empty([maxNb * rows], 'f64');
   const eRow = empty([rows * maxNb], prec);
+  const codeBuf = empty([Math.min(sub, maxNb) * rows], 'uint8');
   try {
     for (let j0 = 0, j1 = 0; j0 < cols; j0 = j1) {
       j1 = blockEnd(j0, cols, bs, gs);
@@ -141,13 +151,22 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
       for (let a = 0; a < nb; a++) for (let b = a; b < nb; b++) u1[a * nb + b] = ub[(j0 + a) * cols + j0 + b];
       for (let c0 = j0, c1 = j0; c0 < j1; c0 = c1) {
         c1 = blockEnd(c0, j1, sub, gs);
-        for (let s0 = c0; s0 < c1; s0 += width) {
-          const s1 = Math.min(s0 + width, c1);
-          const sw = s1 - s0;
-          const a0 = s0 - j0;
+        for (let s0 = c0, s1 = c0; s0 < c1; s0 = s1) {
+          s1 = Math.min(s0 + width, c1);
           if (gs && s0 % gs === 0 && encoder.startGroup) {
             encoder.startGroup(groupColumns(w1t.raw() as Float64Array, work, rows, cols, j0, j1, s0, Math.min(s0 + gs, cols)));
           }
+          const grid = width === 1 ? encoder.affineGrid?.(s0) : undefined;
+          if (grid) {
+            // The columns from s0 on that share this grid, up to the sub-block's end or the next
+            // group's start, in one call of the kernel (it also does their feedback in the sub-block).
+            while (s1 < c1 && !(gs && s1 % gs === 0) && encoder.affineGrid!(s1) === grid) s1++;
+            loss = affineSteps(grid, w1t, e1t, u1t, codeBuf, rows, nb, s0 - j0, s1 - j0, c1 - j0, loss);
+            for (let j = s0; j < s1; j++) encoder.takeCodes?.(j, (codeBuf.raw() as Uint8Array).subarray((j - s0) * rows, (j - s0 + 1) * rows));
+            continue;
+          }
+          const sw = s1 - s0;
+          const a0 = s0 - j0;
           const D = stepValues(w1t.raw() as Float64Array, rows, a0, sw);
           const Q = encoder.encode({ j0: s0, j1: s1, rows, values: D });
           if (!Q || Q.length !== rows * sw) throw new ValueError(`encoder returned ${Q?.length} values for columns [${s0}, ${s1}) of ${rows} rows (expected ${rows * sw})`);
@@ -245,9 +264,28 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
     u1t.dispose();
     e1t.dispose();
     eRow.dispose();
+    codeBuf.dispose();
   }
   if (uc !== u) uc.dispose();
   return { q: work, loss: loss / 2 };
+}
+
+/**
+ * Block-local columns [a0, a1) encoded on an affine grid by the `gptq_affine_f64` kernel, with their
+ * feedback to the columns before kEnd; returns the running loss. Per element the same operations
+ * as the `encode` path: the rounding of columnGrid, the solve e = (d − q) / U_tt, and the rank-1
+ * updates W1ᵀ[k, :] −= U1[t, k] · E1ᵀ[t, :].
+ */
+function affineSteps(grid: Tensor, w1t: Tensor, e1t: Tensor, u1t: Tensor, codeBuf: Tensor, rows: number, nb: number, a0: number, a1: number, kEnd: number, loss: number): number {
+  if (grid.dtype !== 'f64' || grid.ndim !== 2 || grid.shape[0] !== 4 || grid.shape[1] !== rows) {
+    throw new ValueError(`encoder's affine grid must be f64 [4, ${rows}], got ${grid.dtype} ${fmtShape(grid.shape)}`);
+  }
+  const g = grid.contiguous();
+  try {
+    return kernel('gptq_affine_f64')({ rows, nb, a0, a1, kEnd, w: tensorRef(w1t), e: tensorRef(e1t), u: tensorRef(u1t), grid: tensorRef(g), codes: tensorRef(codeBuf), loss });
+  } finally {
+    if (g !== grid) g.dispose();
+  }
 }
 
 /**

@@ -8,13 +8,17 @@
  * with finite values; lut/mx: nearest of the table's values to x / scale, ties to the even code, then
  * the lower code), and test/quantizers/gptq.test.ts checks it against `fakeQuantize` on ties.
  *
+ * For affine dtypes the grid is also given as the `gptq_affine_f64` kernel's parameters (scale, zero
+ * point and the finite code range per row), which GPTQ's loop uses instead of `encode`; the kernel's
+ * value f32((c − z)·s) is `dequantize`'s, and a test checks the two paths give the same GPTQ result.
+ *
  * Not a general encoder: scalar families only, one group per row (scales [rows, 1]).
  */
 import { ValueError } from '../../errors.js';
 import { quantInfo, type QuantDType } from '../../dtype/table.js';
 import { packBits } from '../../dtype/pack.js';
 import { QTensor, dequantize, type QParams } from '../../qtensor.js';
-import { empty } from '../../tensor.js';
+import { empty, type Tensor } from '../../tensor.js';
 import { roundHalfEven } from '../../dtype/round.js';
 
 /**
@@ -23,13 +27,23 @@ import { roundHalfEven } from '../../dtype/round.js';
  */
 export type ColumnGrid = (x: Float64Array, codes?: Uint8Array) => Float64Array;
 
+/** The grid of one group: its encoder and, for affine dtypes, its kernel parameters. */
+export interface ScalarGrid {
+  readonly encode: ColumnGrid;
+  /** Affine dtypes: f64 [4, rows] of scale, zero point, lowest and highest finite code per row (else null). */
+  readonly affine: Tensor | null;
+  /** Frees `affine`. */
+  dispose(): void;
+}
+
 /**
  * The grid of a group: `qp` holds scales (and zeros) [rows, 1] for `dtype`.
  * @example
- * const enc = columnGrid('int4', chooseQParams(groupCols, { dtype: 'int4' }));
- * const q = enc(column);   // the values fakeQuantize would give this column
+ * const grid = columnGrid('int4', chooseQParams(groupCols, { dtype: 'int4' }));
+ * const q = grid.encode(column);   // the values fakeQuantize would give this column
+ * grid.dispose();
  */
-export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
+export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
   const facts = quantInfo(dtype);
   if (facts.family === 'codebook') throw new ValueError(`columnGrid: ${dtype} is not a scalar dtype`);
   if (!qp.scales || qp.scales.ndim !== 2 || qp.scales.shape[1] !== 1) throw new ValueError(`columnGrid needs scales [rows, 1]`);
@@ -77,7 +91,13 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
     }
     // Zero points as i32 and the code range as i32: the loop below runs 16M times for a 4096² layer.
     const zs = Int32Array.from({ length: rows }, (_, r) => (zeros ? zeros[r] : symZero));
-    return (x, codes) => {
+    const affine = empty([4, rows], 'f64');
+    const av = affine.raw() as Float64Array;
+    av.set(scales, 0);
+    av.set(zs, rows);
+    av.set(lo, 2 * rows);
+    av.set(hi, 3 * rows);
+    const encode: ColumnGrid = (x, codes) => {
       const out = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
         const u = roundHalfEven(x[r] / scales[r]) + zs[r];
@@ -87,6 +107,7 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
       }
       return out;
     };
+    return { encode, affine, dispose: () => affine.dispose() };
   }
 
   // lut / mx: sorted distinct values with their lowest code, and the midpoints between neighbours.
@@ -96,7 +117,7 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
   const sorted = Float64Array.from(uniq, (p) => p.v);
   const sCodes = Uint8Array.from(uniq, (p) => p.code);
   const mids = Float64Array.from(uniq.slice(1), (p, i) => (sorted[i] + p.v) / 2);
-  return (x, codes) => {
+  const encode: ColumnGrid = (x, codes) => {
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
       const s = scales[r];
@@ -121,4 +142,5 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ColumnGrid {
     }
     return out;
   };
+  return { encode, affine: null, dispose: () => {} };
 }
