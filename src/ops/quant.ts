@@ -411,9 +411,13 @@ function collectStats(src: Float32Array | Float64Array, spec: Spec): Stats {
   const n = spec.scaleRows * spec.nGroups;
   const vmin = new Float64Array(n).fill(Infinity);
   const vmax = new Float64Array(n).fill(-Infinity);
-  const buf = new Float64Array(spec.cols);
+  // Rows are read in place unless a permutation or input scales must be applied first (loadRow).
+  const direct = !spec.perm && !spec.inputScale;
+  const buf = direct ? null : new Float64Array(spec.cols);
   for (let r = 0; r < spec.rows; r++) {
-    loadRow(src, spec, r, buf, false);
+    if (buf) loadRow(src, spec, r, buf, false);
+    const row = buf ?? src;
+    const at = buf ? 0 : r * spec.cols;
     const sBase = spec.perTensor ? 0 : r * spec.nGroups;
     // Group by group, so the hot loop has no index division (GPTQ calls this once per group of a
     // 4096² layer); the values are visited in the same order as a flat loop.
@@ -423,8 +427,8 @@ function collectStats(src: Float32Array | Float64Array, spec: Spec): Stats {
       const j1 = Math.min(spec.cols, j0 + gs);
       let lo = vmin[gi];
       let hi = vmax[gi];
-      for (let j = j0; j < j1; j++) {
-        const v = buf[j];
+      for (let j = at + j0; j < at + j1; j++) {
+        const v = row[j];
         if (!Number.isFinite(v)) continue; // only with nonFinite: 'saturate'
         if (v < lo) lo = v;
         if (v > hi) hi = v;
@@ -460,6 +464,8 @@ function chooseFromData(src: Float32Array | Float64Array, spec: Spec): QParams {
   };
   const maxq = facts.ucodeMax;
   const half = 2 ** (bits - 1);
+  // The zero point of a group with lower end lo under scale sc (a closure made once, not per group).
+  const zeroFor = (lo: number, sc: number): number => (zeros ? Math.min(maxq, Math.max(0, roundHalfEven(-lo / sc))) : half);
   for (let i = 0; i < n; i++) {
     const lo = Math.min(st.min[i], 0);
     const hi = Math.max(st.max[i], 0);
@@ -467,19 +473,18 @@ function chooseFromData(src: Float32Array | Float64Array, spec: Spec): QParams {
     const c = st.constant[i] ? (st.min[i] !== 0 ? st.min[i] : 0) : NaN; // the constant, if any
     switch (facts.family) {
       case 'affine': {
-        const zeroFor = (sc: number): number => (zeros ? Math.min(maxq, Math.max(0, roundHalfEven(-lo / sc))) : half);
         let s: number;
         if (amax === 0) s = 1;
         else if (symmetric) s = up(Math.max(-lo / half, half > 1 ? hi / (half - 1) : 0), i);
         else s = up((hi - lo) / maxq, i);
         if (c === c && c !== 0 && half >= 2) {
           // A constant group the usual grid misses gets scale |c|: c is then one step from zero.
-          const z = zeroFor(s);
+          const z = zeroFor(lo, s);
           const q = Math.min(maxq, Math.max(0, roundHalfEven(c / s) + z));
           if (Math.fround((q - z) * s) !== Math.fround(c)) s = up(Math.abs(c), i);
         }
         scales[i] = s;
-        if (zeros) zeros[i] = zeroFor(s);
+        if (zeros) zeros[i] = zeroFor(lo, s);
         break;
       }
       case 'lut': {
