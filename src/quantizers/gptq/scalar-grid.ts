@@ -30,7 +30,10 @@ export type ColumnGrid = (x: Float64Array, codes?: Uint8Array) => Float64Array;
 /** The grid of one group: its encoder and, for affine dtypes, its kernel parameters. */
 export interface ScalarGrid {
   readonly encode: ColumnGrid;
-  /** Affine dtypes: f64 [4, rows] of scale, zero point, lowest and highest finite code per row (else null). */
+  /**
+   * Affine dtypes: f64 [4, rows] of scale, zero point, lowest and highest finite code per row, the
+   * parameters of the `gptq_affine_f64` kernel (null for table dtypes).
+   */
   readonly affine: Tensor | null;
   /** Frees `affine`. */
   dispose(): void;
@@ -91,12 +94,20 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
     }
     // Zero points as i32 and the code range as i32: the loop below runs 16M times for a 4096² layer.
     const zs = Int32Array.from({ length: rows }, (_, r) => (zeros ? zeros[r] : symZero));
-    const affine = empty([4, rows], 'f64');
-    const av = affine.raw() as Float64Array;
-    av.set(scales, 0);
-    av.set(zs, rows);
-    av.set(lo, 2 * rows);
-    av.set(hi, 3 * rows);
+    // The kernel computes f32((c − z)·s) instead of reading the grid: offer it only when that is
+    // every value of the grid (it is dequantize's formula; checked, not assumed).
+    let arithmetic = true;
+    for (let r = 0; r < rows && arithmetic; r++) {
+      for (let c = lo[r]; c <= hi[r]; c++) if (Math.fround((c - zs[r]) * scales[r]) !== grid[r * nCodes + c]) arithmetic = false;
+    }
+    const affine = arithmetic ? empty([4, rows], 'f64') : null;
+    if (affine) {
+      const av = affine.raw() as Float64Array;
+      av.set(scales, 0);
+      av.set(zs, rows);
+      av.set(lo, 2 * rows);
+      av.set(hi, 3 * rows);
+    }
     const encode: ColumnGrid = (x, codes) => {
       const out = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
@@ -107,7 +118,7 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
       }
       return out;
     };
-    return { encode, affine, dispose: () => affine.dispose() };
+    return { encode, affine, dispose: () => affine?.dispose() };
   }
 
   // lut / mx: sorted distinct values with their lowest code, and the midpoints between neighbours.
