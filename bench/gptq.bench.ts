@@ -22,7 +22,7 @@ import { gptq } from '../src/quantizers/gptq.js';
 import { empty, tensor, type Tensor } from '../src/tensor.js';
 import { KERNELS, kernel } from '../src/kernels/table.js';
 import { tensorRef } from '../src/kernels/ref.js';
-import type { gptqAffineF64 } from '../src/kernels/js/gptq.js';
+import { quantInfo } from '../src/dtype/table.js';
 import { randomF32, spd, type BenchCase, type Prepared, type SuiteContext } from './harness.js';
 import { torchGptqCase, torchPython } from './peers.js';
 
@@ -162,46 +162,63 @@ function prepare(n: number, k: number, actOrder = false, memory = false): Prepar
 }
 
 /**
- * One call of `gptq_affine_f64` as GPTQ's loop makes it: a sub-block of `cols` columns of `rows` rows
- * (int4 grid, asymmetric, random scales), every column encoded with feedback to the later ones. Each
- * run first restores W from a copy (rows·cols f64, included in the time). Checked before timing: W,
- * E, the codes and the loss equal the JS reference's bit for bit.
+ * One call of a fused GPTQ column kernel as GPTQ's loop makes it: a sub-block of `cols` columns of
+ * `rows` rows, every column encoded with feedback to the later ones; `gptq_affine_f64` on an int4
+ * grid (zero point 8) or `gptq_table_f64` on the nf4 table, random scales. Each run first restores W
+ * from a copy (rows·cols f64, included in the time). Checked before timing: W, E, the codes and the
+ * loss equal the JS reference's bit for bit.
  */
-function prepareAffineSteps(rows: number, cols: number, impl: 'wasm' | 'js'): Prepared {
+function prepareSteps(rows: number, cols: number, kind: 'affine' | 'table', impl: 'wasm' | 'js'): Prepared {
   const next = randomF32(rows * cols + cols * cols + rows, 61);
   const w0 = new Float64Array(rows * cols);
-  const grid = empty([4, rows], 'f64');
+  const nf4 = quantInfo('nf4').values!;
+  const nv = nf4.length;
+  const grid = empty([kind === 'affine' ? 4 : 3, rows], 'f64');
   const gv = grid.raw() as Float64Array;
   for (let r = 0; r < rows; r++) {
-    gv[r] = Math.fround(0.1 + 0.05 * Math.abs(next[rows * cols + cols * cols + r]));
-    gv[rows + r] = 8;
-    gv[2 * rows + r] = 0;
-    gv[3 * rows + r] = 15;
+    // Scales that map |w| < 0.8 onto the grid: 15 steps of ~0.1 (int4), or the table's [−1, 1].
+    const jitter = 0.05 * Math.abs(next[rows * cols + cols * cols + r]);
+    gv[r] = Math.fround(kind === 'affine' ? 0.1 + jitter : 0.8 + jitter);
+    gv[rows + r] = kind === 'affine' ? 8 : 0;
+    gv[2 * rows + r] = kind === 'affine' ? 0 : nv - 1;
+    if (kind === 'affine') gv[3 * rows + r] = 15;
+  }
+  // nf4's values are distinct and ascending: codes 0..15 in order, midpoints, ties to the even code.
+  const table = empty([4, nv], 'f64');
+  const tv = table.raw() as Float64Array;
+  for (let k = 0; k < nv; k++) {
+    tv[k] = nf4[k];
+    tv[nv + k] = k;
+    if (k < nv - 1) {
+      tv[2 * nv + k] = (nf4[k] + nf4[k + 1]) / 2;
+      tv[3 * nv + k] = k % 2;
+    }
   }
   for (let t = 0; t < cols; t++) for (let r = 0; r < rows; r++) w0[t * rows + r] = next[t * rows + r] * 0.8;
   const u = empty([cols, cols], 'f64');
   const uv = u.raw() as Float64Array;
   for (let i = 0; i < cols; i++) for (let j = i; j < cols; j++) uv[i * cols + j] = i === j ? 1 + Math.abs(next[rows * cols + i * cols + j]) : 0.2 * next[rows * cols + i * cols + j];
   const make = () => ({ w: empty([cols, rows], 'f64'), e: empty([cols, rows], 'f64'), codes: empty([cols, rows], 'uint8') });
-  const call = (fn: typeof gptqAffineF64, b: ReturnType<typeof make>): number => {
+  const call = (where: 'wasm' | 'js', b: ReturnType<typeof make>): number => {
     (b.w.raw() as Float64Array).set(w0);
-    return fn({ rows, nb: cols, a0: 0, a1: cols, kEnd: cols, w: tensorRef(b.w), e: tensorRef(b.e), u: tensorRef(u), grid: tensorRef(grid), codes: tensorRef(b.codes), loss: 0 });
+    const args = { rows, nb: cols, a0: 0, a1: cols, kEnd: cols, w: tensorRef(b.w), e: tensorRef(b.e), u: tensorRef(u), grid: tensorRef(grid), codes: tensorRef(b.codes), loss: 0 };
+    if (kind === 'affine') return (where === 'js' ? KERNELS.gptq_affine_f64.js : kernel('gptq_affine_f64'))(args);
+    return (where === 'js' ? KERNELS.gptq_table_f64.js : kernel('gptq_table_f64'))({ ...args, table: tensorRef(table), nv });
   };
-  const fn = impl === 'js' ? KERNELS.gptq_affine_f64.js : kernel('gptq_affine_f64');
   const bufs = make();
   let loss = NaN;
   return {
-    run: () => (loss = call(fn, bufs)),
+    run: () => (loss = call(impl, bufs)),
     check: () => {
       const ref = make();
-      const want = call(KERNELS.gptq_affine_f64.js, ref);
+      const want = call('js', ref);
       const same = (a: Tensor, b: Tensor) => (a.raw() as Uint8Array).every((v, i) => v === (b.raw() as Uint8Array)[i]);
       const bad = [loss === want ? '' : 'loss', same(bufs.w, ref.w) ? '' : 'W', same(bufs.e, ref.e) ? '' : 'E', same(bufs.codes, ref.codes) ? '' : 'codes'].filter(Boolean);
       for (const t of Object.values(ref)) t.dispose();
-      if (bad.length) throw new Error(`gptq_affine_f64 ${impl} differs from the JS reference in ${bad.join(', ')}`);
+      if (bad.length) throw new Error(`gptq_${kind}_f64 ${impl} differs from the JS reference in ${bad.join(', ')}`);
     },
     dispose: () => {
-      for (const t of [grid, u, ...Object.values(bufs)]) t.dispose();
+      for (const t of [grid, table, u, ...Object.values(bufs)]) t.dispose();
     },
   };
 }
@@ -219,22 +236,24 @@ export function gptqCases(ctx: SuiteContext): BenchCase[] {
     ? [[256, 512, undefined, false]]
     : [[1024, 1024, undefined, false], [4096, 1024, 1, false], [4096, 4096, 1, true]];
   const out: BenchCase[] = [];
-  // The loop's fused column kernel on one 16-column sub-block of a 4096-row layer (one thread),
-  // next to its JS reference: GFLOP/s counts the feedback's multiply-subtracts only.
+  // The loop's fused column kernels on one 16-column sub-block of a 4096-row layer (one thread),
+  // next to their JS references: GFLOP/s counts the feedback's multiply-subtracts only.
   if (ctx.threads === 1) {
     const [rows, cols] = [4096, 16];
-    for (const impl of ['wasm', 'js'] as const) {
-      out.push({
-        family: 'gptq',
-        kernel: 'gptq_affine_f64',
-        lib: impl === 'wasm' ? 'quantensor' : 'quantensor-js',
-        shape: `${rows}x${cols}`,
-        dtype: 'int4',
-        flops: rows * cols * (cols - 1),
-        weightBytes: rows * cols * 8,
-        note: impl === 'js' ? 'the JS reference kernel' : undefined,
-        prepare: () => prepareAffineSteps(rows, cols, impl),
-      });
+    for (const kind of ['affine', 'table'] as const) {
+      for (const impl of ['wasm', 'js'] as const) {
+        out.push({
+          family: 'gptq',
+          kernel: `gptq_${kind}_f64`,
+          lib: impl === 'wasm' ? 'quantensor' : 'quantensor-js',
+          shape: `${rows}x${cols}`,
+          dtype: kind === 'affine' ? 'int4' : 'nf4',
+          flops: rows * cols * (cols - 1),
+          weightBytes: rows * cols * 8,
+          note: impl === 'js' ? 'the JS reference kernel' : undefined,
+          prepare: () => prepareSteps(rows, cols, kind, impl),
+        });
+      }
     }
   }
   const torch = torchPython();

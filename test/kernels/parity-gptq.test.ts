@@ -102,6 +102,78 @@ describe('gptq_affine_f64 parity', () => {
     );
   });
 
+  it('gptq_table_f64: wasm equals the js reference bit for bit, ties and clamped indices included', () => {
+    fc.assert(
+      fc.property(caseArb, fc.integer({ min: 2, max: 16 }), ({ rows, nb, cut, seed }, nv) => {
+        const next = rng(seed);
+        const a0 = cut[0] % nb;
+        const a1 = a0 + 1 + (cut[1] % (nb - a0));
+        const kEnd = a1 + (cut[2] % (nb - a1 + 1));
+        // distinct ascending values, codes a permutation, midpoints, tie steps 0/1
+        const values = Array.from({ length: nv }, (_, i) => i - Math.floor(nv / 2) + (next() - 0.5) * 0.8).sort((x, y) => x - y);
+        const codes = Array.from({ length: nv }, (_, i) => i).sort(() => next() - 0.5);
+        const table = new Float64Array(4 * nv);
+        for (let k = 0; k < nv; k++) {
+          table[k] = values[k];
+          table[nv + k] = codes[k];
+          if (k < nv - 1) {
+            table[2 * nv + k] = (values[k] + values[k + 1]) / 2;
+            table[3 * nv + k] = next() < 0.5 ? 0 : 1;
+          }
+        }
+        const grid = new Float64Array(3 * rows);
+        for (let r = 0; r < rows; r++) {
+          grid[r] = 2 ** Math.floor(next() * 6 - 3); // powers of two: x = midpoint · s is an exact tie
+          const lo = Math.floor(next() * nv);
+          grid[rows + r] = next() < 0.3 ? lo : 0;
+          grid[2 * rows + r] = next() < 0.3 ? Math.max(lo, Math.floor(next() * nv)) : nv - 1;
+        }
+        const w = new Float64Array(nb * rows);
+        for (let t = 0; t < nb; t++) {
+          for (let r = 0; r < rows; r++) {
+            const kind = next();
+            const mid = table[2 * nv + Math.floor(next() * (nv - 1))];
+            w[t * rows + r] = grid[r] * (kind < 0.3 ? mid : kind < 0.4 ? (next() < 0.5 ? -1 : 1) * (nv + 3) : (next() * 2 - 1) * nv * 0.6);
+          }
+        }
+        const u = new Float64Array(nb * nb);
+        for (let i = 0; i < nb; i++) for (let j = i; j < nb; j++) u[i * nb + j] = i === j ? 0.5 + next() : next() - 0.5;
+        const run = (where: 'js' | 'wasm') => {
+          const wr = refIn(w, where, 1);
+          const er = refIn(new Float64Array(nb * rows), where, 2);
+          const cr = u8Ref((a1 - a0) * rows, where);
+          const fn = where === 'js' ? KERNELS.gptq_table_f64.js : KERNELS.gptq_table_f64.wasm!;
+          const loss = fn({ rows, nb, a0, a1, kEnd, w: wr, e: er, u: refIn(u, where, 3), grid: refIn(grid, where), table: refIn(table, where, 1), nv, codes: cr, loss: 0.5 });
+          return {
+            loss,
+            w: Array.from(readRef(wr, Float64Array, nb * rows)),
+            e: Array.from(readRef(er, Float64Array, nb * rows)),
+            codes: Array.from(cr.storage.view(Uint8Array).slice(3, 3 + (a1 - a0) * rows)),
+          };
+        };
+        const js = run('js');
+        const wasm = run('wasm');
+        expect(wasm.codes).toEqual(js.codes);
+        expect(wasm.w).toEqual(js.w);
+        expect(wasm.e).toEqual(js.e);
+        expect(wasm.loss).toBe(js.loss);
+        // The first column against the rule: the nearest value (a tie takes the step), clamped.
+        for (let r = 0; r < rows; r++) {
+          const v = w[a0 * rows + r] / grid[r];
+          const k = values.indexOf(values.find((_, i) => codes[i] === js.codes[r])!);
+          expect(k).toBeGreaterThanOrEqual(grid[rows + r]);
+          expect(k).toBeLessThanOrEqual(grid[2 * rows + r]);
+          const free = values.reduce((best, x, i) => (Math.abs(x - v) < Math.abs(values[best] - v) ? i : best), 0);
+          const clamped = Math.min(grid[2 * rows + r], Math.max(grid[rows + r], free));
+          const tie = free < nv - 1 && v === table[2 * nv + free] ? free + table[3 * nv + free] : free > 0 && v === table[2 * nv + free - 1] ? free - 1 + table[3 * nv + free - 1] : -1;
+          expect(k).toBe(tie >= 0 ? Math.min(grid[2 * rows + r], Math.max(grid[rows + r], tie)) : clamped);
+          expect(js.w[a0 * rows + r]).toBe(Math.fround(values[k] * grid[r]));
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
   it('leaves columns outside [a0, kEnd) untouched', () => {
     const rows = 5;
     const nb = 6;

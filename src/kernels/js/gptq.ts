@@ -1,30 +1,36 @@
 /**
- * Reference GPTQ column steps on an affine grid: the definition of `gptq_affine_f64` and the fallback
- * without WebAssembly SIMD. It is the inner loop of GPTQ's error feedback (src/quantizers/gptq/
- * error-feedback.ts) for scalar affine dtypes, on a block of columns stored transposed:
+ * Reference GPTQ column steps on a scalar grid: the definition of `gptq_affine_f64` and
+ * `gptq_table_f64` and their fallback without WebAssembly SIMD. They are the inner loop of GPTQ's
+ * error feedback (src/quantizers/gptq/error-feedback.ts) on a block of columns stored transposed:
  *
- *   W: f64 (nb, rows)  working values, block column t at W[t, :]; quantized columns are overwritten by Q
+ *   W: f64 (nb, rows)  working values, block column t at W[t, :]; encoded columns are overwritten by Q
  *   E: f64 (nb, rows)  scaled errors, written for the encoded columns
  *   U: f64 (nb, nb)    the block's part of the upper Cholesky factor of H⁻¹ (row stride nb)
- *   grid: f64 (4, rows) per row: scale s, zero point z, lowest code lo, highest code hi
  *   codes: u8 (a1 − a0, rows) the chosen codes, column by column
  *
- * For t = a0 .. a1 − 1 in order, every row r:
+ * For t = a0 .. a1 − 1 in order, every row r, with x = W[t, r]:
  *
- *   c = clamp(roundHalfEven(W[t, r] / s) + z, lo, hi)      (a NaN quotient gives code 0)
- *   q = f32((c − z) · s)                                   (the dequantized value, as `dequantize` gives it)
- *   e = (W[t, r] − q) / U[t, t];  E[t, r] = e;  W[t, r] = q;  loss += e²   (rows in order)
+ *   affine (grid f64 (4, rows): scale s, zero point z, lowest code lo, highest code hi per row):
+ *     c = clamp(roundHalfEven(x / s) + z, lo, hi)  (a NaN quotient gives code 0);  q = f32((c − z) · s)
+ *   table (grid f64 (3, rows): scale s, lowest and highest usable index kLo, kHi per row; table f64
+ *   (4, nv): the distinct values ascending, their codes, the nv − 1 midpoints, the tie steps):
+ *     k = the number of midpoints below x / s, plus the tie step when x / s is a midpoint, clamped
+ *     to [kLo, kHi];  c = code[k];  q = f32(value[k] · s)
  *
- * then every later column k of the sub-block, t < k < kEnd: W[k, r] −= E[t, r] · U[t, k]. The loss is
- * one running f64 sum, rows then columns, passed in and returned. The WASM kernel does the same f64
- * operations in the same order (roundHalfEven is f64.nearest there), so the two agree bit for bit.
+ *   e = (x − q) / U[t, t];  E[t, r] = e;  W[t, r] = q;  loss += e²   (rows in order)
  *
- * Not the choice of the grid (src/quantizers/gptq/scalar-grid.ts) nor the block GEMMs.
+ * then every later column k of the sub-block, t < k < kEnd: W[k, r] −= E[t, r] · U[t, k]. q is the
+ * value `dequantize` gives code c (src/quantizers/gptq/scalar-grid.ts checks that before offering a
+ * grid). The loss is one running f64 sum, rows then columns, passed in and returned. The WASM
+ * kernels do the same f64 operations in the same order (roundHalfEven is f64.nearest there), so they
+ * agree bit for bit.
+ *
+ * Not the choice of the grid (scalar-grid.ts) nor the block GEMMs.
  */
 import { roundHalfEven } from '../../dtype/round.js';
 import { view, type Ref } from '../ref.js';
 
-/** Arguments of `gptq_affine_f64` (see the file header). */
+/** Arguments of `gptq_affine_f64` (see the file header); `gptq_table_f64` adds its table. */
 export interface GptqAffineArgs {
   readonly rows: number;
   /** Block width: the row stride of U and the number of columns W and E hold. */
@@ -80,11 +86,77 @@ export function gptqAffineF64(g: GptqAffineArgs): number {
       loss += e * e;
       C[ct + r] = c;
     }
-    for (let k = t + 1; k < g.kEnd; k++) {
-      const uk = U[uo + t * nb + k];
-      const wk = wo + k * rows;
-      for (let r = 0; r < rows; r++) W[wk + r] -= E[et + r] * uk;
-    }
+    feedback(g, t, W, E, U);
   }
   return loss;
+}
+
+/** Arguments of `gptq_table_f64`: grid is f64 (3, rows); table f64 (4, nv) as in the file header. */
+export interface GptqTableArgs extends GptqAffineArgs {
+  readonly table: Ref;
+  /** Distinct values of the table (2 to 16 for the 4-bit tables). */
+  readonly nv: number;
+}
+
+/**
+ * Encodes columns [a0, a1) of the block on a value table with error feedback (see the file header);
+ * returns the loss.
+ * @example
+ * // values −1, 0, 1 (codes 2, 0, 1), scale 0.5, U = [[2]]: 0.3 / 0.5 = 0.6 > midpoint 0.5 → value 1, q = 0.5
+ * gptqTableF64({ rows: 1, nb: 1, a0: 0, a1: 1, kEnd: 1, w: refOf(Float64Array.of(0.3)), e: refOf(new Float64Array(1)),
+ *   u: refOf(Float64Array.of(2)), grid: refOf(Float64Array.of(0.5, 0, 2)),
+ *   table: refOf(Float64Array.of(-1, 0, 1, 2, 0, 1, -0.5, 0.5, 0, 0, 0, 0)), nv: 3, codes: refOf(new Uint8Array(1)), loss: 0 });
+ */
+export function gptqTableF64(g: GptqTableArgs): number {
+  const W = view(g.w, Float64Array);
+  const E = view(g.e, Float64Array);
+  const U = view(g.u, Float64Array);
+  const P = view(g.grid, Float64Array);
+  const T = view(g.table, Float64Array);
+  const C = view(g.codes, Uint8Array);
+  const { rows, nb, nv } = g;
+  const [wo, eo, uo, po, co, to] = [g.w.offset, g.e.offset, g.u.offset, g.grid.offset, g.codes.offset, g.table.offset];
+  const [values, codes, mids, ties] = [to, to + nv, to + 2 * nv, to + 3 * nv];
+  let loss = g.loss;
+  for (let t = g.a0; t < g.a1; t++) {
+    const wt = wo + t * rows;
+    const et = eo + t * rows;
+    const ct = co + (t - g.a0) * rows;
+    const d = U[uo + t * nb + t];
+    for (let r = 0; r < rows; r++) {
+      const s = P[po + r];
+      const x = W[wt + r];
+      const v = x / s;
+      let a = 0;
+      let b = nv - 1;
+      while (a < b) {
+        const m = (a + b) >> 1;
+        if (v > T[mids + m]) a = m + 1;
+        else b = m;
+      }
+      let k = a;
+      if (a < nv - 1 && v === T[mids + a]) k += T[ties + a];
+      const kLo = P[po + rows + r];
+      const kHi = P[po + 2 * rows + r];
+      k = k < kLo ? kLo : k > kHi ? kHi : k;
+      const q = Math.fround(T[values + k] * s);
+      const e = (x - q) / d;
+      E[et + r] = e;
+      W[wt + r] = q;
+      loss += e * e;
+      C[ct + r] = T[codes + k];
+    }
+    feedback(g, t, W, E, U);
+  }
+  return loss;
+}
+
+/** W[k, :] −= E[t, :] · U[t, k] for the sub-block's columns t < k < kEnd (multiply, then subtract). */
+function feedback(g: GptqAffineArgs, t: number, W: Float64Array, E: Float64Array, U: Float64Array): void {
+  const et = g.e.offset + t * g.rows;
+  for (let k = t + 1; k < g.kEnd; k++) {
+    const uk = U[g.u.offset + t * g.nb + k];
+    const wk = g.w.offset + k * g.rows;
+    for (let r = 0; r < g.rows; r++) W[wk + r] -= E[et + r] * uk;
+  }
 }
