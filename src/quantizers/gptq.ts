@@ -212,8 +212,8 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
       current = columnGrid(opts.dtype, qp);
     },
     encode: (b: ColumnBlock) => gridOf(b.j0).encode(b.values, codesT.subarray(b.j0 * rows, (b.j0 + 1) * rows)),
-    // Affine dtypes: the loop's fused kernel, with the same values as `encode`.
-    affineGrid: (j: number) => gridOf(j).affine ?? undefined,
+    // The loop's fused kernels, with the same values as `encode`.
+    fusedGrid: (j: number) => gridOf(j).fused ?? undefined,
     takeCodes: (j: number, codes: Uint8Array) => codesT.set(codes, j * rows),
   };
   let qWork: Tensor;

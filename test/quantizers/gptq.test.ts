@@ -159,7 +159,8 @@ describe('columnGrid (the per-group encoder of the loop)', () => {
         const sym = dtype.startsWith('int') ? symmetric : undefined;
         const qp = chooseQParams(tensor(g, [rows, n], 'f64'), { dtype, groupSize: dtype === 'mxfp4' ? 32 : 'channel', symmetric: sym });
         const grid = columnGrid(dtype, qp);
-        expect(grid.affine !== null).toBe(quantInfo(dtype).family === 'affine');
+        // Every dtype of the test can take a fused kernel (their grids are f32((c − z)·s) or f32(value·s)).
+        expect(grid.fused?.kind).toBe(quantInfo(dtype).family === 'affine' ? 'affine' : 'table');
         const s = qp.scales!.data() as Float32Array;
         for (let trial = 0; trial < 8; trial++) {
           // Random values, values beyond the range (clamped), and exact ties between grid points.
@@ -175,17 +176,17 @@ describe('columnGrid (the per-group encoder of the loop)', () => {
           const qref = quantize(tensor(col, [rows, 1], 'f64'), { dtype, qparams: colQp });
           expect(Array.from(codes)).toEqual(Array.from(unpackRows(qref.codeBytes(), rows, 1, qref.bits)));
           qref.dispose();
-          if (grid.affine) {
-            // GPTQ's loop encodes affine columns with the gptq_affine_f64 kernel on these parameters:
-            // the same values and codes (a one-column block, U = [1]).
-            for (const fn of [KERNELS.gptq_affine_f64.js, kernel('gptq_affine_f64')]) {
-              const w = tensor(col, [1, rows], 'f64');
-              const kc = new Uint8Array(rows);
-              const kcRef = refOf(kc);
-              fn({ rows, nb: 1, a0: 0, a1: 1, kEnd: 1, w: tensorRef(w), e: refOf(new Float64Array(rows)), u: refOf(Float64Array.of(1)), grid: tensorRef(grid.affine), codes: kcRef, loss: 0 });
-              expect(Array.from(w.toFloat32())).toEqual(Array.from(ref));
-              expect(Array.from(kcRef.storage.view(Uint8Array).subarray(0, rows))).toEqual(Array.from(codes));
-            }
+          // GPTQ's loop encodes columns with the fused kernel on these parameters: the same values
+          // and codes (a one-column block, U = [1]), in the JS reference and in WASM.
+          const f = grid.fused!;
+          for (const where of ['js', 'wasm'] as const) {
+            const w = tensor(col, [1, rows], 'f64');
+            const kc = refOf(new Uint8Array(rows));
+            const args = { rows, nb: 1, a0: 0, a1: 1, kEnd: 1, w: tensorRef(w), e: refOf(new Float64Array(rows)), u: refOf(Float64Array.of(1)), grid: tensorRef(f.grid), codes: kc, loss: 0 };
+            if (f.kind === 'affine') (where === 'js' ? KERNELS.gptq_affine_f64.js : kernel('gptq_affine_f64'))(args);
+            else (where === 'js' ? KERNELS.gptq_table_f64.js : kernel('gptq_table_f64'))({ ...args, table: tensorRef(f.table), nv: f.nv });
+            expect(Array.from(w.toFloat32()), where).toEqual(Array.from(ref));
+            expect(Array.from(kc.storage.view(Uint8Array).subarray(0, rows)), where).toEqual(Array.from(codes));
           }
         }
         grid.dispose();
@@ -415,7 +416,7 @@ describe('gptq on bad Hessians', () => {
     expect(r.loss).toBeCloseTo(outputError(big.w, r.q.data() as Float64Array, hb, 3, 40), 9);
   });
 
-  it('the affine fast path (gptq_affine_f64) gives the values, codes and loss of the encode path', () => {
+  it('the fused path (gptq_affine_f64, gptq_table_f64) gives the values, codes and loss of the encode path', () => {
     // Fixed grids per group (chosen from W), so both runs see the same grids; grids change every
     // gs columns, so runs of one grid stop at group starts inside and across sub-blocks and blocks.
     fc.assert(
@@ -425,7 +426,7 @@ describe('gptq on bad Hessians', () => {
           cols: fc.integer({ min: 1, max: 45 }),
           gs: fc.integer({ min: 1, max: 20 }),
           blockSize: fc.constantFrom(4, 7, 16, 32, 128),
-          dtype: fc.constantFrom<QuantDType>('int2', 'int3', 'int4', 'int8'),
+          dtype: fc.constantFrom<QuantDType>('int2', 'int3', 'int4', 'int8', 'fp4', 'nf4'),
           precision: fc.constantFrom<'f32' | 'f64'>('f32', 'f64'),
           seed: fc.integer({ min: 0, max: 1e9 }),
         }),
@@ -447,7 +448,7 @@ describe('gptq on bad Hessians', () => {
               {
                 groupSize: gs,
                 encode: (b) => grid(b.j0).encode(b.values, codes.subarray(b.j0 * rows, (b.j0 + 1) * rows)),
-                ...(fast ? { affineGrid: (j: number) => grid(j).affine!, takeCodes: (j: number, c: Uint8Array) => codes.set(c, j * rows) } : {}),
+                ...(fast ? { fusedGrid: (j: number) => grid(j).fused!, takeCodes: (j: number, c: Uint8Array) => codes.set(c, j * rows) } : {}),
               },
               { blockSize },
             );

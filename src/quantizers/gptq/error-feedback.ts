@@ -46,15 +46,22 @@ export interface ColumnEncoder {
    */
   encode(block: ColumnBlock): Float64Array;
   /**
-   * Fast path of width-1 encoders that round each row to an affine grid: the grid `encode` would use
-   * for column j, as the `gptq_affine_f64` kernel takes it (f64 [4, rows]: scale, zero point, lowest
-   * and highest code per row), or undefined to call `encode`. Such columns are encoded by the kernel
-   * (same values, no JS loop per row) and `encode` is not called for them.
+   * Fast path of width-1 encoders that round each row to a scalar grid: the grid `encode` would use
+   * for column j, as the fused kernels take it, or undefined to call `encode`. Such columns are
+   * encoded by `gptq_affine_f64` / `gptq_table_f64` (the same values, no JS loop per row) and
+   * `encode` is not called for them.
    */
-  affineGrid?(j: number): Tensor | undefined;
-  /** Receives the codes [rows] of column j when it was encoded on the affine fast path. */
+  fusedGrid?(j: number): FusedGrid | undefined;
+  /** Receives the codes [rows] of column j when it was encoded on the fused path. */
   takeCodes?(j: number, codes: Uint8Array): void;
 }
+
+/** A scalar grid in the layouts of the fused column kernels (src/kernels/js/gptq.ts). */
+export type FusedGrid =
+  /** grid: f64 [4, rows] of scale, zero point, lowest and highest code per row. */
+  | { readonly kind: 'affine'; readonly grid: Tensor }
+  /** grid: f64 [3, rows] of scale and usable index range per row; table: f64 [4, nv]. */
+  | { readonly kind: 'table'; readonly grid: Tensor; readonly table: Tensor; readonly nv: number };
 
 /** Options of `errorFeedback`. */
 export interface ErrorFeedbackOptions {
@@ -156,12 +163,12 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
           if (gs && s0 % gs === 0 && encoder.startGroup) {
             encoder.startGroup(groupColumns(w1t.raw() as Float64Array, work, rows, cols, j0, j1, s0, Math.min(s0 + gs, cols)));
           }
-          const grid = width === 1 ? encoder.affineGrid?.(s0) : undefined;
+          const grid = width === 1 ? encoder.fusedGrid?.(s0) : undefined;
           if (grid) {
             // The columns from s0 on that share this grid, up to the sub-block's end or the next
             // group's start, in one call of the kernel (it also does their feedback in the sub-block).
-            while (s1 < c1 && !(gs && s1 % gs === 0) && encoder.affineGrid!(s1) === grid) s1++;
-            loss = affineSteps(grid, w1t, e1t, u1t, codeBuf, rows, nb, s0 - j0, s1 - j0, c1 - j0, loss);
+            while (s1 < c1 && !(gs && s1 % gs === 0) && encoder.fusedGrid!(s1) === grid) s1++;
+            loss = fusedSteps(grid, w1t, e1t, u1t, codeBuf, rows, nb, s0 - j0, s1 - j0, c1 - j0, loss);
             for (let j = s0; j < s1; j++) encoder.takeCodes?.(j, (codeBuf.raw() as Uint8Array).subarray((j - s0) * rows, (j - s0 + 1) * rows));
             continue;
           }
@@ -271,21 +278,24 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
 }
 
 /**
- * Block-local columns [a0, a1) encoded on an affine grid by the `gptq_affine_f64` kernel, with their
+ * Block-local columns [a0, a1) encoded on a scalar grid by the fused kernel of its kind, with their
  * feedback to the columns before kEnd; returns the running loss. Per element the same operations
- * as the `encode` path: the rounding of columnGrid, the solve e = (d − q) / U_tt, and the rank-1
- * updates W1ᵀ[k, :] −= U1[t, k] · E1ᵀ[t, :].
+ * as the `encode` path: the grid's rounding, the solve e = (d − q) / U_tt, and the rank-1 updates
+ * W1ᵀ[k, :] −= U1[t, k] · E1ᵀ[t, :].
  */
-function affineSteps(grid: Tensor, w1t: Tensor, e1t: Tensor, u1t: Tensor, codeBuf: Tensor, rows: number, nb: number, a0: number, a1: number, kEnd: number, loss: number): number {
-  if (grid.dtype !== 'f64' || grid.ndim !== 2 || grid.shape[0] !== 4 || grid.shape[1] !== rows) {
-    throw new ValueError(`encoder's affine grid must be f64 [4, ${rows}], got ${grid.dtype} ${fmtShape(grid.shape)}`);
+function fusedSteps(f: FusedGrid, w1t: Tensor, e1t: Tensor, u1t: Tensor, codeBuf: Tensor, rows: number, nb: number, a0: number, a1: number, kEnd: number, loss: number): number {
+  const gridRows = f.kind === 'affine' ? 4 : 3;
+  const { grid } = f;
+  if (grid.dtype !== 'f64' || grid.ndim !== 2 || grid.shape[0] !== gridRows || grid.shape[1] !== rows || !grid.isContiguous) {
+    throw new ValueError(`encoder's ${f.kind} grid must be a contiguous f64 [${gridRows}, ${rows}], got ${grid.dtype} ${fmtShape(grid.shape)}`);
   }
-  const g = grid.contiguous();
-  try {
-    return kernel('gptq_affine_f64')({ rows, nb, a0, a1, kEnd, w: tensorRef(w1t), e: tensorRef(e1t), u: tensorRef(u1t), grid: tensorRef(g), codes: tensorRef(codeBuf), loss });
-  } finally {
-    if (g !== grid) g.dispose();
+  const args = { rows, nb, a0, a1, kEnd, w: tensorRef(w1t), e: tensorRef(e1t), u: tensorRef(u1t), grid: tensorRef(grid), codes: tensorRef(codeBuf), loss };
+  if (f.kind === 'affine') return kernel('gptq_affine_f64')(args);
+  const { table, nv } = f;
+  if (table.dtype !== 'f64' || table.ndim !== 2 || table.shape[0] !== 4 || table.shape[1] !== nv || !table.isContiguous) {
+    throw new ValueError(`encoder's value table must be a contiguous f64 [4, ${nv}], got ${table.dtype} ${fmtShape(table.shape)}`);
   }
+  return kernel('gptq_table_f64')({ ...args, table: tensorRef(table), nv });
 }
 
 /**

@@ -8,9 +8,11 @@
  * with finite values; lut/mx: nearest of the table's values to x / scale, ties to the even code, then
  * the lower code), and test/quantizers/gptq.test.ts checks it against `fakeQuantize` on ties.
  *
- * For affine dtypes the grid is also given as the `gptq_affine_f64` kernel's parameters (scale, zero
- * point and the finite code range per row), which GPTQ's loop uses instead of `encode`; the kernel's
- * value f32((c − z)·s) is `dequantize`'s, and a test checks the two paths give the same GPTQ result.
+ * The grid is also given as the parameters of GPTQ's fused column kernels (`gptq_affine_f64`,
+ * `gptq_table_f64`; layouts in src/kernels/js/gptq.ts), which the loop uses instead of `encode`.
+ * The kernels compute f32((c − z)·s) or f32(value·s) instead of reading the dequantized grid, so
+ * the parameters are offered only after checking that this is every value the grid holds; tests
+ * check that both paths give the same GPTQ result.
  *
  * Not a general encoder: scalar families only, one group per row (scales [rows, 1]).
  */
@@ -19,6 +21,7 @@ import { quantInfo, type QuantDType } from '../../dtype/table.js';
 import { packBits } from '../../dtype/pack.js';
 import { QTensor, dequantize, type QParams } from '../../qtensor.js';
 import { empty, type Tensor } from '../../tensor.js';
+import type { FusedGrid } from './error-feedback.js';
 import { roundHalfEven } from '../../dtype/round.js';
 
 /**
@@ -27,15 +30,12 @@ import { roundHalfEven } from '../../dtype/round.js';
  */
 export type ColumnGrid = (x: Float64Array, codes?: Uint8Array) => Float64Array;
 
-/** The grid of one group: its encoder and, for affine dtypes, its kernel parameters. */
+/** The grid of one group: its encoder and its fused-kernel parameters. */
 export interface ScalarGrid {
   readonly encode: ColumnGrid;
-  /**
-   * Affine dtypes: f64 [4, rows] of scale, zero point, lowest and highest finite code per row, the
-   * parameters of the `gptq_affine_f64` kernel (null for table dtypes).
-   */
-  readonly affine: Tensor | null;
-  /** Frees `affine`. */
+  /** The grid as GPTQ's fused column kernels take it (null: use `encode`). */
+  readonly fused: FusedGrid | null;
+  /** Frees the tensors of `fused`. */
   dispose(): void;
 }
 
@@ -100,14 +100,7 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
     for (let r = 0; r < rows && arithmetic; r++) {
       for (let c = lo[r]; c <= hi[r]; c++) if (Math.fround((c - zs[r]) * scales[r]) !== grid[r * nCodes + c]) arithmetic = false;
     }
-    const affine = arithmetic ? empty([4, rows], 'f64') : null;
-    if (affine) {
-      const av = affine.raw() as Float64Array;
-      av.set(scales, 0);
-      av.set(zs, rows);
-      av.set(lo, 2 * rows);
-      av.set(hi, 3 * rows);
-    }
+    const fused: FusedGrid | null = arithmetic ? { kind: 'affine', grid: fromRows([scales, zs, lo, hi]) } : null;
     const encode: ColumnGrid = (x, codes) => {
       const out = new Float64Array(rows);
       for (let r = 0; r < rows; r++) {
@@ -118,7 +111,7 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
       }
       return out;
     };
-    return { encode, affine, dispose: () => affine?.dispose() };
+    return { encode, fused, dispose: () => fused?.grid.dispose() };
   }
 
   // lut / mx: sorted distinct values with their lowest code, and the midpoints between neighbours.
@@ -128,6 +121,12 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
   const sorted = Float64Array.from(uniq, (p) => p.v);
   const sCodes = Uint8Array.from(uniq, (p) => p.code);
   const mids = Float64Array.from(uniq.slice(1), (p, i) => (sorted[i] + p.v) / 2);
+  // The step at a tie on each midpoint: to the even code, or to the lower code when both are even or odd.
+  const ties = new Float64Array(sorted.length);
+  for (let a = 0; a < mids.length; a++) {
+    const even0 = (sCodes[a] & 1) === 0;
+    ties[a] = even0 !== ((sCodes[a + 1] & 1) === 0) ? (even0 ? 0 : 1) : sCodes[a] < sCodes[a + 1] ? 0 : 1;
+  }
   const encode: ColumnGrid = (x, codes) => {
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
@@ -140,18 +139,58 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
         if (u > mids[m]) a = m + 1;
         else b = m;
       }
-      let k = a;
-      if (a < mids.length && u === mids[a]) {
-        const c0 = sCodes[a];
-        const c1 = sCodes[a + 1];
-        const even0 = (c0 & 1) === 0;
-        k = even0 !== ((c1 & 1) === 0) ? (even0 ? a : a + 1) : c0 < c1 ? a : a + 1;
-      }
+      let k = a < mids.length && u === mids[a] ? a + ties[a] : a;
       while (!Number.isFinite(grid[r * nCodes + sCodes[k]])) k += sorted[k] > 0 ? -1 : 1;
       out[r] = grid[r * nCodes + sCodes[k]];
       if (codes) codes[r] = sCodes[k];
     }
     return out;
   };
-  return { encode, affine: null, dispose: () => {} };
+  const fused = tableKernelGrid(grid, nCodes, scales, sorted, sCodes, mids, ties);
+  return {
+    encode,
+    fused,
+    dispose: () => {
+      fused?.grid.dispose();
+      if (fused?.kind === 'table') fused.table.dispose();
+    },
+  };
+}
+
+/** An f64 tensor [n, len] from n arrays of one length. */
+function fromRows(rows: ArrayLike<number>[]): Tensor {
+  const t = empty([rows.length, rows[0].length], 'f64');
+  const v = t.raw() as Float64Array;
+  rows.forEach((r, i) => v.set(r, i * rows[0].length));
+  return t;
+}
+
+/**
+ * The `gptq_table_f64` parameters of a lut/mx grid, or null when the kernel's rule would not give
+ * `encode`'s values: per row the usable indices must be one run of finite values around the one
+ * nearest zero (the JS encoder walks toward zero from a non-finite value), each f32(value·s).
+ */
+function tableKernelGrid(grid: Float64Array, nCodes: number, scales: Float64Array, sorted: Float64Array, sCodes: Uint8Array, mids: Float64Array, ties: Float64Array): FusedGrid | null {
+  const rows = scales.length;
+  const nv = sorted.length;
+  let k0 = 0;
+  for (let k = 1; k < nv; k++) if (Math.abs(sorted[k]) < Math.abs(sorted[k0])) k0 = k;
+  const kLo = new Float64Array(rows);
+  const kHi = new Float64Array(rows);
+  for (let r = 0; r < rows; r++) {
+    const value = (k: number) => grid[r * nCodes + sCodes[k]];
+    let a = k0;
+    let b = k0;
+    while (a > 0 && Number.isFinite(value(a - 1))) a--;
+    while (b < nv - 1 && Number.isFinite(value(b + 1))) b++;
+    for (let k = 0; k < nv; k++) {
+      const inside = k >= a && k <= b;
+      if (inside !== Number.isFinite(value(k)) || (inside && Math.fround(sorted[k] * scales[r]) !== value(k))) return null;
+    }
+    kLo[r] = a;
+    kHi[r] = b;
+  }
+  const padded = new Float64Array(nv);
+  padded.set(mids);
+  return { kind: 'table', grid: fromRows([scales, kLo, kHi]), table: fromRows([sorted, sCodes, padded, ties]), nv };
 }
