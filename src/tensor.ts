@@ -379,6 +379,19 @@ export function empty(shape: readonly number[], dtype: DenseDType = 'f32'): Tens
   return new Tensor(Storage.alloc(shapeSize(shape) * DTYPES[dtype].dense.bytes), dtype, [...shape]);
 }
 
+/**
+ * A tensor whose bytes are whatever the heap held: only for buffers the caller writes in full before
+ * any read (zeroing a 4096² f32 work matrix costs ~0.1 s; GPTQ allocates three). Not exported from
+ * the package: a read before the write would see stale data.
+ * @example
+ * const t = scratchTensor([2, 2], 'f64');
+ * (t.raw() as Float64Array).set([1, 2, 3, 4]);
+ */
+export function scratchTensor(shape: readonly number[], dtype: DenseDType = 'f32'): Tensor {
+  checkShape(shape);
+  return new Tensor(Storage.alloc(shapeSize(shape) * DTYPES[dtype].dense.bytes, { zero: false }), dtype, [...shape]);
+}
+
 function inferShape(data: unknown): number[] {
   const shape: number[] = [];
   let cur = data;

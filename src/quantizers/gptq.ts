@@ -22,7 +22,7 @@ import { DTYPES, quantInfo, type QuantDType, type ScaleDType } from '../dtype/ta
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
 import { packedBytes, packRows } from '../dtype/pack.js';
-import { Tensor, empty } from '../tensor.js';
+import { Tensor, empty, scratchTensor } from '../tensor.js';
 import { fromArray } from './arrays.js';
 import { HessianAccumulator } from './hessian.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from './gptq/error-feedback.js';
@@ -147,7 +147,7 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   for (let j = 0; j < cols; j++) workCol[perm ? perm[j] : j] = j;
   // The working weight, columns in working order: W·s with dead columns zeroed, permuted. In f32
   // when that is exact (an f32 weight without input scales), else f64.
-  const wt = empty([rows, cols], w.dtype === 'f32' && !inputScale ? 'f32' : 'f64');
+  const wt = scratchTensor([rows, cols], w.dtype === 'f32' && !inputScale ? 'f32' : 'f64'); // every element is written below
   {
     const src = wView();
     const dst = wt.raw() as Float32Array | Float64Array;

@@ -22,7 +22,7 @@
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
-import { Tensor, empty } from '../../tensor.js';
+import { Tensor, empty, scratchTensor } from '../../tensor.js';
 
 /** A block of working columns [j0, j1) of W, row-major [rows, j1 − j0] (a copy: writes are ignored). */
 export interface ColumnBlock {
@@ -121,7 +121,7 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
     }
   }
   // The working matrix: W, overwritten by Q block by block.
-  const work = empty([rows, cols], prec);
+  const work = scratchTensor([rows, cols], prec); // every element is set just below
   const wc = w.dtype === 'f32' || w.dtype === 'f64' ? w.contiguous() : null;
   try {
     // Straight from W's storage when it is f32/f64 (set() rounds f64 to f32 as toFloat32 would).

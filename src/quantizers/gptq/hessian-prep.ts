@@ -12,7 +12,7 @@
  */
 import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { triangularInverse } from '../../ops/linalg.js';
-import { Tensor, empty } from '../../tensor.js';
+import { Tensor, scratchTensor } from '../../tensor.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
 
@@ -119,7 +119,7 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
  * is formed in f64 and rounded once, so every retry starts from H itself.
  */
 function reversedDamped(hView: () => Float32Array | Float64Array, n: number, perm: Int32Array | null, diag: Float64Array, damp: number, prec: 'f32' | 'f64'): Tensor {
-  const out = empty([n, n], prec);
+  const out = scratchTensor([n, n], prec); // every element is written below
   const o = out.raw() as Float32Array | Float64Array;
   const src = hView();
   const last = n - 1;
