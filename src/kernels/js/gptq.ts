@@ -57,38 +57,21 @@ export interface GptqAffineArgs {
  *   u: refOf(Float64Array.of(2)), grid: refOf(Float64Array.of(0.5, 8, 0, 15)), codes: refOf(new Uint8Array(1)), loss: 0 });
  */
 export function gptqAffineF64(g: GptqAffineArgs): number {
-  const W = view(g.w, Float64Array);
-  const E = view(g.e, Float64Array);
-  const U = view(g.u, Float64Array);
   const P = view(g.grid, Float64Array);
-  const C = view(g.codes, Uint8Array);
-  const { rows, nb } = g;
-  const [wo, eo, uo, po, co] = [g.w.offset, g.e.offset, g.u.offset, g.grid.offset, g.codes.offset];
-  let loss = g.loss;
-  for (let t = g.a0; t < g.a1; t++) {
-    const wt = wo + t * rows;
-    const et = eo + t * rows;
-    const ct = co + (t - g.a0) * rows;
-    const d = U[uo + t * nb + t];
-    for (let r = 0; r < rows; r++) {
-      const s = P[po + r];
-      const z = P[po + rows + r];
+  const po = g.grid.offset;
+  const rows = g.rows;
+  return columnSteps(
+    g,
+    (r, x) => {
+      const u = roundHalfEven(x / P[po + r]) + P[po + rows + r];
       const lo = P[po + 2 * rows + r];
       const hi = P[po + 3 * rows + r];
-      const x = W[wt + r];
-      const u = roundHalfEven(x / s) + z;
       // NaN (a zero scale) fails both tests and truncates to code 0, as the WASM conversion does.
-      const c = u < lo ? lo : u > hi ? hi : u === u ? u : 0;
-      const q = Math.fround((c - z) * s);
-      const e = (x - q) / d;
-      E[et + r] = e;
-      W[wt + r] = q;
-      loss += e * e;
-      C[ct + r] = c;
-    }
-    feedback(g, t, W, E, U);
-  }
-  return loss;
+      return u < lo ? lo : u > hi ? hi : u === u ? u : 0;
+    },
+    (r, c) => Math.fround((c - P[po + rows + r]) * P[po + r]),
+    (c) => c,
+  );
 }
 
 /** Arguments of `gptq_table_f64`: grid is f64 (3, rows); table f64 (4, nv) as in the file header. */
@@ -108,25 +91,18 @@ export interface GptqTableArgs extends GptqAffineArgs {
  *   table: refOf(Float64Array.of(-1, 0, 1, 2, 0, 1, -0.5, 0.5, 0, 0, 0, 0)), nv: 3, codes: refOf(new Uint8Array(1)), loss: 0 });
  */
 export function gptqTableF64(g: GptqTableArgs): number {
-  const W = view(g.w, Float64Array);
-  const E = view(g.e, Float64Array);
-  const U = view(g.u, Float64Array);
   const P = view(g.grid, Float64Array);
   const T = view(g.table, Float64Array);
-  const C = view(g.codes, Uint8Array);
-  const { rows, nb, nv } = g;
-  const [wo, eo, uo, po, co, to] = [g.w.offset, g.e.offset, g.u.offset, g.grid.offset, g.codes.offset, g.table.offset];
-  const [values, codes, mids, ties] = [to, to + nv, to + 2 * nv, to + 3 * nv];
-  let loss = g.loss;
-  for (let t = g.a0; t < g.a1; t++) {
-    const wt = wo + t * rows;
-    const et = eo + t * rows;
-    const ct = co + (t - g.a0) * rows;
-    const d = U[uo + t * nb + t];
-    for (let r = 0; r < rows; r++) {
-      const s = P[po + r];
-      const x = W[wt + r];
-      const v = x / s;
+  const { rows, nv } = g;
+  const po = g.grid.offset;
+  const values = g.table.offset;
+  const codes = values + nv;
+  const mids = values + 2 * nv;
+  const ties = values + 3 * nv;
+  return columnSteps(
+    g,
+    (r, x) => {
+      const v = x / P[po + r];
       let a = 0;
       let b = nv - 1;
       while (a < b) {
@@ -134,17 +110,41 @@ export function gptqTableF64(g: GptqTableArgs): number {
         if (v > T[mids + m]) a = m + 1;
         else b = m;
       }
-      let k = a;
-      if (a < nv - 1 && v === T[mids + a]) k += T[ties + a];
+      const k = a < nv - 1 && v === T[mids + a] ? a + T[ties + a] : a;
       const kLo = P[po + rows + r];
       const kHi = P[po + 2 * rows + r];
-      k = k < kLo ? kLo : k > kHi ? kHi : k;
-      const q = Math.fround(T[values + k] * s);
+      return k < kLo ? kLo : k > kHi ? kHi : k;
+    },
+    (r, k) => Math.fround(T[values + k] * P[po + r]),
+    (k) => T[codes + k],
+  );
+}
+
+/**
+ * The loop both kernels share (file header): `pick(r, x)` chooses row r's grid point for x,
+ * `value(r, k)` is its dequantized value and `code(k)` its stored code.
+ */
+function columnSteps(g: GptqAffineArgs, pick: (r: number, x: number) => number, value: (r: number, k: number) => number, code: (k: number) => number): number {
+  const W = view(g.w, Float64Array);
+  const E = view(g.e, Float64Array);
+  const U = view(g.u, Float64Array);
+  const C = view(g.codes, Uint8Array);
+  const { rows, nb } = g;
+  let loss = g.loss;
+  for (let t = g.a0; t < g.a1; t++) {
+    const wt = g.w.offset + t * rows;
+    const et = g.e.offset + t * rows;
+    const ct = g.codes.offset + (t - g.a0) * rows;
+    const d = U[g.u.offset + t * nb + t];
+    for (let r = 0; r < rows; r++) {
+      const x = W[wt + r];
+      const k = pick(r, x);
+      const q = value(r, k);
       const e = (x - q) / d;
       E[et + r] = e;
       W[wt + r] = q;
       loss += e * e;
-      C[ct + r] = T[codes + k];
+      C[ct + r] = code(k);
     }
     feedback(g, t, W, E, U);
   }
