@@ -67,3 +67,17 @@ export function optionHelp(options: Readonly<Record<string, OptionSpec>>): strin
     return `  ${flag.padEnd(26)} ${o.help}`;
   });
 }
+
+/**
+ * Parses an integer option of at least `min`, or undefined when absent.
+ * @throws UsageError for anything else
+ * @example
+ * const n = intOption(args, 'samples') ?? 128;
+ */
+export function intOption(args: ParsedArgs, name: string, min = 1): number | undefined {
+  const v = args.values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
+  return n;
+}

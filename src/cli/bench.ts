@@ -11,9 +11,8 @@ import { randn } from '../ops/random.js';
 import { dequantize, QTensor } from '../qtensor.js';
 import type { Tensor } from '../tensor.js';
 import { getBackend } from '../kernels/backend.js';
-import { getThreads, setThreads } from '../kernels/threads.js';
-import { EXIT, UsageError, type ParsedArgs } from './args.js';
-import { intOption } from './eval.js';
+import { THREADS_OPTION, withThreads } from './threads-option.js';
+import { EXIT, UsageError, intOption, type ParsedArgs } from './args.js';
 import type { CliIO, Command } from './main.js';
 
 /** One measured case. */
@@ -110,15 +109,13 @@ export const benchCommand: Command = {
   usage: '',
   options: {
     size: { type: 'string', value: 'N', help: 'weights are N x N (default 4096)' },
-    threads: { type: 'string', value: 'N', help: 'worker threads (default 1)' },
+    ...THREADS_OPTION,
     json: { type: 'boolean', help: 'print the rows as JSON' },
   },
   async run(args: ParsedArgs, io: CliIO) {
     if (args.positionals.length) throw new UsageError(`bench: takes no arguments, got ${args.positionals.join(' ')}`);
     const n = intOption(args, 'size', 8) ?? 4096;
-    const before = getThreads();
-    const threads = setThreads(intOption(args, 'threads') ?? 1);
-    try {
+    return withThreads(args, (threads) => {
       const rows = runBench(n, 400);
       if (args.values.json) io.out(JSON.stringify({ backend: getBackend(), threads, rows }));
       else {
@@ -128,9 +125,7 @@ export const benchCommand: Command = {
           io.out(`${r.name.padEnd(28)} ${r.medianMs.toFixed(3).padStart(9)} ms   ${speed}`);
         }
       }
-    } finally {
-      setThreads(before);
-    }
-    return EXIT.ok;
+      return EXIT.ok;
+    });
   },
 };

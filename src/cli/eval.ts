@@ -6,18 +6,10 @@
 import { readFile } from 'node:fs/promises';
 import { loadModel } from '../models/save.js';
 import { perplexity, type CausalLM, type PerplexityResult } from '../models/perplexity.js';
-import { EXIT, UsageError, type ParsedArgs } from './args.js';
+import { EXIT, UsageError, intOption, type ParsedArgs } from './args.js';
+import { THREADS_OPTION, withThreads } from './threads-option.js';
 import type { CliIO, Command } from './main.js';
 import { Progress, type ProgressSink } from './progress.js';
-
-/** Parses a positive integer option, or undefined when absent. */
-export function intOption(args: ParsedArgs, name: string, min = 1): number | undefined {
-  const v = args.values[name];
-  if (v === undefined) return undefined;
-  const n = Number(v);
-  if (typeof v !== 'string' || !Number.isInteger(n) || n < min) throw new UsageError(`--${name} must be an integer >= ${min}, got '${String(v)}'`);
-  return n;
-}
 
 /** Window options shared by `eval` and `quantize --eval-text`. */
 export const EVAL_OPTIONS = {
@@ -54,6 +46,7 @@ export const evalCommand: Command = {
   options: {
     text: { type: 'string', value: 'FILE', help: 'text to score (required)' },
     ...EVAL_OPTIONS,
+    ...THREADS_OPTION,
     json: { type: 'boolean', help: 'print one JSON object with the figures' },
     quiet: { type: 'boolean', short: 'q', help: 'no progress output' },
   },
@@ -63,9 +56,11 @@ export const evalCommand: Command = {
     if (typeof textPath !== 'string') throw new UsageError('eval: --text FILE is required');
     const ctx = intOption(args, 'ctx', 2);
     const windows = intOption(args, 'windows');
-    const model = await loadModel(args.positionals[0]);
-    const r = await evaluate(model, textPath, { ctx, windows }, process.stderr, Boolean(args.values.quiet || args.values.json));
-    io.out(args.values.json ? JSON.stringify({ model: args.positionals[0], text: textPath, ctx: ctx ?? 512, ...r }) : `${args.positionals[0]}: ${formatPerplexity(r)}`);
-    return EXIT.ok;
+    return withThreads(args, async () => {
+      const model = await loadModel(args.positionals[0]);
+      const r = await evaluate(model, textPath, { ctx, windows }, process.stderr, Boolean(args.values.quiet || args.values.json));
+      io.out(args.values.json ? JSON.stringify({ model: args.positionals[0], text: textPath, ctx: ctx ?? 512, ...r }) : `${args.positionals[0]}: ${formatPerplexity(r)}`);
+      return EXIT.ok;
+    });
   },
 };

@@ -16,8 +16,9 @@ import { PROJECTIONS, type LlamaModel } from '../models/llama.js';
 import { LINEAR_GROUPS, QUANT_METHODS, quantizeModel, type LinearReport, type QuantMethod } from '../models/quantize-model.js';
 import type { PerplexityResult } from '../models/perplexity.js';
 import { loadModel, saveModel, SAVE_FORMATS, type SaveFormat } from '../models/save.js';
-import { EXIT, UsageError, type ParsedArgs } from './args.js';
-import { evaluate, EVAL_OPTIONS, formatPerplexity, intOption } from './eval.js';
+import { EXIT, UsageError, intOption, type ParsedArgs } from './args.js';
+import { evaluate, EVAL_OPTIONS, formatPerplexity } from './eval.js';
+import { THREADS_OPTION, withThreads } from './threads-option.js';
 import type { CliIO, Command } from './main.js';
 import { Progress } from './progress.js';
 import { renderReportHtml } from './report-html.js';
@@ -149,6 +150,7 @@ export const quantizeCommand: Command = {
     format: { type: 'string', value: 'FMT', help: `${SAVE_FORMATS.join(' | ')} (default quantensor)` },
     'eval-text': { type: 'string', value: 'FILE', help: 'score perplexity on this text before and after' },
     ...EVAL_OPTIONS,
+    ...THREADS_OPTION,
     json: { type: 'boolean', help: 'print one JSON object with the figures' },
     quiet: { type: 'boolean', short: 'q', help: 'no progress output' },
   },
@@ -183,55 +185,57 @@ export const quantizeCommand: Command = {
     const nSamples = calib ? Math.min(samples, Math.floor(calib.length / chunkSize)) : 0;
     if (calib && nSamples < 1) throw new UsageError(`quantize: ${calibPath} has ${calib.length} tokens, fewer than one sequence of ${seqLen}`);
 
-    // Without a before-score the checkpoint streams: one block's f32 weights are read as it is quantized.
-    const fp = evalText ? await loadModel(dir) : undefined;
-    const before = fp ? await evaluate(fp, evalText!, { ctx, windows }, process.stderr, quiet) : undefined;
-    const { numLayers } = fp?.config ?? llamaConfig(await readConfig(dir));
-    const groups = Object.keys(LINEAR_GROUPS).length;
-    const progress = new Progress(process.stderr, numLayers * groups, { quiet });
-    let done = 0;
-    const r = await quantizeModel(fp ?? dir, {
-      method,
-      dtype,
-      groupSize,
-      symmetric: Boolean(args.values.symmetric),
-      actOrder,
-      staticGroups,
-      clipSearch,
-      percDamp,
-      calib,
-      chunkSize,
-      samples: calib ? nSamples : undefined,
-      seqLen: calib ? seqLen : undefined,
-      onProgress: (p) => progress.update(++done, `layer ${p.layer + 1}/${p.layers} ${p.group}`),
+    return withThreads(args, async () => {
+      // Without a before-score the checkpoint streams: one block's f32 weights are read as it is quantized.
+      const fp = evalText ? await loadModel(dir) : undefined;
+      const before = fp ? await evaluate(fp, evalText!, { ctx, windows }, process.stderr, quiet) : undefined;
+      const { numLayers } = fp?.config ?? llamaConfig(await readConfig(dir));
+      const groups = Object.keys(LINEAR_GROUPS).length;
+      const progress = new Progress(process.stderr, numLayers * groups, { quiet });
+      let done = 0;
+      const r = await quantizeModel(fp ?? dir, {
+        method,
+        dtype,
+        groupSize,
+        symmetric: Boolean(args.values.symmetric),
+        actOrder,
+        staticGroups,
+        clipSearch,
+        percDamp,
+        calib,
+        chunkSize,
+        samples: calib ? nSamples : undefined,
+        seqLen: calib ? seqLen : undefined,
+        onProgress: (p) => progress.update(++done, `layer ${p.layer + 1}/${p.layers} ${p.group}`),
+      });
+      progress.done();
+      const after = evalText ? await evaluate(r.model, evalText, { ctx, windows }, process.stderr, quiet) : undefined;
+      await mkdir(out, { recursive: true });
+      await saveModel(r.model, out, { format });
+      const elements = projectionElements(r.model);
+      const summary: QuantizeSummary = {
+        model: dir,
+        out,
+        method,
+        dtype,
+        groupSize,
+        actOrder,
+        staticGroups,
+        clipSearch,
+        samples: nSamples,
+        seqLen: calib ? seqLen : 0,
+        bitsPerWeight: r.bitsPerWeight,
+        projectionBytes16: elements * 2,
+        projectionBytesQuantized: Math.ceil((elements * r.bitsPerWeight) / 8),
+        quantizeSeconds: r.timeMs / 1000,
+        before,
+        after,
+        layers: r.reports,
+      };
+      await writeFile(join(out, 'report.html'), summaryHtml(summary));
+      await writeFile(join(out, 'report.json'), JSON.stringify(summary, null, 2));
+      io.out(args.values.json ? JSON.stringify(summary) : formatSummary(summary));
+      return EXIT.ok;
     });
-    progress.done();
-    const after = evalText ? await evaluate(r.model, evalText, { ctx, windows }, process.stderr, quiet) : undefined;
-    await mkdir(out, { recursive: true });
-    await saveModel(r.model, out, { format });
-    const elements = projectionElements(r.model);
-    const summary: QuantizeSummary = {
-      model: dir,
-      out,
-      method,
-      dtype,
-      groupSize,
-      actOrder,
-      staticGroups,
-      clipSearch,
-      samples: nSamples,
-      seqLen: calib ? seqLen : 0,
-      bitsPerWeight: r.bitsPerWeight,
-      projectionBytes16: elements * 2,
-      projectionBytesQuantized: Math.ceil((elements * r.bitsPerWeight) / 8),
-      quantizeSeconds: r.timeMs / 1000,
-      before,
-      after,
-      layers: r.reports,
-    };
-    await writeFile(join(out, 'report.html'), summaryHtml(summary));
-    await writeFile(join(out, 'report.json'), JSON.stringify(summary, null, 2));
-    io.out(args.values.json ? JSON.stringify(summary) : formatSummary(summary));
-    return EXIT.ok;
   },
 };

@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { main, type CliIO } from '../../src/cli/main.js';
 import type { QuantizeSummary } from '../../src/cli/quantize.js';
+import { getThreads } from '../../src/kernels/threads.js';
 
 const DIR = 'test/fixtures/tiny-llama-bytes';
 const TEXT = join(DIR, 'test.txt');
@@ -91,6 +92,15 @@ describe('quantensor quantize + eval', () => {
     for (let i = 0; i < a.layers.length; i++) expect(b.layers[i].error).not.toBe(a.layers[i].error);
     expect(readFileSync(join(dir, 'b', 'report.html'), 'utf8')).toContain('gptq int4 group 128 act-order static-groups on');
   }, 300_000);
+
+  it('--threads: the same perplexity on two threads as on one, the count restored after, bad counts exit 2', async () => {
+    const one = await run('eval', DIR, '--text', TEXT, '--windows', '2', '--json');
+    const two = await run('eval', DIR, '--text', TEXT, '--windows', '2', '--threads', '2', '--json');
+    expect(two.code).toBe(0);
+    expect((JSON.parse(two.out) as { nats: number }).nats).toBe((JSON.parse(one.out) as { nats: number }).nats);
+    expect(getThreads()).toBe(1);
+    for (const bad of ['0', '1.5', 'x', '100000']) expect((await run('eval', DIR, '--text', TEXT, '--threads', bad)).code, bad).toBe(2);
+  });
 
   it('usage mistakes exit 2 with a message; a missing model exits 1', async () => {
     const out = join(await tempDir(), 'q');
