@@ -13,7 +13,7 @@
 import { DTypeError, LinAlgError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import type { Ref } from '../kernels/ref.js';
-import { Tensor, empty } from '../tensor.js';
+import { Tensor, empty, scratchTensor } from '../tensor.js';
 import { assign, clone } from './cast.js';
 
 type FloatDT = 'f32' | 'f64';
@@ -159,7 +159,7 @@ export function triangularInverse(t: Tensor, opts: TriangularInverseOptions = {}
   const n = squareSize(op, t, 'T');
   const unit = opts.unitDiagonal ?? false;
   if (!unit) checkNonsingular(op, t, n);
-  const out = empty([n, n], dt);
+  const out = scratchTensor([n, n], dt); // every tri_inv path writes all of X (the identity first)
   kernel(dt === 'f32' ? 'tri_inv_f32' : 'tri_inv_f64')({
     n, t: refOfTensor(t), rst: t.strides[0], cst: t.strides[1], upper: opts.upper ?? false, unit,
     x: refOfTensor(out), rsx: n, csx: 1,
