@@ -224,6 +224,32 @@ function prepareSteps(rows: number, cols: number, kind: 'affine' | 'table', impl
 }
 
 /**
+ * One `copy2d_f32_f64` as GPTQ's loop uses it: the 128 columns of a block read out of a 4096x4096
+ * f32 work matrix into the transposed f64 block (GB/s counts the bytes read and written). Checked
+ * before timing against the source, element by element.
+ */
+function prepareBlockRead(rows: number, cols: number, nb: number, impl: 'wasm' | 'js'): Prepared {
+  const work = tensor(randomF32(rows * cols, 71), [rows, cols]);
+  const block = empty([nb, rows], 'f64');
+  const fn = impl === 'js' ? KERNELS.copy2d_f32_f64.js : kernel('copy2d_f32_f64');
+  const j0 = cols / 2;
+  return {
+    run: () => fn({ rows, cols: nb, src: { storage: work.storage, offset: j0 }, rss: cols, css: 1, dst: tensorRef(block), rsd: 1, csd: rows }),
+    check: () => {
+      const w = work.raw() as Float32Array;
+      const b = block.raw() as Float64Array;
+      for (let r = 0; r < rows; r++) {
+        for (let c = 0; c < nb; c++) if (b[c * rows + r] !== w[r * cols + j0 + c]) throw new Error(`copy2d_f32_f64 ${impl}: [${c}, ${r}] is ${b[c * rows + r]}, not ${w[r * cols + j0 + c]}`);
+      }
+    },
+    dispose: () => {
+      work.dispose();
+      block.dispose();
+    },
+  };
+}
+
+/**
  * The GPTQ cases for one run.
  * @example
  * const cases = gptqCases({ quick: true, threads: 1 });
@@ -254,6 +280,23 @@ export function gptqCases(ctx: SuiteContext): BenchCase[] {
           prepare: () => prepareSteps(rows, cols, kind, impl),
         });
       }
+    }
+  }
+  // The transposing copy that moves the loop's blocks in and out of the work matrix.
+  if (ctx.threads === 1) {
+    const [rows, cols, nb] = [4096, 4096, 128];
+    for (const impl of ['wasm', 'js'] as const) {
+      out.push({
+        family: 'gptq',
+        kernel: 'copy2d_f32_f64',
+        lib: impl === 'wasm' ? 'quantensor' : 'quantensor-js',
+        shape: `${rows}x${nb} of ${rows}x${cols}`,
+        dtype: 'f32',
+        flops: 0,
+        weightBytes: rows * nb * (4 + 8),
+        note: impl === 'js' ? 'the JS reference kernel' : 'transposed: one block of GPTQ\'s loop',
+        prepare: () => prepareBlockRead(rows, cols, nb, impl),
+      });
     }
   }
   const torch = torchPython();

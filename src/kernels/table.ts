@@ -24,6 +24,7 @@ import { FWHT_KERNELS } from './families/fwht.js';
 import { PVQ_KERNELS } from './families/pvq.js';
 import { VQ_KERNELS } from './families/vq.js';
 import { GPTQ_KERNELS } from './families/gptq.js';
+import { COPY_KERNELS } from './families/copy.js';
 
 export type { KernelEntry } from './entry.js';
 
@@ -36,6 +37,7 @@ export const KERNELS = {
   ...PVQ_KERNELS,
   ...VQ_KERNELS,
   ...GPTQ_KERNELS,
+  ...COPY_KERNELS,
 } as const;
 
 /** Name of a kernel in the table. */

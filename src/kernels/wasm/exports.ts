@@ -18,10 +18,11 @@ import { FWHT_ARITY, type FwhtExports } from './abi/fwht.js';
 import { PVQ_ARITY, type PvqExports } from './abi/pvq.js';
 import { VQ_ARITY, type VqExports } from './abi/vq.js';
 import { GPTQ_ARITY, type GptqExports } from './abi/gptq.js';
+import { COPY_ARITY, type CopyExports } from './abi/copy.js';
 
 /** Exports of build/quantensor.wasm. */
 export interface WasmExports
-  extends CoreExports, GemmExports, LinalgExports, QuantExports, FwhtExports, PvqExports, VqExports, GptqExports {}
+  extends CoreExports, GemmExports, LinalgExports, QuantExports, FwhtExports, PvqExports, VqExports, GptqExports, CopyExports {}
 
 /** Parameter count of every export (functions only; `memory` is the imported memory re-exported). */
 export const WASM_EXPORT_ARITY = {
@@ -33,4 +34,5 @@ export const WASM_EXPORT_ARITY = {
   ...PVQ_ARITY,
   ...VQ_ARITY,
   ...GPTQ_ARITY,
+  ...COPY_ARITY,
 } as const satisfies Record<keyof WasmExports, number>;
