@@ -379,13 +379,10 @@ function lutEncoder(values: readonly number[]): LutEncoder {
 /** Index into `enc.sorted` of the value nearest u (ties: the even code, then the lower code). */
 function lutNearest(enc: LutEncoder, u: number): number {
   const mids = enc.mids;
+  // The number of midpoints below u, counted without a branch per step (a binary search's
+  // branches are mispredicted on random data).
   let lo = 0;
-  let hi = mids.length;
-  while (lo < hi) {
-    const m = (lo + hi) >> 1;
-    if (u > mids[m]) lo = m + 1;
-    else hi = m;
-  }
+  for (let m = 0; m < mids.length; m++) lo += +(u > mids[m]);
   if (lo < mids.length && u === mids[lo]) {
     const a = enc.codes[lo];
     const b = enc.codes[lo + 1];
@@ -582,7 +579,10 @@ function encode(src: Float32Array | Float64Array, spec: Spec, qp: QParams): Tens
   const out = empty([rows, rowBytes], 'uint8');
   const scales = qp.scales ? (qp.scales.data() as Float32Array) : null;
   const zeros = qp.zeros ? (qp.zeros.data() as Uint8Array) : null;
-  const buf = new Float64Array(cols);
+  // Rows are read in place when nothing must be applied first: no permutation, no input scales, and
+  // no non-finite value to saturate (readInput rejected them in 'error' mode).
+  const direct = !spec.perm && !spec.inputScale && spec.nonFinite === 'error';
+  const buf = direct ? null : new Float64Array(cols);
   const codeRow = new Uint8Array(codesPerRow);
   const maxq = facts.ucodeMax;
   const symZero = 2 ** (bits - 1);
@@ -593,8 +593,12 @@ function encode(src: Float32Array | Float64Array, spec: Spec, qp: QParams): Tens
   // Code ranges of affine groups, cached per scale row (per-tensor: computed once).
   const cLo = new Int32Array(nGroups);
   const cHi = new Int32Array(nGroups);
+  // Scalar families run group by group (no index division per element; the same operations).
+  const span = spec.perTensor ? cols : gs;
   for (let r = 0; r < rows; r++) {
-    loadRow(src, spec, r, buf, true);
+    if (buf) loadRow(src, spec, r, buf, true);
+    const row = buf ?? src;
+    const at = buf ? 0 : r * cols;
     const sBase = spec.perTensor ? 0 : r * nGroups;
     switch (facts.family) {
       case 'affine':
@@ -604,22 +608,33 @@ function encode(src: Float32Array | Float64Array, spec: Spec, qp: QParams): Tens
             [cLo[g], cHi[g]] = affineCodeRange(z, scales![sBase + g], maxq);
           }
         }
-        for (let j = 0; j < cols; j++) {
-          const g = spec.perTensor ? 0 : Math.floor(j / gs);
+        for (let j0 = 0, g = 0; j0 < cols; j0 += span, g++) {
           const gi = sBase + g;
           const z = zeros ? zeros[gi] : symZero;
-          const q = roundHalfEven(buf[j] / scales![gi]) + z;
-          codeRow[j] = q < cLo[g] ? cLo[g] : q > cHi[g] ? cHi[g] : q;
+          const s = scales![gi];
+          const lo = cLo[g];
+          const hi = cHi[g];
+          const j1 = Math.min(cols, j0 + span);
+          for (let j = j0; j < j1; j++) {
+            const q = roundHalfEven(row[at + j] / s) + z;
+            codeRow[j] = q < lo ? lo : q > hi ? hi : q;
+          }
         }
         break;
       case 'lut':
       case 'mx':
-        for (let j = 0; j < cols; j++) {
-          const s = scales![sBase + (spec.perTensor ? 0 : Math.floor(j / gs))];
-          let k = lutNearest(enc!, buf[j] / s);
-          // Never emit a code whose value overflows f32 (only reachable at the top of the f32 range).
-          while (!Number.isFinite(Math.fround(enc!.sorted[k] * s))) k += enc!.sorted[k] > 0 ? -1 : 1;
-          codeRow[j] = enc!.codes[k];
+        for (let j0 = 0, g = 0; j0 < cols; j0 += span, g++) {
+          const s = scales![sBase + g];
+          const j1 = Math.min(cols, j0 + span);
+          // Never emit a code whose value overflows f32 (only reachable at the top of the f32 range):
+          // the walk toward zero below runs only for groups where some table value overflows.
+          let finite = true;
+          for (const v of enc!.sorted) if (!Number.isFinite(Math.fround(v * s))) finite = false;
+          for (let j = j0; j < j1; j++) {
+            let k = lutNearest(enc!, row[at + j] / s);
+            if (!finite) while (!Number.isFinite(Math.fround(enc!.sorted[k] * s))) k += enc!.sorted[k] > 0 ? -1 : 1;
+            codeRow[j] = enc!.codes[k];
+          }
         }
         break;
       case 'codebook':
@@ -632,7 +647,7 @@ function encode(src: Float32Array | Float64Array, spec: Spec, qp: QParams): Tens
           for (let e = 0; e < entries; e++) {
             let dist = 0;
             for (let t = 0; t < len; t++) {
-              const diff = buf[j0 + t] / s - cb![e * d + t];
+              const diff = row[at + j0 + t] / s - cb![e * d + t];
               dist += diff * diff;
             }
             if (dist < bestDist) {
