@@ -349,48 +349,61 @@ function scaleOverflow(spec: Spec, raw: number, sr: number, g: number): never {
 // ---------------------------------------------------------------------------------------------
 // lut encoder: nearest value, ties to the even code
 
-interface LutEncoder {
+/** A value table prepared for nearest-value encoding (shared with GPTQ's scalar grid). */
+export interface LutEncoder {
   /** Sorted distinct values and their codes (of equal values, the lowest code). */
   sorted: Float64Array;
   codes: Uint8Array;
   /** Midpoints between neighbours. */
   mids: Float64Array;
+  /** At a tie on midpoint m, the index m + ties[m]: the even code, or the lower code when both are even or odd. */
+  ties: Float64Array;
   maxAbs: number;
 }
 
 const lutCache = new Map<readonly number[], LutEncoder>();
 
-function lutEncoder(values: readonly number[]): LutEncoder {
+/**
+ * The encoder of a value table (cached per table).
+ * @example
+ * const enc = lutEncoder(quantInfo('nf4').values!);
+ * enc.sorted[lutNearest(enc, 0.3)]; // the nf4 value nearest 0.3
+ */
+export function lutEncoder(values: readonly number[]): LutEncoder {
   const hit = lutCache.get(values);
   if (hit) return hit;
   const pairs = values.map((v, code) => ({ v, code })).sort((a, b) => a.v - b.v || a.code - b.code);
   const uniq = pairs.filter((p, i) => i === 0 || p.v !== pairs[i - 1].v);
   const sorted = Float64Array.from(uniq, (p) => p.v);
+  const codes = Uint8Array.from(uniq, (p) => p.code);
+  const ties = new Float64Array(sorted.length);
+  for (let m = 0; m + 1 < codes.length; m++) {
+    const aEven = (codes[m] & 1) === 0;
+    ties[m] = aEven !== ((codes[m + 1] & 1) === 0) ? (aEven ? 0 : 1) : codes[m] < codes[m + 1] ? 0 : 1;
+  }
   const enc: LutEncoder = {
     sorted,
-    codes: Uint8Array.from(uniq, (p) => p.code),
+    codes,
     mids: Float64Array.from(uniq.slice(1), (p, i) => (sorted[i] + p.v) / 2),
+    ties,
     maxAbs: Math.max(...values.map(Math.abs)),
   };
   lutCache.set(values, enc);
   return enc;
 }
 
-/** Index into `enc.sorted` of the value nearest u (ties: the even code, then the lower code). */
-function lutNearest(enc: LutEncoder, u: number): number {
+/**
+ * Index into `enc.sorted` of the value nearest u (ties: the even code, then the lower code).
+ * @example
+ * lutNearest(lutEncoder(quantInfo('fp4').values!), 2.5); // the index of 2 or 3, whichever code is even
+ */
+export function lutNearest(enc: LutEncoder, u: number): number {
   const mids = enc.mids;
   // The number of midpoints below u, counted without a branch per step (a binary search's
   // branches are mispredicted on random data).
   let lo = 0;
   for (let m = 0; m < mids.length; m++) lo += +(u > mids[m]);
-  if (lo < mids.length && u === mids[lo]) {
-    const a = enc.codes[lo];
-    const b = enc.codes[lo + 1];
-    const aEven = (a & 1) === 0;
-    if (aEven !== ((b & 1) === 0)) return aEven ? lo : lo + 1;
-    return a < b ? lo : lo + 1;
-  }
-  return lo;
+  return lo < mids.length && u === mids[lo] ? lo + enc.ties[lo] : lo;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -23,6 +23,7 @@ import { QTensor, dequantize, type QParams } from '../../qtensor.js';
 import { empty, type Tensor } from '../../tensor.js';
 import type { FusedGrid } from './error-feedback.js';
 import { roundHalfEven } from '../../dtype/round.js';
+import { lutEncoder, lutNearest, type LutEncoder } from '../../ops/quant.js';
 
 /**
  * Encodes columns of a group: values [rows] → quantized values [rows] (reference values); with
@@ -114,39 +115,20 @@ export function columnGrid(dtype: QuantDType, qp: QParams): ScalarGrid {
     return { encode, fused, dispose: () => fused?.grid.dispose() };
   }
 
-  // lut / mx: sorted distinct values with their lowest code, and the midpoints between neighbours.
-  const values = facts.values!;
-  const pairs = values.map((v, code) => ({ v, code })).sort((a, b) => a.v - b.v || a.code - b.code);
-  const uniq = pairs.filter((p, i) => i === 0 || p.v !== pairs[i - 1].v);
-  const sorted = Float64Array.from(uniq, (p) => p.v);
-  const sCodes = Uint8Array.from(uniq, (p) => p.code);
-  const mids = Float64Array.from(uniq.slice(1), (p, i) => (sorted[i] + p.v) / 2);
-  // The step at a tie on each midpoint: to the even code, or to the lower code when both are even or odd.
-  const ties = new Float64Array(sorted.length);
-  for (let a = 0; a < mids.length; a++) {
-    const even0 = (sCodes[a] & 1) === 0;
-    ties[a] = even0 !== ((sCodes[a + 1] & 1) === 0) ? (even0 ? 0 : 1) : sCodes[a] < sCodes[a + 1] ? 0 : 1;
-  }
+  // lut / mx: the table's encoder (sorted distinct values, their codes, midpoints, tie steps).
+  const enc = lutEncoder(facts.values!);
+  const { sorted, codes: sCodes } = enc;
   const encode: ColumnGrid = (x, codes) => {
     const out = new Float64Array(rows);
     for (let r = 0; r < rows; r++) {
-      const s = scales[r];
-      const u = x[r] / s;
-      let a = 0;
-      let b = mids.length;
-      while (a < b) {
-        const m = (a + b) >> 1;
-        if (u > mids[m]) a = m + 1;
-        else b = m;
-      }
-      let k = a < mids.length && u === mids[a] ? a + ties[a] : a;
+      let k = lutNearest(enc, x[r] / scales[r]);
       while (!Number.isFinite(grid[r * nCodes + sCodes[k]])) k += sorted[k] > 0 ? -1 : 1;
       out[r] = grid[r * nCodes + sCodes[k]];
       if (codes) codes[r] = sCodes[k];
     }
     return out;
   };
-  const fused = tableKernelGrid(grid, nCodes, scales, sorted, sCodes, mids, ties);
+  const fused = tableKernelGrid(grid, nCodes, scales, enc);
   return {
     encode,
     fused,
@@ -170,7 +152,8 @@ function fromRows(rows: ArrayLike<number>[]): Tensor {
  * `encode`'s values: per row the usable indices must be one run of finite values around the one
  * nearest zero (the JS encoder walks toward zero from a non-finite value), each f32(value·s).
  */
-function tableKernelGrid(grid: Float64Array, nCodes: number, scales: Float64Array, sorted: Float64Array, sCodes: Uint8Array, mids: Float64Array, ties: Float64Array): FusedGrid | null {
+function tableKernelGrid(grid: Float64Array, nCodes: number, scales: Float64Array, enc: LutEncoder): FusedGrid | null {
+  const { sorted, codes: sCodes, mids, ties } = enc;
   const rows = scales.length;
   const nv = sorted.length;
   let k0 = 0;
