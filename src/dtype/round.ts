@@ -1,6 +1,7 @@
 /**
- * Round half to even, the rounding of the library's JS encoders (affine codes, f16 mantissas, int8
- * codebooks): one definition, so that they agree bit for bit.
+ * The roundings of the library's JS encoders, one definition each so that they agree bit for bit:
+ * round half to even (affine codes, f16 mantissas, int8 codebooks) and the nearest entry of a sorted
+ * value table (nf4, fp4, mxfp4).
  */
 
 /**
@@ -23,4 +24,18 @@ export function roundHalfEven(v: number): number {
   if (d > 0.5) r -= 1;
   else if (d === 0.5 && r % 2 !== 0) r -= 1;
   return r;
+}
+
+/**
+ * Index of the entry nearest u in a table of ascending distinct values given by its midpoints
+ * (mids[m] halfway between entries m and m + 1): the number of midpoints below u, plus ties[m] when
+ * u is exactly midpoint m (the table's tie rule, 0 or 1). Counted without a branch per midpoint: a
+ * binary search's branches are mispredicted on random data. NaN gives 0.
+ * @example
+ * nearestIndex(Float64Array.of(-0.5, 0.5), Float64Array.of(0, 1), 0.5); // 2: a tie on midpoint 1, stepped up
+ */
+export function nearestIndex(mids: ArrayLike<number>, ties: ArrayLike<number>, u: number): number {
+  let k = 0;
+  for (let m = 0; m < mids.length; m++) k += +(u > mids[m]);
+  return k < mids.length && u === mids[k] ? k + ties[k] : k;
 }

@@ -56,7 +56,7 @@ import {
   type QParams,
 } from '../qtensor.js';
 import { Tensor, empty, tensor } from '../tensor.js';
-import { roundHalfEven } from '../dtype/round.js';
+import { nearestIndex, roundHalfEven } from '../dtype/round.js';
 
 export { dequantize } from '../qtensor.js';
 
@@ -398,12 +398,7 @@ export function lutEncoder(values: readonly number[]): LutEncoder {
  * lutNearest(lutEncoder(quantInfo('fp4').values!), 2.5); // the index of 2 or 3, whichever code is even
  */
 export function lutNearest(enc: LutEncoder, u: number): number {
-  const mids = enc.mids;
-  // The number of midpoints below u, counted without a branch per step (a binary search's
-  // branches are mispredicted on random data).
-  let lo = 0;
-  for (let m = 0; m < mids.length; m++) lo += +(u > mids[m]);
-  return lo < mids.length && u === mids[lo] ? lo + enc.ties[lo] : lo;
+  return nearestIndex(enc.mids, enc.ties, u);
 }
 
 // ---------------------------------------------------------------------------------------------

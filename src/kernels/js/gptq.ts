@@ -27,7 +27,7 @@
  *
  * Not the choice of the grid (scalar-grid.ts) nor the block GEMMs.
  */
-import { roundHalfEven } from '../../dtype/round.js';
+import { nearestIndex, roundHalfEven } from '../../dtype/round.js';
 import { view, type Ref } from '../ref.js';
 
 /** Arguments of `gptq_affine_f64` (see the file header); `gptq_table_f64` adds its table. */
@@ -97,20 +97,12 @@ export function gptqTableF64(g: GptqTableArgs): number {
   const po = g.grid.offset;
   const values = g.table.offset;
   const codes = values + nv;
-  const mids = values + 2 * nv;
-  const ties = values + 3 * nv;
+  const mids = T.subarray(values + 2 * nv, values + 3 * nv - 1);
+  const ties = T.subarray(values + 3 * nv, values + 4 * nv);
   return columnSteps(
     g,
     (r, x) => {
-      const v = x / P[po + r];
-      let a = 0;
-      let b = nv - 1;
-      while (a < b) {
-        const m = (a + b) >> 1;
-        if (v > T[mids + m]) a = m + 1;
-        else b = m;
-      }
-      const k = a < nv - 1 && v === T[mids + a] ? a + T[ties + a] : a;
+      const k = nearestIndex(mids, ties, x / P[po + r]);
       const kLo = P[po + rows + r];
       const kHi = P[po + 2 * rows + r];
       return k < kLo ? kLo : k > kHi ? kHi : k;
