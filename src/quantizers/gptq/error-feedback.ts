@@ -361,15 +361,8 @@ function stepValues(W1: Float64Array, rows: number, a0: number, width: number): 
 function groupColumns(w1t: Tensor, work: Tensor, rows: number, cols: number, j0: number, j1: number, g0: number, g1: number): ColumnBlock {
   const n = g1 - g0;
   const nIn = Math.min(g1, j1) - g0;
-  // The in-block columns through the copy kernel (in wasm memory), then one copy out to JS.
-  const tmp = scratchTensor([rows * n], 'f64');
-  let values: Float64Array;
-  try {
-    transposeTensor(w1t, (g0 - j0) * rows, rows, tmp, 0, n, nIn, rows);
-    values = (tmp.raw() as Float64Array).slice();
-  } finally {
-    tmp.dispose();
-  }
+  const values = new Float64Array(rows * n);
+  transposeInto(w1t.raw() as Float64Array, (g0 - j0) * rows, rows, values, 0, n, nIn, rows);
   if (nIn < n) {
     const src = work.raw() as Float32Array | Float64Array;
     for (let r = 0; r < rows; r++) for (let k = nIn; k < n; k++) values[r * n + k] = src[r * cols + g0 + k];
