@@ -19,6 +19,48 @@ const u8Ref = (n: number, where: 'js' | 'wasm'): Ref => ({
   offset: 3,
 });
 
+/** The block of one case: rows, width nb, encoded columns [a0, a1), feedback up to kEnd, W and U. */
+interface Block {
+  rows: number;
+  nb: number;
+  a0: number;
+  a1: number;
+  kEnd: number;
+  w: Float64Array;
+  u: Float64Array;
+}
+
+/**
+ * Runs one column-step kernel in JS and in WASM on copies of the block (fresh E and codes, refs at
+ * padded offsets), asserts W, E, the codes and the loss agree bit for bit, and returns the JS run.
+ */
+function runBoth(name: 'gptq_affine_f64' | 'gptq_table_f64', b: Block, grid: Float64Array, table: { data: Float64Array; nv: number } | null, loss0: number) {
+  const { rows, nb, a0, a1, kEnd } = b;
+  const run = (where: 'js' | 'wasm') => {
+    const wr = refIn(b.w, where, 1);
+    const er = refIn(new Float64Array(nb * rows), where, 2);
+    const cr = u8Ref((a1 - a0) * rows, where);
+    const args = { rows, nb, a0, a1, kEnd, w: wr, e: er, u: refIn(b.u, where, 3), grid: refIn(grid, where), codes: cr, loss: loss0 };
+    const loss =
+      name === 'gptq_affine_f64'
+        ? (where === 'js' ? KERNELS.gptq_affine_f64.js : KERNELS.gptq_affine_f64.wasm!)(args)
+        : (where === 'js' ? KERNELS.gptq_table_f64.js : KERNELS.gptq_table_f64.wasm!)({ ...args, table: refIn(table!.data, where, 1), nv: table!.nv });
+    return {
+      loss,
+      w: Array.from(readRef(wr, Float64Array, nb * rows)),
+      e: Array.from(readRef(er, Float64Array, nb * rows)),
+      codes: Array.from(cr.storage.view(Uint8Array).slice(3, 3 + (a1 - a0) * rows)),
+    };
+  };
+  const js = run('js');
+  const wasm = run('wasm');
+  expect(wasm.codes).toEqual(js.codes);
+  expect(wasm.w).toEqual(js.w);
+  expect(wasm.e).toEqual(js.e);
+  expect(wasm.loss).toBe(js.loss);
+  return js;
+}
+
 const caseArb = fc.record({
   rows: dimArb(40, 1),
   nb: fc.integer({ min: 1, max: 12 }),
@@ -61,25 +103,7 @@ describe('gptq_affine_f64 parity', () => {
         }
         const u = new Float64Array(nb * nb);
         for (let i = 0; i < nb; i++) for (let j = i; j < nb; j++) u[i * nb + j] = i === j ? 0.5 + next() : next() - 0.5;
-        const run = (where: 'js' | 'wasm') => {
-          const wr = refIn(w, where, 1);
-          const er = refIn(new Float64Array(nb * rows), where, 2);
-          const codes = u8Ref((a1 - a0) * rows, where);
-          const fn = where === 'js' ? KERNELS.gptq_affine_f64.js : KERNELS.gptq_affine_f64.wasm!;
-          const loss = fn({ rows, nb, a0, a1, kEnd, w: wr, e: er, u: refIn(u, where, 3), grid: refIn(grid, where), codes, loss: 0.25 });
-          return {
-            loss,
-            w: Array.from(readRef(wr, Float64Array, nb * rows)),
-            e: Array.from(readRef(er, Float64Array, nb * rows)),
-            codes: Array.from(codes.storage.view(Uint8Array).slice(3, 3 + (a1 - a0) * rows)),
-          };
-        };
-        const js = run('js');
-        const wasm = run('wasm');
-        expect(wasm.codes).toEqual(js.codes);
-        expect(wasm.w).toEqual(js.w);
-        expect(wasm.e).toEqual(js.e);
-        expect(wasm.loss).toBe(js.loss);
+        const js = runBoth('gptq_affine_f64', { rows, nb, a0, a1, kEnd, w, u }, grid, null, 0.25);
         // The first encoded column against the rule (it has received no feedback).
         for (let r = 0; r < rows; r++) {
           const [s, z, lo, hi] = [grid[r], grid[rows + r], grid[2 * rows + r], grid[3 * rows + r]];
@@ -138,25 +162,7 @@ describe('gptq_affine_f64 parity', () => {
         }
         const u = new Float64Array(nb * nb);
         for (let i = 0; i < nb; i++) for (let j = i; j < nb; j++) u[i * nb + j] = i === j ? 0.5 + next() : next() - 0.5;
-        const run = (where: 'js' | 'wasm') => {
-          const wr = refIn(w, where, 1);
-          const er = refIn(new Float64Array(nb * rows), where, 2);
-          const cr = u8Ref((a1 - a0) * rows, where);
-          const fn = where === 'js' ? KERNELS.gptq_table_f64.js : KERNELS.gptq_table_f64.wasm!;
-          const loss = fn({ rows, nb, a0, a1, kEnd, w: wr, e: er, u: refIn(u, where, 3), grid: refIn(grid, where), table: refIn(table, where, 1), nv, codes: cr, loss: 0.5 });
-          return {
-            loss,
-            w: Array.from(readRef(wr, Float64Array, nb * rows)),
-            e: Array.from(readRef(er, Float64Array, nb * rows)),
-            codes: Array.from(cr.storage.view(Uint8Array).slice(3, 3 + (a1 - a0) * rows)),
-          };
-        };
-        const js = run('js');
-        const wasm = run('wasm');
-        expect(wasm.codes).toEqual(js.codes);
-        expect(wasm.w).toEqual(js.w);
-        expect(wasm.e).toEqual(js.e);
-        expect(wasm.loss).toBe(js.loss);
+        const js = runBoth('gptq_table_f64', { rows, nb, a0, a1, kEnd, w, u }, grid, { data: table, nv }, 0.5);
         // The first column against the rule: the nearest value (a tie takes the step), clamped.
         for (let r = 0; r < rows; r++) {
           const v = w[a0 * rows + r] / grid[r];
