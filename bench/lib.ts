@@ -22,3 +22,12 @@ export const THREAD_SCALING: readonly (readonly [kernel: string, shape: string, 
   ['syrk', '2048x4096', 'f32'],
   ['cholesky', '4096x4096', 'f32'],
 ];
+
+/** The kernel name of the f32 ceiling probe's rows (bench/ceiling.bench.ts). */
+export const CEILING_KERNEL = 'madd_peak';
+
+/** The (kernel, shape, dtype) cases timed next to the f32 ceiling probe, one thread. */
+export const CEILING_COMPARED: readonly (readonly [kernel: string, shape: string, dtype: string])[] = [
+  ['gemm_f32', '1024x1024x1024', 'f32'],
+  ['syrk', '2048x4096', 'f32'],
+];

@@ -10,7 +10,7 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResult } from './harness.js';
-import { ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
+import { CEILING_COMPARED, CEILING_KERNEL, ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
 
 interface Run {
   started: string;
@@ -29,12 +29,20 @@ interface Target {
   readonly ours: Sel;
   /** The row ours is compared with (a peer, or our own baseline row). */
   readonly vs: Sel;
-  /** How the ratio reads. */
-  readonly metric: 'speed' | 'gbps';
+  /** How the ratio reads: time (theirs over ours), or rate (ours over theirs, in GB/s or GFLOP/s). */
+  readonly metric: 'speed' | 'gbps' | 'gflops';
 }
 
 const Q4 = { family: 'quant', dtype: 'int4', groupSize: 128 } as const;
 const OURS = { lib: 'quantensor' } as const;
+/** Each CEILING_COMPARED case against the f32 ceiling probe timed in its rounds (bench/ceiling.bench.ts), in GFLOP/s. */
+const ceilingTargets = (lib: string, build: string): Target[] =>
+  CEILING_COMPARED.map(([kernel, shape, dtype]) => ({
+    what: `${kernel} ${shape} ${dtype} against the ${build} f32 ceiling, 1 thread`,
+    ours: { kernel, lib, shape, dtype, threads: 1 },
+    vs: { kernel: CEILING_KERNEL, lib, shape, threads: 1 },
+    metric: 'gflops' as const,
+  }));
 
 /** The comparisons the project set itself (see the task list in docs/benchmarks.md). */
 const TARGETS: readonly Target[] = [
@@ -79,6 +87,15 @@ const TARGETS: readonly Target[] = [
     metric: 'speed' as const,
   })),
   { what: 'XᵀX (SYRK) f32 X 2048x4096, 1 thread', ours: { kernel: 'syrk', ...OURS, shape: '2048x4096', threads: 1 }, vs: { kernel: 'syrk', lib: 'numpy', shape: '2048x4096', threads: 1 }, metric: 'speed' },
+  ...ceilingTargets(OURS.lib, 'WASM SIMD128'),
+  // What a peer's rate is against that ceiling: above 2, "within 2x of it" is out of reach of any
+  // SIMD128 kernel on this machine, however good.
+  {
+    what: 'numpy XᵀX (OpenBLAS, AVX2 FMA) against the WASM SIMD128 f32 ceiling, 1 thread',
+    ours: { kernel: 'syrk', lib: 'numpy', shape: '2048x4096', threads: 1 },
+    vs: { kernel: CEILING_KERNEL, ...OURS, shape: '2048x4096', threads: 1 },
+    metric: 'gflops',
+  },
   { what: 'GPTQ 4096x4096 int4 g128 act-order, 1 thread', ours: { kernel: 'gptq_act_order', ...OURS, shape: '4096x4096', threads: 1 }, vs: { kernel: 'gptq_act_order', lib: 'pytorch', shape: '4096x4096', threads: 1 }, metric: 'speed' },
   ...THREAD_SCALING.map(([kernel, shape, dtype]) => ({
     what: `two threads vs one (same rounds): ${kernel} ${shape} ${dtype}`,
@@ -100,7 +117,9 @@ const RELAXED_TARGETS: readonly Target[] = TARGETS.filter(
     t.vs.lib !== ONE_THREAD_LIB &&
     (['gemm_f32', 'cholesky', 'spd_inverse', 'syrk', 'gptq_act_order'].includes(t.ours.kernel ?? '') ||
       (t.ours.kernel === 'qmatmul_i8' && t.ours.shape === '1x4096x4096' && t.vs.lib === 'onnxruntime-node')),
-).map((t) => ({ ...t, what: `${t.what}, relaxed SIMD (opt-in)`, ours: { ...t.ours, lib: RELAXED_LIB } }));
+)
+  .map((t): Target => ({ ...t, what: `${t.what}, relaxed SIMD (opt-in)`, ours: { ...t.ours, lib: RELAXED_LIB } }))
+  .concat(ceilingTargets(RELAXED_LIB, 'relaxed-SIMD (FMA)'));
 
 const matches = (r: BenchResult, s: Sel): boolean => Object.entries(s).every(([k, v]) => r[k as keyof BenchResult] === v);
 
@@ -117,9 +136,9 @@ function targetRows(results: readonly BenchResult[]): string[] {
     const a = results.find((r) => matches(r, t.ours) && r.medianMs !== null);
     const b = results.find((r) => matches(r, t.vs) && r.medianMs !== null);
     const show = (r: BenchResult | undefined): string =>
-      !r ? 'not measured' : t.metric === 'gbps' ? `${f(r.gbps)} GB/s` : `${ms(r.medianMs)} ms`;
+      !r ? 'not measured' : t.metric === 'gbps' ? `${f(r.gbps)} GB/s` : t.metric === 'gflops' ? `${f(r.gflops)} GFLOP/s` : `${ms(r.medianMs)} ms`;
     let ratio = '–';
-    if (a && b) ratio = t.metric === 'gbps' ? `${f(a.gbps! / b.gbps!)}x` : `${f(b.medianMs! / a.medianMs!)}x`;
+    if (a && b) ratio = t.metric === 'gbps' ? `${f(a.gbps! / b.gbps!)}x` : t.metric === 'gflops' ? `${f(a.gflops! / b.gflops!)}x` : `${f(b.medianMs! / a.medianMs!)}x`;
     lines.push(`| ${t.what} | ${describe(t.ours)} | ${describe(t.vs)}${t.vs.dtype && t.vs.dtype !== t.ours.dtype ? ` ${t.vs.dtype}` : ''} | ${show(a)} | ${show(b)} | ${ratio} |`);
   }
   return lines;
@@ -140,7 +159,8 @@ function familyTable(rows: readonly BenchResult[]): string[] {
   for (const g of groups.values()) {
     const ours = g.find((r) => r.lib === 'quantensor' && r.medianMs !== null);
     for (const r of g) {
-      const vs = ours && r !== ours && r.medianMs !== null ? `${f(r.medianMs / ours.medianMs!)}x` : '';
+      // the ceiling probe does other work than the kernel: its time is not comparable, its GFLOP/s are
+      const vs = ours && r !== ours && r.medianMs !== null && r.kernel !== CEILING_KERNEL ? `${f(r.medianMs / ours.medianMs!)}x` : '';
       const note = r.error ? `**no result**: ${r.error.replace(/\|/g, '\\|')}` : (r.note ?? '');
       lines.push(
         `| ${r.kernel} | ${r.shape} | ${r.dtype} | ${r.groupSize ?? ''} | ${r.threads} | ${r.lib} | ${ms(r.medianMs)} | ${f(r.gflops)} | ${f(r.gbps)} | ${vs} | ${note} |`,
@@ -191,8 +211,10 @@ function renderReport(run: Run, jsonPath: string): string {
     'or a residual) before it is timed with tinybench; the median is reported. GFLOP/s counts useful',
     'work (2mkn for a matmul, n³/3 for Cholesky, n³ for the SPD inverse, rows·cols² for XᵀX); GB/s counts',
     'the weight bytes one call reads (f32 weights; packed codes + f32 scales + u8 zeros for quantized).',
-    '"ours faster by" and "ours vs this" are the other row\'s median time over ours (for GB/s: ours over',
-    'theirs): above 1 means ours is faster; for "two threads vs one" it is the two-thread speed-up.',
+    '"ours faster by" and "ours vs this" are the other row\'s median time over ours (for GB/s and the',
+    'GFLOP/s of the ceiling rows: ours over theirs): above 1 means ours is faster; for "two threads vs',
+    'one" it is the two-thread speed-up. The ceiling (`madd_peak`) is a register-only f32x4 multiply-add',
+    'loop timed in the rounds of the kernel it is compared with: what no f32 kernel of a build beats on one core.',
     '',
     '## Targets',
     '',

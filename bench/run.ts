@@ -21,7 +21,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useRelaxedSimd } from '../src/kernels/backend.js';
 import { measureGroup, type BenchCase, type BenchResult, type SuiteContext } from './harness.js';
-import { ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
+import { CEILING_COMPARED, ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
+import { ceilingTwin } from './ceiling.bench.js';
 import { SUITES } from './suites.js';
 import { applyThreads } from './threads.js';
 
@@ -90,12 +91,14 @@ async function runHere(cli: Cli, threads: number): Promise<BenchResult[]> {
   // Consecutive cases of one kernel, shape, dtype and group size (or one timingGroup) form a group
   // timed together.
   // In a multi-thread run, the thread-scaling cases get a one-thread twin right after them (same group).
+  // In a one-thread run, the cases compared with the f32 ceiling get the probe as a twin (same group).
   const twins = threads > 1 && !cli.relaxedChild;
-  const scaling = (c: BenchCase): boolean => c.lib === 'quantensor' && THREAD_SCALING.some(([k, s, d]) => c.kernel === k && c.shape === s && c.dtype === d);
+  const listed = (list: typeof THREAD_SCALING, c: BenchCase): boolean => c.lib === 'quantensor' && list.some(([k, s, d]) => c.kernel === k && c.shape === s && c.dtype === d);
+  const groupOf = (c: BenchCase): string => c.timingGroup ?? `${c.family}|${c.kernel}|${c.shape}|${c.dtype}|${c.groupSize ?? ''}`;
   const picked = cases
     .filter((c) => selected(c, cli.filters, families) && !(c.lib === 'quantensor' && ourThreads !== threads) && (!cli.relaxedChild || c.lib === 'quantensor'))
-    .flatMap((c) => (twins && scaling(c) ? [c, { ...c, lib: ONE_THREAD_LIB, threads: 1 }] : [c]));
-  const groupOf = (c: BenchCase): string => c.timingGroup ?? `${c.family}|${c.kernel}|${c.shape}|${c.dtype}|${c.groupSize ?? ''}`;
+    .flatMap((c) => (twins && listed(THREAD_SCALING, c) ? [c, { ...c, lib: ONE_THREAD_LIB, threads: 1 }] : [c]))
+    .flatMap((c) => (threads === 1 && listed(CEILING_COMPARED, c) ? [c, ceilingTwin(c, groupOf(c), cli.quick)] : [c]));
   for (let i = 0; i < picked.length; ) {
     let j = i + 1;
     while (j < picked.length && groupOf(picked[j]) === groupOf(picked[i])) j++;
