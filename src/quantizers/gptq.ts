@@ -220,14 +220,14 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   let loss: number;
   let dd = 0;
   try {
-    ({ q: qWork, loss } = errorFeedback(wt, prep.u, encoder, { blockSize: opts.blockSize }));
+    ({ q: qWork, loss } = errorFeedback(wt, prep.v, encoder, { blockSize: opts.blockSize }));
     // ‖W − Q‖² in the working space, for the output error below.
     const wv = wt.raw() as Float32Array | Float64Array;
     const qv = qWork.raw() as Float32Array | Float64Array;
     for (let i = 0; i < rows * cols; i++) dd += (wv[i] - qv[i]) ** 2;
   } finally {
     wt.dispose();
-    prep.u.dispose();
+    prep.v.dispose();
     (current as ScalarGrid | null)?.dispose(); // assigned in startGroup, which TS does not see
     for (const g of staticGrids) g.dispose();
   }

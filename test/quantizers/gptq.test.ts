@@ -382,14 +382,16 @@ describe('gptq on bad Hessians', () => {
   });
 
   it('the 2x2 worked example of the docs', () => {
-    // U = chol(H⁻¹)ᵀ for H = [[1, .5], [.5, 1]]; scalar grid: round to integers.
+    // V (V Vᵀ = H, upper) for H = [[1, .5], [.5, 1]], whose inverse U = chol(H⁻¹)ᵀ is the docs'
+    // [[1.1547, −0.5774], [0, 1]]; scalar grid: round to integers.
     const h = tensor([1, 0.5, 0.5, 1], [2, 2], 'f64');
     const p = prepareHessian(h, { percDamp: 0, precision: 'f64' });
-    const u = p.u.data() as Float64Array;
-    expect(u[0]).toBeCloseTo(Math.sqrt(4 / 3), 12);
-    expect(u[1]).toBeCloseTo(-2 / 3 / Math.sqrt(4 / 3), 12);
-    expect(u[3]).toBeCloseTo(1, 12);
-    const { q, loss } = errorFeedback(tensor([0.6, 0.6], [1, 2], 'f64'), p.u, { encode: (b) => b.values.map(Math.round) });
+    const v = p.v.data() as Float64Array;
+    expect(v[0]).toBeCloseTo(Math.sqrt(3 / 4), 12);
+    expect(v[1]).toBeCloseTo(0.5, 12);
+    expect(v[2]).toBe(0);
+    expect(v[3]).toBeCloseTo(1, 12);
+    const { q, loss } = errorFeedback(tensor([0.6, 0.6], [1, 2], 'f64'), p.v, { encode: (b) => b.values.map(Math.round) });
     expect(Array.from(q.data() as Float64Array)).toEqual([1, 0]);
     expect(loss).toBeCloseTo(0.14, 12);
     expect(outputError([0.6, 0.6], [1, 1], [1, 0.5, 0.5, 1], 1, 2)).toBeCloseTo(0.24, 12);
@@ -404,7 +406,7 @@ describe('gptq on bad Hessians', () => {
     const hd = Float64Array.from(h);
     for (let i = 0; i < 8; i++) hd[i * 8 + i] += p.damp;
     for (const blockSize of [4, 8]) {
-      const { q, loss } = errorFeedback(tensor(w, [3, 8], 'f64'), p.u, { width: 2, encode: (b) => b.values.map((v) => Math.round(v * 3) / 3) }, { blockSize });
+      const { q, loss } = errorFeedback(tensor(w, [3, 8], 'f64'), p.v, { width: 2, encode: (b) => b.values.map((v) => Math.round(v * 3) / 3) }, { blockSize });
       expect(loss).toBeCloseTo(outputError(w, q.data() as Float64Array, hd, 3, 8), 9);
     }
     // 40 columns, width 4: sub-blocks of 16 with GEMM updates inside 32-column blocks.
@@ -412,8 +414,95 @@ describe('gptq on bad Hessians', () => {
     const pb = prepareHessian(tensor(big.h, [40, 40], 'f64'), { percDamp: 0.01, precision: 'f64' });
     const hb = Float64Array.from(big.h);
     for (let i = 0; i < 40; i++) hb[i * 40 + i] += pb.damp;
-    const r = errorFeedback(tensor(big.w, [3, 40], 'f64'), pb.u, { width: 4, encode: (b) => b.values.map((v) => Math.round(v * 2) / 2) }, { blockSize: 32 });
+    const r = errorFeedback(tensor(big.w, [3, 40], 'f64'), pb.v, { width: 4, encode: (b) => b.values.map((v) => Math.round(v * 2) / 2) }, { blockSize: 32 });
     expect(r.loss).toBeCloseTo(outputError(big.w, r.q.data() as Float64Array, hb, 3, 40), 9);
+  });
+
+  it('prepareHessian: V is upper triangular with V Vᵀ = P H Pᵀ + damp I', () => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 24 }), fc.integer({ min: 0, max: 1e9 }), fc.boolean(), (n, seed, actOrder) => {
+        const { h } = layer(1, n, 2 * n + 3, seed);
+        const p = prepareHessian(tensor(h, [n, n], 'f64'), { precision: 'f64', actOrder });
+        const v = p.v.data() as Float64Array;
+        const pi = (i: number) => (p.perm ? p.perm[i] : i);
+        for (let i = 0; i < n; i++) {
+          for (let j = 0; j < i; j++) expect(v[i * n + j]).toBe(0);
+          for (let j = 0; j < n; j++) {
+            let vv = 0;
+            for (let k = Math.max(i, j); k < n; k++) vv += v[i * n + k] * v[j * n + k];
+            const want = h[pi(i) * n + pi(j)] + (i === j ? p.damp : 0);
+            expect(Math.abs(vv - want)).toBeLessThan(1e-12 * (1 + Math.abs(h[pi(i) * n + pi(i)])));
+          }
+        }
+        p.v.dispose();
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('vector steps and group starts see the working values of the column-step algorithm on U = chol(H⁻¹)ᵀ', () => {
+    // A width-w encoder rounding to thirds, with per-group state that records what startGroup saw:
+    // both must equal a naive loop (U from a naive inverse and Cholesky, every update immediate),
+    // for blocks shorter and longer than the groups (groups cross blocks: their later columns are
+    // resolved from the accumulated updates).
+    fc.assert(
+      fc.property(
+        fc.record({
+          rows: fc.integer({ min: 1, max: 4 }),
+          steps: fc.integer({ min: 1, max: 12 }),
+          width: fc.constantFrom(1, 2, 3),
+          groupSteps: fc.integer({ min: 1, max: 5 }),
+          blockSteps: fc.integer({ min: 1, max: 6 }),
+          seed: fc.integer({ min: 0, max: 1e9 }),
+        }),
+        ({ rows, steps, width, groupSteps, blockSteps, seed }) => {
+          const cols = steps * width;
+          const gs = groupSteps * width;
+          const { w, h } = layer(rows, cols, 2 * cols + 3, seed);
+          const p = prepareHessian(tensor(h, [cols, cols], 'f64'), { precision: 'f64' });
+          const hd = Float64Array.from(h);
+          for (let i = 0; i < cols; i++) hd[i * cols + i] += p.damp;
+          const U = naiveUpperCholesky(naiveInverse(hd, cols), cols)!;
+          const round3 = (x: number) => Math.round(x * 3) / 3;
+          // naive: immediate updates, step by step
+          const W = Float64Array.from(w);
+          const Q = new Float64Array(rows * cols);
+          const seen: number[][] = [];
+          for (let s0 = 0; s0 < cols; s0 += width) {
+            if (s0 % gs === 0) {
+              const g1 = Math.min(cols, s0 + gs);
+              const vals: number[] = [];
+              for (let r = 0; r < rows; r++) for (let k = s0; k < g1; k++) vals.push(W[r * cols + k]);
+              seen.push(vals);
+            }
+            for (let r = 0; r < rows; r++) {
+              const e = new Float64Array(width);
+              for (let t = 0; t < width; t++) {
+                const d = W[r * cols + s0 + t];
+                Q[r * cols + s0 + t] = round3(d);
+                let x = d - Q[r * cols + s0 + t];
+                for (let q = 0; q < t; q++) x -= e[q] * U[(s0 + q) * cols + s0 + t];
+                e[t] = x / U[(s0 + t) * cols + s0 + t];
+              }
+              for (let k = s0 + width; k < cols; k++) for (let t = 0; t < width; t++) W[r * cols + k] -= e[t] * U[(s0 + t) * cols + k];
+            }
+          }
+          const got: number[][] = [];
+          const r = errorFeedback(
+            tensor(w, [rows, cols], 'f64'),
+            p.v,
+            { width, groupSize: gs, startGroup: (b) => got.push(Array.from(b.values)), encode: (b) => b.values.map(round3) },
+            { blockSize: blockSteps * width },
+          );
+          expect(got.length).toBe(seen.length);
+          for (let g = 0; g < seen.length; g++) for (let i = 0; i < seen[g].length; i++) expect(got[g][i]).toBeCloseTo(seen[g][i], 9);
+          expect(Array.from(r.q.data() as Float64Array)).toEqual(Array.from(Q));
+          r.q.dispose();
+          p.v.dispose();
+        },
+      ),
+      { numRuns: RUNS },
+    );
   });
 
   it('the fused path (gptq_affine_f64, gptq_table_f64) gives the values, codes and loss of the encode path', () => {
@@ -444,7 +533,7 @@ describe('gptq on bad Hessians', () => {
             const grid = (j: number) => grids[Math.floor(j / gs)];
             const r = errorFeedback(
               tensor(w, [rows, cols], 'f64'),
-              p.u,
+              p.v,
               {
                 groupSize: gs,
                 encode: (b) => grid(b.j0).encode(b.values, codes.subarray(b.j0 * rows, (b.j0 + 1) * rows)),

@@ -12,12 +12,20 @@
  * and every later column k gets W[:, k] −= E · U[s0:s1, k]. With exact arithmetic this equals the
  * column-by-column algorithm, and Σ‖E‖² = tr((W − Q) H (W − Q)ᵀ), the loss GPTQ minimises greedily.
  *
+ * Factor form: the loop takes V (upper triangular, V Vᵀ = H) instead of U = V⁻¹. Summed over every
+ * step, the updates give E U = W − Q, so E = (W − Q) V. Hence the working values of a block B whose
+ * earlier columns P are done are D_B = W_B + (Δ_P V[P, B]) U_BB, with Δ = W − Q: the lazy update
+ * accumulates A = Δ_P V[P, ·] for the later columns (the work matrix holds A where Q is not yet
+ * written), and a block's start resolves D_B = W_B + A_B U_BB with U_BB = V_BB⁻¹, inverted per
+ * block (nb³/6 flops). Inside the block the steps use U_BB exactly as above. No full inverse of V is
+ * formed: that triangular inverse was 1.1-1.4 s of a 4096² GPTQ; the resolves cost ~0.1 s.
+ *
  * Group contract: with `groupSize` set, block boundaries are chosen so that when column g (a multiple
  * of groupSize) is reached, `startGroup` sees columns [g, g + groupSize) with every update from the
  * columns before g applied (the reference instead reads a group starting inside a block without that
  * block's pending updates; the two agree whenever groupSize is a multiple of blockSize).
  *
- * Not the Hessian preparation (damping, inverse, act-order: ./hessian-prep.ts) and not a quantizer.
+ * Not the Hessian preparation (damping, factor, act-order: ./hessian-prep.ts) and not a quantizer.
  */
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { kernel } from '../../kernels/table.js';
@@ -71,9 +79,9 @@ export interface ErrorFeedbackOptions {
 
 /** Result of `errorFeedback`. */
 export interface ErrorFeedbackResult {
-  /** The quantized values, [rows, cols] in the working precision (U's dtype), in W's column order. */
+  /** The quantized values, [rows, cols] in the working precision (V's dtype), in W's column order. */
   readonly q: Tensor;
-  /** Σ‖E‖² / 2 = tr((W − Q) H (W − Q)ᵀ) / 2 for the H whose inverse U factors. */
+  /** Σ‖E‖² / 2 = tr((W − Q) H (W − Q)ᵀ) / 2 for the H = V Vᵀ of the factor given. */
   readonly loss: number;
 }
 
@@ -81,27 +89,28 @@ export interface ErrorFeedbackResult {
 const SUB_BLOCK = 16;
 
 /**
- * Runs GPTQ error feedback over W [rows, cols] with U [cols, cols], the upper Cholesky factor of H⁻¹
- * (only its upper triangle is read), calling `encoder` for the values of each step. The working
- * precision is U's dtype (f32 or f64); W (any float dtype) is copied, never modified.
+ * Runs GPTQ error feedback over W [rows, cols] with V [cols, cols], the upper triangular factor of
+ * the (damped) Hessian, V Vᵀ = H (`prepareHessian(h).v`; only its upper triangle is read), calling
+ * `encoder` for the values of each step. The working precision is V's dtype (f32 or f64); W (any
+ * float dtype) is never modified.
  * @throws ShapeError for mismatched shapes; ValueError for a bad block size or width, a non-positive
- *   diagonal of U, or an encoder returning a wrong length or a non-finite value
+ *   diagonal of V, or an encoder returning a wrong length or a non-finite value
  * @example
  * // Round every column to multiples of 0.5, feeding the rounding error forward (scalar GPTQ on a fixed grid):
- * const { q, loss } = errorFeedback(w, u, {
+ * const { q, loss } = errorFeedback(w, prepareHessian(h).v, {
  *   encode: (b) => b.values.map((v) => Math.round(v * 2) / 2),
  * });
  * // A 4-column vector encoder (VQ/PVQ style) with its own per-group state:
- * errorFeedback(w, u, { width: 4, groupSize: 64, startGroup: (b) => fitScales(b), encode: (b) => nearestVectors(b) });
+ * errorFeedback(w, v, { width: 4, groupSize: 64, startGroup: (b) => fitScales(b), encode: (b) => nearestVectors(b) });
  */
-export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts: ErrorFeedbackOptions = {}): ErrorFeedbackResult {
+export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts: ErrorFeedbackOptions = {}): ErrorFeedbackResult {
   if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`errorFeedback needs a weight [rows, cols], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
   const [rows, cols] = w.shape;
-  if (!(u instanceof Tensor) || u.ndim !== 2 || u.shape[0] !== cols || u.shape[1] !== cols) {
-    throw new ShapeError(`errorFeedback: U must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${u instanceof Tensor ? fmtShape(u.shape) : typeof u}`);
+  if (!(v instanceof Tensor) || v.ndim !== 2 || v.shape[0] !== cols || v.shape[1] !== cols) {
+    throw new ShapeError(`errorFeedback: V must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${v instanceof Tensor ? fmtShape(v.shape) : typeof v}`);
   }
-  if (u.dtype !== 'f32' && u.dtype !== 'f64') throw new ValueError(`errorFeedback: U must be f32 or f64, got ${u.dtype}`);
-  const prec = u.dtype;
+  if (v.dtype !== 'f32' && v.dtype !== 'f64') throw new ValueError(`errorFeedback: V must be f32 or f64, got ${v.dtype}`);
+  const prec = v.dtype;
   const width = encoder.width ?? 1;
   const bs = opts.blockSize ?? 128;
   const gs = encoder.groupSize ?? 0;
@@ -111,26 +120,25 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
     throw new ValueError(`groupSize must be a positive multiple of the encoder width ${width}, got ${gs}`);
   }
 
-  // U is read in place (a copy of a 4096² factor is 64 MiB); views are re-taken after allocations.
-  const uc = u.contiguous();
-  const uView = (): Float32Array | Float64Array => uc.raw() as Float32Array | Float64Array;
-  const ud = uView();
+  // V is read in place (a copy of a 4096² factor is 64 MiB); views are re-taken after allocations.
+  const vc = v.contiguous();
+  // V's elements from vc.offset of its storage (a contiguous view may start anywhere in it)
+  const vView = (): Float32Array | Float64Array => (vc.raw() as Float32Array | Float64Array).subarray(vc.offset, vc.offset + cols * cols);
+  const vd = vView();
   for (let j = 0; j < cols; j++) {
-    if (!(ud[j * cols + j] > 0) || !Number.isFinite(ud[j * cols + j])) {
-      throw new ValueError(`errorFeedback: diagonal ${ud[j * cols + j]} at [${j},${j}] of U is not positive and finite (U must be the upper Cholesky factor of H⁻¹)`);
+    if (!(vd[j * cols + j] > 0) || !Number.isFinite(vd[j * cols + j])) {
+      throw new ValueError(`errorFeedback: diagonal ${vd[j * cols + j]} at [${j},${j}] of V is not positive and finite (V must be the upper factor of H, V Vᵀ = H)`);
     }
   }
-  // The working matrix: W, overwritten by Q block by block.
-  const work = scratchTensor([rows, cols], prec); // every element is set just below
-  const wc = w.dtype === 'f32' || w.dtype === 'f64' ? w.contiguous() : null;
-  try {
-    // Straight from W's storage when it is f32/f64 (set() rounds f64 to f32 as toFloat32 would).
-    (work.raw() as Float32Array | Float64Array).set(
-      wc ? (wc.raw() as Float32Array | Float64Array) : prec === 'f64' && w.dtype === 'f64' ? (w.data() as Float64Array) : w.toFloat32(),
-    );
-  } finally {
-    if (wc && wc !== w) wc.dispose();
+  // W in the working precision, read in place when it already is (set() rounds f64 to f32 as
+  // toFloat32 would).
+  const w0 = w.dtype === prec ? w.contiguous() : scratchTensor([rows, cols], prec);
+  if (w0 !== w && w.dtype !== prec) {
+    (w0.raw() as Float32Array | Float64Array).set(prec === 'f64' && w.dtype === 'f64' ? (w.data() as Float64Array) : w.toFloat32());
   }
+  // The working matrix: A (the accumulated Δ V of the done columns, zero at first) where Q is not
+  // written yet, Q block by block.
+  const work = empty([rows, cols], prec);
 
   // Inside a block, columns are handled in sub-blocks of ~16: immediate updates within the
   // sub-block (a rank-1 GEMM per step column), then one GEMM brings the rest of the block up to
@@ -146,22 +154,29 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
   const w1t = empty([maxNb * rows], 'f64');
   const u1t = empty([maxNb * maxNb], 'f64');
   const e1t = empty([maxNb * rows], 'f64');
+  // W_Bᵀ of the block, then Δ_Bᵀ = (W − Q)_Bᵀ for the lazy update.
+  const d1t = empty([maxNb * rows], 'f64');
   const eRow = empty([rows * maxNb], prec);
   const codeBuf = empty([Math.min(sub, maxNb) * rows], 'uint8');
+  let done = false;
   try {
     for (let j0 = 0, j1 = 0; j0 < cols; j0 = j1) {
       j1 = blockEnd(j0, cols, bs, gs);
       const nb = j1 - j0;
-      readColumns(work, w1t, rows, cols, j0, j1);
-      const u1 = u1t.raw() as Float64Array;
-      const ub = uView();
-      for (let a = 0; a < nb; a++) for (let b = a; b < nb; b++) u1[a * nb + b] = ub[(j0 + a) * cols + j0 + b];
+      upperBlockInverse(vView(), cols, j0, nb, u1t.raw() as Float64Array);
+      readColumns(w0, d1t, rows, cols, j0, j1);
+      (w1t.raw() as Float64Array).set((d1t.raw() as Float64Array).subarray(0, nb * rows));
+      if (j0 > 0) {
+        // D_B = W_B + A_B U_BB; e1t holds A_Bᵀ until the block's steps write their errors.
+        readColumns(work, e1t, rows, cols, j0, j1);
+        resolveBlock(u1t, e1t, w1t, nb, rows);
+      }
       for (let c0 = j0, c1 = j0; c0 < j1; c0 = c1) {
         c1 = blockEnd(c0, j1, sub, gs);
         for (let s0 = c0, s1 = c0; s0 < c1; s0 = s1) {
           s1 = Math.min(s0 + width, c1);
           if (gs && s0 % gs === 0 && encoder.startGroup) {
-            encoder.startGroup(groupColumns(w1t, work, rows, cols, j0, j1, s0, Math.min(s0 + gs, cols)));
+            encoder.startGroup(groupColumns(w1t, w0, work, vView(), rows, cols, j0, j1, s0, Math.min(s0 + gs, cols)));
           }
           const grid = width === 1 ? encoder.fusedGrid?.(s0) : undefined;
           if (grid) {
@@ -264,16 +279,25 @@ export function errorFeedback(w: Tensor, u: Tensor, encoder: ColumnEncoder, opts
         }
       }
       writeColumns(work, w1t, rows, cols, j0, j1);
-      if (j1 < cols) lazyUpdate(work, e1t, eRow, uc, rows, cols, j0, j1);
+      if (j1 < cols) {
+        const D1 = d1t.raw() as Float64Array;
+        const W1 = w1t.raw() as Float64Array;
+        for (let i = 0; i < nb * rows; i++) D1[i] -= W1[i];
+        lazyUpdate(work, d1t, eRow, vc, rows, cols, j0, j1);
+      }
     }
+    done = true;
   } finally {
     w1t.dispose();
     u1t.dispose();
     e1t.dispose();
+    d1t.dispose();
     eRow.dispose();
     codeBuf.dispose();
+    if (vc !== v) vc.dispose();
+    if (w0 !== w) w0.dispose();
+    if (!done) work.dispose();
   }
-  if (uc !== u) uc.dispose();
   return { q: work, loss: loss / 2 };
 }
 
@@ -357,36 +381,98 @@ function stepValues(W1: Float64Array, rows: number, a0: number, width: number): 
   return out;
 }
 
-/** Columns [g0, g1) as the encoder must see them: in-block ones from W1 (transposed), later ones from `work`. */
-function groupColumns(w1t: Tensor, work: Tensor, rows: number, cols: number, j0: number, j1: number, g0: number, g1: number): ColumnBlock {
+/**
+ * Columns [g0, g1) as the encoder must see them: in-block ones from W1 (transposed), later ones
+ * (a group longer than the block, so g0 = j0) resolved from W and the accumulators A in `work`:
+ * D = W + A U' over [j0, g1), U' = V[j0:g1, j0:g1]⁻¹ (A is zero while j0 = 0).
+ */
+function groupColumns(w1t: Tensor, w0: Tensor, work: Tensor, V: Float32Array | Float64Array, rows: number, cols: number, j0: number, j1: number, g0: number, g1: number): ColumnBlock {
   const n = g1 - g0;
   const nIn = Math.min(g1, j1) - g0;
   const values = new Float64Array(rows * n);
   transposeInto(w1t.raw() as Float64Array, (g0 - j0) * rows, rows, values, 0, n, nIn, rows);
   if (nIn < n) {
-    const src = work.raw() as Float32Array | Float64Array;
-    for (let r = 0; r < rows; r++) for (let k = nIn; k < n; k++) values[r * n + k] = src[r * cols + g0 + k];
+    const W = (w0.raw() as Float32Array | Float64Array).subarray(w0.offset);
+    const A = work.raw() as Float32Array | Float64Array;
+    const m = g1 - j0;
+    const U = j0 > 0 ? upperBlockInverse(V, cols, j0, m, new Float64Array(m * m)) : null;
+    for (let r = 0; r < rows; r++) {
+      for (let k = nIn; k < n; k++) {
+        let d = W[r * cols + g0 + k];
+        // column g0 + k = j0 + k (g0 = j0 here): A U' sums over [j0, k]
+        if (U) for (let s = 0; s <= k; s++) d += A[r * cols + j0 + s] * U[s * m + k];
+        values[r * n + k] = d;
+      }
+    }
   }
   return { j0: g0, j1: g1, rows, values };
 }
 
 /**
- * work[:, j1:] −= E1 · U[j0:j1, j1:] as one GEMM in the working precision. E1 is stored transposed
- * ([nb, rows]); `eRow` receives it row-major in the working precision first, because the GEMM's
- * packing of a 4096-row operand read down columns of a transposed one ran ~25% slower.
+ * U1 (row-major nb x nb, zeros below the diagonal) = V[j0:j0+nb, j0:j0+nb]⁻¹, the diagonal block of
+ * U = V⁻¹ (an upper triangular inverse's diagonal blocks are the inverses of the blocks), column by
+ * column from V U1 = I. Returns U1.
  */
-function lazyUpdate(work: Tensor, e1t: Tensor, eRow: Tensor, u: Tensor, rows: number, cols: number, j0: number, j1: number): void {
+function upperBlockInverse(V: Float32Array | Float64Array, cols: number, j0: number, nb: number, U1: Float64Array): Float64Array {
+  U1.fill(0, 0, nb * nb);
+  for (let k = 0; k < nb; k++) {
+    U1[k * nb + k] = 1 / V[(j0 + k) * cols + j0 + k];
+    for (let i = k - 1; i >= 0; i--) {
+      const vi = (j0 + i) * cols + j0;
+      let t = 0;
+      for (let p = i + 1; p <= k; p++) t += V[vi + p] * U1[p * nb + k];
+      U1[i * nb + k] = -t / V[vi + i];
+    }
+  }
+  return U1;
+}
+
+/**
+ * W1ᵀ += U1ᵀ A1ᵀ (block-local, transposed: D_B = W_B + A_B U_BB) with U1 upper triangular (its zeros
+ * below the diagonal stored): by slabs of SUB_BLOCK rows of W1ᵀ, each a GEMM of depth up to the
+ * slab's end, so the products with the zero triangle are mostly skipped.
+ */
+function resolveBlock(u1t: Tensor, a1t: Tensor, w1t: Tensor, nb: number, rows: number): void {
+  const gemm = kernel('gemm_f64');
+  for (let t0 = 0; t0 < nb; t0 += SUB_BLOCK) {
+    const t1 = Math.min(nb, t0 + SUB_BLOCK);
+    gemm({
+      m: t1 - t0,
+      n: rows,
+      k: t1,
+      alpha: 1,
+      a: { storage: u1t.storage, offset: t0 }, // element (t, s) = U1[s, t0 + t]
+      rsa: 1,
+      csa: nb,
+      b: { storage: a1t.storage, offset: 0 },
+      rsb: rows,
+      csb: 1,
+      beta: 1,
+      c: { storage: w1t.storage, offset: t0 * rows },
+      rsc: rows,
+      csc: 1,
+    });
+  }
+}
+
+/**
+ * work[:, j1:] += Δ_B · V[j0:j1, j1:] (the accumulators A of the later columns) as one GEMM in the
+ * working precision. Δ_B is stored transposed ([nb, rows]); `eRow` receives it row-major in the
+ * working precision first, because the GEMM's packing of a 4096-row operand read down columns of a
+ * transposed one ran ~25% slower.
+ */
+function lazyUpdate(work: Tensor, dt: Tensor, eRow: Tensor, v: Tensor, rows: number, cols: number, j0: number, j1: number): void {
   const nb = j1 - j0;
-  transposeTensor(e1t, 0, rows, eRow, 0, nb, nb, rows);
+  transposeTensor(dt, 0, rows, eRow, 0, nb, nb, rows);
   kernel(work.dtype === 'f64' ? 'gemm_f64' : 'gemm_f32')({
     m: rows,
     n: cols - j1,
     k: nb,
-    alpha: -1,
+    alpha: 1,
     a: tensorRef(eRow),
     rsa: nb,
     csa: 1,
-    b: { storage: u.storage, offset: u.offset + j0 * cols + j1 },
+    b: { storage: v.storage, offset: v.offset + j0 * cols + j1 },
     rsb: cols,
     csb: 1,
     beta: 1,

@@ -2,8 +2,11 @@
  * Prepares a layer Hessian for GPTQ's error feedback, as IST-DASLab/gptq `fasterquant` does before
  * its column loop: dead input channels (diag 0: the channel is always 0, so its weights never matter)
  * get diag 1, act-order sorts columns by decreasing diag(H), the diagonal is damped by
- * percDamp · mean(diag H), and U = upper Cholesky factor of (H + damp·I)⁻¹ is computed (through the
- * Cholesky factor of the reversed matrix, see `upperFactorOfInverse`).
+ * percDamp · mean(diag H), and the upper triangular V with V Vᵀ = H + damp·I is computed (the
+ * Cholesky factor of the reversed matrix, reversed: see `upperFactor`). The reference computes
+ * U = chol((H + damp·I)⁻¹)ᵀ instead; U = V⁻¹, and ./error-feedback.ts only ever needs the small
+ * diagonal blocks of U, which it inverts from V block by block, so the n³/3 flops of a full
+ * triangular inverse are not spent.
  *
  * When a Cholesky fails (H not positive definite after damping, e.g. fewer tokens than channels in
  * f32), percDamp is multiplied by 10 and the factorisation retried, up to `maxPercDamp`; the damping
@@ -11,7 +14,6 @@
  * Hessian and is a ValueError before any work. Not the column loop (./error-feedback.ts).
  */
 import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { triangularInverse } from '../../ops/linalg.js';
 import { Tensor, scratchTensor } from '../../tensor.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
@@ -24,14 +26,18 @@ export interface HessianPrepOptions {
   readonly maxPercDamp?: number;
   /** Order columns by decreasing diag(H) (default false). */
   readonly actOrder?: boolean;
-  /** Precision of the factorisation and of U (default 'f32'). */
+  /** Precision of the factorisation and of V (default 'f32'). */
   readonly precision?: 'f32' | 'f64';
 }
 
 /** A Hessian ready for `errorFeedback`. */
 export interface PreparedHessian {
-  /** Upper Cholesky factor of (P H Pᵀ + damp·I)⁻¹, [cols, cols] in the chosen precision. */
-  readonly u: Tensor;
+  /**
+   * Upper triangular V with V Vᵀ = P H Pᵀ + damp·I, [cols, cols] in the chosen precision, zeros
+   * below the diagonal. V⁻¹ is the upper Cholesky factor U of (P H Pᵀ + damp·I)⁻¹ that the
+   * reference implementation computes.
+   */
+  readonly v: Tensor;
   /** Act-order: working column j is original column perm[j]; null without act-order. */
   readonly perm: Int32Array | null;
   /** Original indices of the dead columns (diag H = 0). */
@@ -45,12 +51,12 @@ export interface PreparedHessian {
 }
 
 /**
- * Dead columns, act-order, damping with escalation, and U = chol((H + damp I)⁻¹)ᵀ (upper).
+ * Dead columns, act-order, damping with escalation, and the upper factor V (V Vᵀ = H + damp I).
  * @throws ShapeError unless h is square; ValueError for a non-finite entry or a negative diagonal;
  *   LinAlgError when even maxPercDamp does not make H positive definite
  * @example
  * const p = prepareHessian(h, { percDamp: 0.01, actOrder: true });
- * p.u;         // upper factor for errorFeedback
+ * p.v;         // upper factor for errorFeedback
  * p.percDamp;  // 0.01, or 0.1, 1, ... when the Cholesky had to be retried
  */
 export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): PreparedHessian {
@@ -97,8 +103,8 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
     let percDamp = percDamp0;
     for (let escalations = 0; ; escalations++) {
       const damp = percDamp * meanDiag;
-      const u = upperFactorOfInverse(reversedDamped(hView, n, perm, diag, damp, prec));
-      if (u) return { u, perm, dead, percDamp, damp, escalations };
+      const v = upperFactor(reversedDamped(hView, n, perm, diag, damp, prec));
+      if (v) return { v, perm, dead, percDamp, damp, escalations };
       const next = percDamp === 0 ? 0.01 : percDamp * 10;
       if (next > maxPercDamp) {
         throw new LinAlgError(
@@ -115,7 +121,7 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
 
 /**
  * J (P H Pᵀ + damp·I) J in the working precision, straight from H (J reverses the order, P is
- * act-order, dead diagonals read as 1): the matrix whose lower Cholesky factor gives U. Each element
+ * act-order, dead diagonals read as 1): the matrix whose lower Cholesky factor gives V. Each element
  * is formed in f64 and rounded once, so every retry starts from H itself.
  */
 function reversedDamped(hView: () => Float32Array | Float64Array, n: number, perm: Int32Array | null, diag: Float64Array, damp: number, prec: 'f32' | 'f64'): Tensor {
@@ -135,36 +141,23 @@ function reversedDamped(hView: () => Float32Array | Float64Array, n: number, per
 }
 
 /**
- * U with UᵀU = A⁻¹ (the upper Cholesky factor of the inverse), or null when the factorisation fails,
- * for `rev` = J A J (J the order reversal). Without forming A⁻¹: J A J = M Mᵀ (lower Cholesky) gives
- * A⁻¹ = J M⁻ᵀ M⁻¹ J = (J M⁻¹ J)ᵀ (J M⁻¹ J), and J M⁻¹ J is upper triangular with a positive diagonal,
- * so it is U (the Cholesky factor is unique). One Cholesky and one triangular inverse (2n³/3 flops)
- * instead of the reference's Cholesky, inverse and second Cholesky (4n³/3), and no rounding of A⁻¹.
- * Two n² buffers in all: M overwrites `rev` (the Cholesky kernel in place), M⁻¹ is reversed in
- * place into U (J X J of a row-major matrix is its flat array reversed). Frees `rev`.
+ * V upper triangular with V Vᵀ = A, or null when the factorisation fails, for `rev` = J A J (J the
+ * order reversal): J A J = M Mᵀ (lower Cholesky) gives A = (J M J)(J M J)ᵀ, and J M J is upper
+ * triangular: J X J of a row-major matrix is its flat array reversed, so V is M reversed in place.
+ * One Cholesky (n³/3 flops) and one n² buffer; GPTQ's error feedback then works with V (see
+ * ./error-feedback.ts). The reference's Cholesky, inverse and second Cholesky take 4n³/3.
  */
-function upperFactorOfInverse(rev: Tensor): Tensor | null {
+function upperFactor(rev: Tensor): Tensor | null {
   const n = rev.shape[0];
-  let mi: Tensor | null = null;
-  try {
-    const dt = rev.dtype === 'f64' ? 'f64' : 'f32';
-    const info = kernel(`cholesky_${dt}`)({ n, a: tensorRef(rev), rsa: n, csa: 1, upper: false });
-    if (info !== 0) return null;
-    try {
-      mi = triangularInverse(rev);
-    } catch (e) {
-      if (e instanceof LinAlgError) return null;
-      throw e;
-    }
-    (mi.raw() as Float32Array | Float64Array).reverse();
-    if (!finiteDiagonal(mi, n)) return null;
-    const u = mi;
-    mi = null;
-    return u;
-  } finally {
+  const dt = rev.dtype === 'f64' ? 'f64' : 'f32';
+  // The kernel leaves zeros above M's diagonal, so V has zeros below its own.
+  const info = kernel(`cholesky_${dt}`)({ n, a: tensorRef(rev), rsa: n, csa: 1, upper: false });
+  if (info !== 0 || !finiteDiagonal(rev, n)) {
     rev.dispose();
-    mi?.dispose();
+    return null;
   }
+  (rev.raw() as Float32Array | Float64Array).reverse();
+  return rev;
 }
 
 function finiteDiagonal(a: Tensor, n: number): boolean {

@@ -4,7 +4,7 @@
  * src/quantizers/gptq/error-feedback.ts runs with encoder width = dim: each step codes the `dim`
  * working columns of every row jointly (nearest pyramid codeword and amplitude level, ./quantize.ts
  * `PvqGroupEncoder`), and the error E, solving E · U[s0:s1, s0:s1] = D − Q, is propagated to the
- * later columns through the upper Cholesky factor U of H⁻¹. Minimises tr(ΔHΔᵀ) greedily, group by
+ * later columns through the upper Cholesky factor U of H⁻¹ (given as V = U⁻¹, V Vᵀ = H). Minimises tr(ΔHΔᵀ) greedily, group by
  * group, instead of the weight error.
  *
  * With the Hadamard rotation the loop runs in the rotated basis: W' = W Qᵀ and H' = Q H Qᵀ (the
@@ -40,18 +40,14 @@ export interface PvqGptqOptions extends PvqOptions {
   readonly hessianGain?: boolean;
 }
 
-/** The inverse of the upper-triangular block U[j0:j0+D, j0:j0+D] of U [n, n], row-major D × D (back substitution). */
-function upperBlockInverse(u: ArrayLike<number>, n: number, j0: number, D: number): Float64Array {
-  const inv = new Float64Array(D * D);
-  // Column k of U_BB⁻¹ solves U_BB z = e_k; z is zero below row k.
-  for (let k = 0; k < D; k++) {
-    for (let i = k; i >= 0; i--) {
-      let s = i === k ? 1 : 0;
-      for (let t = i + 1; t <= k; t++) s -= u[(j0 + i) * n + j0 + t] * inv[t * D + k];
-      inv[i * D + k] = s / u[(j0 + i) * n + j0 + i];
-    }
-  }
-  return inv;
+/**
+ * The step's block V[j0:j0+D, j0:j0+D] of V [n, n] (row-major D × D, zeros below the diagonal):
+ * U_BB⁻¹ for U = V⁻¹, since an upper triangular inverse's diagonal blocks invert the blocks.
+ */
+function upperBlock(v: ArrayLike<number>, n: number, j0: number, D: number): Float64Array {
+  const out = new Float64Array(D * D);
+  for (let i = 0; i < D; i++) for (let k = i; k < D; k++) out[i * D + k] = v[(j0 + i) * n + j0 + k];
+  return out;
 }
 
 /**
@@ -90,22 +86,22 @@ export function pvqGptq(w: Tensor, h: Tensor | HessianAccumulator, opts: PvqGptq
 
   const enc = new PvqGroupEncoder(cfg, rows, cols, wr);
   const D = cfg.dim;
-  const ud = prep.u.data() as Float32Array | Float64Array;
+  const vd = prep.v.data() as Float32Array | Float64Array;
   const hessianGain = opts.hessianGain ?? true;
   const encoder: ColumnEncoder = {
     width: D,
     encode: (b: ColumnBlock) => {
       const out = new Float64Array(rows * D);
       const g = b.j0 / D;
-      const m = hessianGain ? upperBlockInverse(ud, cols, b.j0, D) : undefined;
+      const m = hessianGain ? upperBlock(vd, cols, b.j0, D) : undefined;
       for (let r = 0; r < rows; r++) enc.encode(r, g, b.values.subarray(r * D, (r + 1) * D), out, r * D, m);
       return out;
     },
   };
   const wt = fromArray(wr, [rows, cols], 'f32');
-  const { q: qWork, loss } = errorFeedback(wt, prep.u, encoder, { blockSize: bs });
+  const { q: qWork, loss } = errorFeedback(wt, prep.v, encoder, { blockSize: bs });
   wt.dispose();
-  prep.u.dispose();
+  prep.v.dispose();
   sw.lap('loop');
   const qv = qWork.raw() as Float32Array | Float64Array;
   let dd = 0;

@@ -13,12 +13,12 @@
  * the next `dim` columns of every row to the nearest codeword and spreads the error to later columns.
  *
  * Weighting (the choice, documented as the issue asks): both the k-means fit and the assignment use
- * the diagonal weights w_j = 1 / U_jj², U the upper Cholesky factor of (H + damp·I)⁻¹. For one column
- * (dim 1) (w_j − q_j)² / U_jj² is exactly the loss increment GPTQ's feedback charges, so this is the
- * GPTQ objective without the cross terms inside a vector. GPTVQ's reference code weights the
- * assignment by 1 / U_jj (power 1) and the k-means fit by U_jj; we use the power that makes dim 1
- * reduce to GPTQ's loss, for both. Without H there is no feedback and the weights are 1 (plain
- * k-means on the weights, an RTN-like baseline).
+ * the diagonal weights w_j = 1 / U_jj², U the upper Cholesky factor of (H + damp·I)⁻¹ (= V_jj², V
+ * the factor errorFeedback takes). For one column (dim 1) (w_j − q_j)² / U_jj² is exactly the loss
+ * increment GPTQ's feedback charges, so this is the GPTQ objective without the cross terms inside a
+ * vector. GPTVQ's reference code weights the assignment by 1 / U_jj (power 1) and the k-means fit by
+ * U_jj; we use the power that makes dim 1 reduce to GPTQ's loss, for both. Without H there is no
+ * feedback and the weights are 1 (plain k-means on the weights, an RTN-like baseline).
  *
  * Codebooks are rounded to `codebookDtype` right after k-means (f16 default; 'int8' = GPTVQ's codebook
  * quantization, see ./codebook.ts), and assignment searches the rounded values, so the stored codes
@@ -215,8 +215,8 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
     if (!Number.isFinite(W[i])) throw new ValueError(`vqQuantize: non-finite weight ${W[i]} at [${Math.floor(i / cols)},${i % cols}] of ${fmtShape(w.shape)}`);
   }
 
-  // Hessian: U = chol((H + damp I)⁻¹)ᵀ and the column weights 1 / U_jj².
-  let u: Tensor | null = null;
+  // Hessian: V (V Vᵀ = H + damp I) and the column weights 1 / U_jj² = V_jj² (U = V⁻¹).
+  let v: Tensor | null = null;
   let colW: Float64Array | null = null;
   let hessExtras: Pick<VqExtras, 'percDamp' | 'damp' | 'escalations'> = {};
   let dead: number[] = [];
@@ -230,14 +230,14 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
     const prep = prepareHessian(ht, { percDamp: opts.percDamp, maxPercDamp: opts.maxPercDamp, actOrder: opts.actOrder, precision: opts.precision ?? 'f64' });
     hOrig = ht.dtype === 'f64' ? Float64Array.from(ht.data() as Float64Array) : Float64Array.from(ht.toFloat32());
     if (ht !== opts.hessian) ht.dispose();
-    u = prep.u;
+    v = prep.v;
     dead = prep.dead;
     perm = prep.perm;
     hessExtras = { percDamp: prep.percDamp, damp: prep.damp, escalations: prep.escalations };
     for (const c of dead) for (let r = 0; r < rows; r++) W[r * cols + c] = 0;
-    const uv = u.raw() as Float32Array | Float64Array;
+    const vv = v.raw() as Float32Array | Float64Array;
     colW = new Float64Array(cols);
-    for (let j = 0; j < cols; j++) colW[j] = 1 / (uv[u.offset + j * cols + j] * uv[u.offset + j * cols + j]);
+    for (let j = 0; j < cols; j++) colW[j] = vv[v.offset + j * cols + j] ** 2;
     sw.lap('inverse');
   }
 
@@ -297,9 +297,9 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
   };
   let loss: number | undefined;
   try {
-    if (u) {
+    if (v) {
       const t = tensor(target, [rows, cols], 'f64');
-      const fb = errorFeedback(t, u, encoder, { blockSize: R.blockSize });
+      const fb = errorFeedback(t, v, encoder, { blockSize: R.blockSize });
       t.dispose();
       fb.q.dispose();
       loss = fb.loss;
@@ -307,7 +307,7 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
       runWithoutFeedback(target, rows, cols, gs, d, encoder);
     }
   } finally {
-    u?.dispose();
+    v?.dispose();
   }
   sw.lap('quantize');
 
@@ -356,7 +356,7 @@ export function vqQuantize(w: Tensor, opts: VqOptions): { q: VqTensor; report: Q
   const size = q.sizeBits();
   const nBooks = stages * Math.ceil(cols / gs);
   const report: QuantReport<VqExtras> = {
-    method: u ? (stages > 1 ? 'gptvq-residual' : 'gptvq') : stages > 1 ? 'vq-residual' : 'vq',
+    method: v ? (stages > 1 ? 'gptvq-residual' : 'gptvq') : stages > 1 ? 'vq-residual' : 'vq',
     dtype: 'codebook',
     shape: [rows, cols],
     bitsPerWeight: size.bitsPerWeight,
