@@ -18,7 +18,8 @@
  * accumulates A = Δ_P V[P, ·] for the later columns (the work matrix holds A where Q is not yet
  * written), and a block's start resolves D_B = W_B + A_B U_BB with U_BB = V_BB⁻¹, inverted per
  * block (nb³/6 flops). Inside the block the steps use U_BB exactly as above. No full inverse of V is
- * formed: that triangular inverse was 1.1-1.4 s of a 4096² GPTQ; the resolves cost ~0.1 s.
+ * formed: that triangular inverse took 1.3 s of a 4096² GPTQ; the resolves (rows·nb²/2 multiply-adds
+ * per block, f64 GEMMs), the per-block inverses and the second block read take ~0.5 s.
  *
  * Group contract: with `groupSize` set, block boundaries are chosen so that when column g (a multiple
  * of groupSize) is reached, `startGroup` sees columns [g, g + groupSize) with every update from the
@@ -136,9 +137,10 @@ export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts
   if (w0 !== w && w.dtype !== prec) {
     (w0.raw() as Float32Array | Float64Array).set(prec === 'f64' && w.dtype === 'f64' ? (w.data() as Float64Array) : w.toFloat32());
   }
-  // The working matrix: A (the accumulated Δ V of the done columns, zero at first) where Q is not
-  // written yet, Q block by block.
-  const work = empty([rows, cols], prec);
+  // The working matrix: A (the accumulated Δ V of the done columns) where Q is not written yet, Q
+  // block by block. The first block writes all of it (its Q, then A = Δ V for every later column),
+  // so it is not zeroed first.
+  const work = scratchTensor([rows, cols], prec);
 
   // Inside a block, columns are handled in sub-blocks of ~16: immediate updates within the
   // sub-block (a rank-1 GEMM per step column), then one GEMM brings the rest of the block up to
@@ -154,8 +156,6 @@ export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts
   const w1t = empty([maxNb * rows], 'f64');
   const u1t = empty([maxNb * maxNb], 'f64');
   const e1t = empty([maxNb * rows], 'f64');
-  // W_Bᵀ of the block, then Δ_Bᵀ = (W − Q)_Bᵀ for the lazy update.
-  const d1t = empty([maxNb * rows], 'f64');
   const eRow = empty([rows * maxNb], prec);
   const codeBuf = empty([Math.min(sub, maxNb) * rows], 'uint8');
   let done = false;
@@ -164,8 +164,7 @@ export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts
       j1 = blockEnd(j0, cols, bs, gs);
       const nb = j1 - j0;
       upperBlockInverse(vView(), cols, j0, nb, u1t.raw() as Float64Array);
-      readColumns(w0, d1t, rows, cols, j0, j1);
-      (w1t.raw() as Float64Array).set((d1t.raw() as Float64Array).subarray(0, nb * rows));
+      readColumns(w0, w1t, rows, cols, j0, j1);
       if (j0 > 0) {
         // D_B = W_B + A_B U_BB; e1t holds A_Bᵀ until the block's steps write their errors.
         readColumns(work, e1t, rows, cols, j0, j1);
@@ -279,19 +278,13 @@ export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts
         }
       }
       writeColumns(work, w1t, rows, cols, j0, j1);
-      if (j1 < cols) {
-        const D1 = d1t.raw() as Float64Array;
-        const W1 = w1t.raw() as Float64Array;
-        for (let i = 0; i < nb * rows; i++) D1[i] -= W1[i];
-        lazyUpdate(work, d1t, eRow, vc, rows, cols, j0, j1);
-      }
+      if (j1 < cols) lazyUpdate(work, w0, eRow, vc, rows, cols, j0, j1);
     }
     done = true;
   } finally {
     w1t.dispose();
     u1t.dispose();
     e1t.dispose();
-    d1t.dispose();
     eRow.dispose();
     codeBuf.dispose();
     if (vc !== v) vc.dispose();
@@ -456,14 +449,19 @@ function resolveBlock(u1t: Tensor, a1t: Tensor, w1t: Tensor, nb: number, rows: n
 }
 
 /**
- * work[:, j1:] += Δ_B · V[j0:j1, j1:] (the accumulators A of the later columns) as one GEMM in the
- * working precision. Δ_B is stored transposed ([nb, rows]); `eRow` receives it row-major in the
- * working precision first, because the GEMM's packing of a 4096-row operand read down columns of a
- * transposed one ran ~25% slower.
+ * work[:, j1:] += Δ_B · V[j0:j1, j1:] (the accumulators A of the later columns; the first block
+ * writes them, beta 0) as one GEMM in the working precision, with Δ_B = W_B − Q_B formed row-major
+ * in `eRow` from W and the block's Q, just written to `work`.
  */
-function lazyUpdate(work: Tensor, dt: Tensor, eRow: Tensor, v: Tensor, rows: number, cols: number, j0: number, j1: number): void {
+function lazyUpdate(work: Tensor, w0: Tensor, eRow: Tensor, v: Tensor, rows: number, cols: number, j0: number, j1: number): void {
   const nb = j1 - j0;
-  transposeTensor(dt, 0, rows, eRow, 0, nb, nb, rows);
+  const W = (w0.raw() as Float32Array | Float64Array).subarray(w0.offset);
+  const Q = work.raw() as Float32Array | Float64Array;
+  const D = eRow.raw() as Float32Array | Float64Array;
+  for (let r = 0; r < rows; r++) {
+    const o = r * cols + j0;
+    for (let t = 0; t < nb; t++) D[r * nb + t] = W[o + t] - Q[o + t];
+  }
   kernel(work.dtype === 'f64' ? 'gemm_f64' : 'gemm_f32')({
     m: rows,
     n: cols - j1,
@@ -475,7 +473,7 @@ function lazyUpdate(work: Tensor, dt: Tensor, eRow: Tensor, v: Tensor, rows: num
     b: { storage: v.storage, offset: v.offset + j0 * cols + j1 },
     rsb: cols,
     csb: 1,
-    beta: 1,
+    beta: j0 === 0 ? 0 : 1,
     c: { storage: work.storage, offset: work.offset + j1 },
     rsc: cols,
     csc: 1,
