@@ -1,4 +1,5 @@
 /** The benchmark suites, in report order. Each maps a run's context to its cases. */
+import { actCases } from './act.bench.js';
 import { gemmCases } from './gemm.bench.js';
 import { gptqCases } from './gptq.bench.js';
 import type { BenchCase, SuiteContext } from './harness.js';
@@ -7,4 +8,4 @@ import { pvqCases } from './pvq.bench.js';
 import { quantCases } from './quant.bench.js';
 
 /** Every suite (one per kernel family). */
-export const SUITES: ReadonlyArray<(ctx: SuiteContext) => BenchCase[]> = [quantCases, pvqCases, gemmCases, linalgCases, gptqCases];
+export const SUITES: ReadonlyArray<(ctx: SuiteContext) => BenchCase[]> = [quantCases, pvqCases, gemmCases, linalgCases, gptqCases, actCases];

@@ -25,6 +25,7 @@ import { PVQ_KERNELS } from './families/pvq.js';
 import { VQ_KERNELS } from './families/vq.js';
 import { GPTQ_KERNELS } from './families/gptq.js';
 import { COPY_KERNELS } from './families/copy.js';
+import { ACT_KERNELS } from './families/act.js';
 
 export type { KernelEntry } from './entry.js';
 
@@ -38,6 +39,7 @@ export const KERNELS = {
   ...VQ_KERNELS,
   ...GPTQ_KERNELS,
   ...COPY_KERNELS,
+  ...ACT_KERNELS,
 } as const;
 
 /** Name of a kernel in the table. */

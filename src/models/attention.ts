@@ -11,7 +11,7 @@
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import { Tensor, empty } from '../tensor.js';
-import { causalSoftmax, f32View } from './fused.js';
+import { f32View } from './fused.js';
 
 /** Query rows per block of the causal schedule. */
 export const ATTN_BLOCK = 64;
@@ -34,6 +34,7 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, 
   const out = empty([T, qw], 'f32');
   const scores = empty([Math.min(ATTN_BLOCK, T), T], 'f32');
   const gemm = kernel('gemm_f32');
+  const softmax = kernel('causal_softmax_f32');
   const scale = 1 / Math.sqrt(hd);
   const rep = heads / kvHeads;
   try {
@@ -49,7 +50,7 @@ export function causalAttention(q: Tensor, k: Tensor, v: Tensor, heads: number, 
           b: { storage: k.storage, offset: k.offset + g * hd }, rsb: 1, csb: kw,
           beta: 0, c: { storage: scores.storage, offset: 0 }, rsc: r1, csc: 1,
         });
-        causalSoftmax(scores.storage.view(Float32Array, 0, m * r1), r0, r1, r1, r1);
+        softmax({ s: { storage: scores.storage, offset: 0 }, r0, r1, cols: r1, rs: r1 });
         // O[r0:r1, head h] = P (m x r1) · V[0:r1, head g]
         gemm({
           m, n: hd, k: r1, alpha: 1,

@@ -1,6 +1,7 @@
 /**
  * Fused loops of the Llama forward pass over contiguous f32 tensors: embedding gather, RMSNorm,
- * rotary embeddings, causal softmax, SwiGLU, residual add and cross-entropy. Each would be two to
+ * rotary embeddings, SwiGLU (on the `swiglu_f32` kernel), residual add and cross-entropy; the causal
+ * softmax is the `causal_softmax_f32` kernel (src/kernels/js/act.ts), called by ./attention.ts. Each would be two to
  * five elementwise ops (and as many temporaries the size of the activations) if written with
  * src/ops; here each is one pass over the data. Not the matrix products (src/ops/matmul.ts and the
  * gemm kernel, see ./attention.ts) and not a general elementwise library.
@@ -10,6 +11,8 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { Tensor, empty } from '../tensor.js';
+import { kernel } from '../kernels/table.js';
+import { tensorRef } from '../kernels/ref.js';
 
 /** The f32 data of a contiguous tensor (a view; valid until the next allocation). */
 export function f32View(t: Tensor): Float32Array {
@@ -120,42 +123,16 @@ export function applyRope(x: Tensor, rope: RopeTables, heads: number): void {
 }
 
 /**
- * Causal softmax in place over rows [r0, r1) of scores s (row i at s[(i - r0) * rs], columns 0..),
- * where row i is query position i: columns j <= i are softmaxed, columns i < j < cols set to 0.
- * @example
- * causalSoftmax(scores, 0, 512, 512, 512);
- */
-export function causalSoftmax(s: Float32Array, r0: number, r1: number, cols: number, rs: number): void {
-  for (let i = r0; i < r1; i++) {
-    const base = (i - r0) * rs;
-    const last = Math.min(i, cols - 1);
-    let m = -Infinity;
-    for (let j = 0; j <= last; j++) if (s[base + j] > m) m = s[base + j];
-    let sum = 0;
-    for (let j = 0; j <= last; j++) {
-      const e = Math.exp(s[base + j] - m);
-      s[base + j] = e;
-      sum += e;
-    }
-    const inv = 1 / sum;
-    for (let j = 0; j <= last; j++) s[base + j] *= inv;
-    for (let j = last + 1; j < cols; j++) s[base + j] = 0;
-  }
-}
-
-/**
- * SwiGLU in place: gate ← silu(gate) · up (f32 tensors of one shape). Returns `gate`.
+ * SwiGLU in place: gate ← silu(gate) · up (f32 tensors of one shape), by the `swiglu_f32` kernel
+ * (its exp is src/kernels/js/act.ts `exp32`). Returns `gate`.
  * @example
  * swiglu(g, u); // g now holds g·σ(g)·u
  */
 export function swiglu(gate: Tensor, up: Tensor): Tensor {
   if (gate.size !== up.size) throw new ShapeError(`swiglu: gate ${fmtShape(gate.shape)} and up ${fmtShape(up.shape)} differ`);
-  const g = f32View(gate);
-  const u = f32View(up);
-  for (let i = 0; i < g.length; i++) {
-    const x = g[i];
-    g[i] = (x / (1 + Math.exp(-x))) * u[i];
-  }
+  f32View(gate); // throws unless contiguous f32
+  f32View(up);
+  kernel('swiglu_f32')({ g: tensorRef(gate), u: tensorRef(up), n: gate.size });
   return gate;
 }
 

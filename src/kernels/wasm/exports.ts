@@ -19,10 +19,11 @@ import { PVQ_ARITY, type PvqExports } from './abi/pvq.js';
 import { VQ_ARITY, type VqExports } from './abi/vq.js';
 import { GPTQ_ARITY, type GptqExports } from './abi/gptq.js';
 import { COPY_ARITY, type CopyExports } from './abi/copy.js';
+import { ACT_ARITY, type ActExports } from './abi/act.js';
 
 /** Exports of build/quantensor.wasm. */
 export interface WasmExports
-  extends CoreExports, GemmExports, LinalgExports, QuantExports, FwhtExports, PvqExports, VqExports, GptqExports, CopyExports {}
+  extends CoreExports, GemmExports, LinalgExports, QuantExports, FwhtExports, PvqExports, VqExports, GptqExports, CopyExports, ActExports {}
 
 /** Parameter count of every export (functions only; `memory` is the imported memory re-exported). */
 export const WASM_EXPORT_ARITY = {
@@ -35,4 +36,5 @@ export const WASM_EXPORT_ARITY = {
   ...VQ_ARITY,
   ...GPTQ_ARITY,
   ...COPY_ARITY,
+  ...ACT_ARITY,
 } as const satisfies Record<keyof WasmExports, number>;
