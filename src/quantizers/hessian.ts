@@ -87,18 +87,30 @@ export class HessianAccumulator {
       : this.dtype === 'f64'
         ? Float64Array.from(x.dtype === 'f64' ? (x.data() as Float64Array) : x.toFloat32())
         : x.toFloat32();
-    for (let i = 0; i < vals.length; i++) {
-      if (!Number.isFinite(vals[i])) {
-        throw new ValueError(`non-finite activation ${vals[i]} at token ${Math.floor(i / f)}, channel ${i % f} of ${x.dtype} ${fmtShape(x.shape)}`);
-      }
-    }
+    // The batch's |x| sums and maxima in one pass, kept apart until the batch is known to be finite
+    // (a non-finite value makes its channel's sum non-finite), so a rejected batch changes nothing.
+    const sum = new Float64Array(f);
+    const mx = new Float64Array(f);
     for (let t = 0; t < n; t++) {
       const base = t * f;
       for (let c = 0; c < f; c++) {
         const a = Math.abs(vals[base + c]);
-        this.absSum[c] += a;
-        if (a > this.absMax[c]) this.absMax[c] = a;
+        sum[c] += a;
+        if (a > mx[c]) mx[c] = a;
       }
+    }
+    for (let c = 0; c < f; c++) {
+      if (Number.isFinite(sum[c])) continue;
+      // (a finite batch whose f64 sum overflowed finds nothing here and is accepted, as before)
+      for (let i = c; i < vals.length; i += f) {
+        if (!Number.isFinite(vals[i])) {
+          throw new ValueError(`non-finite activation ${vals[i]} at token ${Math.floor(i / f)}, channel ${c} of ${x.dtype} ${fmtShape(x.shape)}`);
+        }
+      }
+    }
+    for (let c = 0; c < f; c++) {
+      this.absSum[c] += sum[c];
+      if (mx[c] > this.absMax[c]) this.absMax[c] = mx[c];
     }
     // A view of x shares its storage: it is not disposed here.
     const xt = direct ? x.view([n, f]) : fromArray(vals, [n, f], this.dtype);

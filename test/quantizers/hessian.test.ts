@@ -99,8 +99,12 @@ describe('HessianAccumulator', () => {
     acc.add(tensor([1, 2, 3], [1, 3]));
     expect(() => acc.add(tensor([1, NaN, 3, 4, 5, 6], [2, 3]))).toThrow(ValueError);
     expect(() => acc.add(tensor([1, NaN, 3, 4, 5, 6], [2, 3]))).toThrow(/token 0, channel 1/);
+    expect(() => acc.add(tensor([1, 2, 3, 4, 5, -Infinity, 7, 8, 9], [3, 3]))).toThrow(/token 1, channel 2/);
     expect(acc.count).toBe(1);
     expect(Array.from(acc.hessian().data() as Float64Array)).toEqual([2, 4, 6, 4, 8, 12, 6, 12, 18]);
+    // the rejected batches left the AWQ statistics alone too (their channels 0 and 2 were finite)
+    expect(Array.from(acc.meanAbs())).toEqual([1, 2, 3]);
+    expect(Array.from(acc.maxAbs())).toEqual([1, 2, 3]);
     expect(() => acc.add(tensor([1, 2], [1, 2]))).toThrow(ShapeError);
     expect(() => acc.merge(new HessianAccumulator(4))).toThrow(ShapeError);
   });
