@@ -1,9 +1,9 @@
 /**
  * Fused loops of the Llama forward pass over contiguous f32 tensors: embedding gather, RMSNorm,
- * rotary embeddings, SwiGLU (on the `swiglu_f32` kernel), residual add and cross-entropy; the causal
- * softmax is the `causal_softmax_f32` kernel (src/kernels/js/act.ts), called by ./attention.ts. Each would be two to
- * five elementwise ops (and as many temporaries the size of the activations) if written with
- * src/ops; here each is one pass over the data. Not the matrix products (src/ops/matmul.ts and the
+ * rotary embeddings, SwiGLU (on the `swiglu_f32` kernel), residual add and cross-entropy (the causal
+ * softmax is the `causal_softmax_f32` kernel, called by ./attention.ts). Each would be two to five
+ * elementwise ops (and as many temporaries the size of the activations) if written with src/ops;
+ * here each is one pass over the data. Not the matrix products (src/ops/matmul.ts and the
  * gemm kernel, see ./attention.ts) and not a general elementwise library.
  *
  * Layout everywhere: activations are f32 [T, width] row-major, T = tokens of one window.
