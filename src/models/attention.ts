@@ -2,9 +2,9 @@
  * Causal grouped-query attention over one window, on the f32 GEMM kernel (src/kernels, the engine
  * behind `matmul`) and the `causal_softmax_f32` kernel, with strided refs, so heads are read in
  * place from the projected q, k, v [T, heads * headDim] and written in place into the output: no
- * per-head copies. Query rows are
- * processed in blocks of ATTN_BLOCK so that a block only multiplies the keys it may see (positions
- * < its end), which skips most of the masked upper triangle (about 44% of the work at T = 512).
+ * per-head copies. Query rows are processed in blocks of ATTN_BLOCK so that a block only multiplies
+ * the keys it may see (positions < its end), which skips most of the masked upper triangle (about
+ * 44% of the work at T = 512).
  *
  * Not the projections (./llama.ts runs them through `linear`) and not a KV cache: the forward pass
  * scores whole windows.
