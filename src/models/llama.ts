@@ -152,60 +152,120 @@ export class LlamaModel {
     this.runBlock(i, x, observe, until);
   }
 
-  private runBlock(i: number, x: Tensor, observe: GroupObserver | undefined, until: LinearGroup | null): Tensor | null {
+  /**
+   * The input of group qkv of block i: rmsNorm(x), f32 [T, hidden].
+   * @example
+   * const n1 = model.qkvInputOf(0, h);
+   */
+  qkvInputOf(i: number, x: Tensor): Tensor {
+    return rmsNorm(x, this.layers[i].inputNorm, this.config.rmsNormEps);
+  }
+
+  /**
+   * The input of group o of block i: causal attention over the q/k/v projections of
+   * `qkvInputOf(i, x)` (given as n1, left unchanged), f32 [T, heads·headDim].
+   * @example
+   * const a = model.attentionOf(0, model.qkvInputOf(0, h));
+   */
+  attentionOf(i: number, n1: Tensor): Tensor {
     const c = this.config;
     const l = this.layers[i];
-    const T = x.shape[0];
-    // Attention half.
-    const n1 = rmsNorm(x, l.inputNorm, c.rmsNormEps);
+    const q = project(n1, l.q);
+    const k = project(n1, l.k);
+    const v = project(n1, l.v);
+    try {
+      const rope = this.ropeFor(n1.shape[0]);
+      applyRope(q, rope, c.numHeads);
+      applyRope(k, rope, c.numKvHeads);
+      return causalAttention(q, k, v, c.numHeads, c.numKvHeads);
+    } finally {
+      q.dispose();
+      k.dispose();
+      v.dispose();
+    }
+  }
+
+  /**
+   * The attention half's output h = x + o(a), a new tensor.
+   * @example
+   * const h = model.residualOf(0, x, a);
+   */
+  residualOf(i: number, x: Tensor, a: Tensor): Tensor {
+    const h = project(a, this.layers[i].o);
+    addInto(h, x);
+    return h;
+  }
+
+  /**
+   * The input of group gateup of block i: rmsNorm(h) with the post-attention norm.
+   * @example
+   * const n2 = model.gateupInputOf(0, h);
+   */
+  gateupInputOf(i: number, h: Tensor): Tensor {
+    return rmsNorm(h, this.layers[i].postNorm, this.config.rmsNormEps);
+  }
+
+  /**
+   * The input of group down: silu(gate(n2)) · up(n2), f32 [T, intermediate].
+   * @example
+   * const s = model.mlpInputOf(0, n2);
+   */
+  mlpInputOf(i: number, n2: Tensor): Tensor {
+    const l = this.layers[i];
+    const g = project(n2, l.gate);
+    const u = project(n2, l.up);
+    swiglu(g, u);
+    u.dispose();
+    return g;
+  }
+
+  /**
+   * The block's output: h += down(s), in place; returns h.
+   * @example
+   * const out = model.outputOf(0, h, s);
+   */
+  outputOf(i: number, h: Tensor, s: Tensor): Tensor {
+    const d = project(s, this.layers[i].down);
+    addInto(h, d);
+    d.dispose();
+    return h;
+  }
+
+  /** The block through the stages above, stopping after group `until`'s input is observed. */
+  private runBlock(i: number, x: Tensor, observe: GroupObserver | undefined, until: LinearGroup | null): Tensor | null {
+    const n1 = this.qkvInputOf(i, x);
     observe?.('qkv', n1);
     if (until === 'qkv') {
       n1.dispose();
       return null;
     }
-    const q = project(n1, l.q);
-    const k = project(n1, l.k);
-    const v = project(n1, l.v);
+    const a = this.attentionOf(i, n1);
     n1.dispose();
-    const rope = this.ropeFor(T);
-    applyRope(q, rope, c.numHeads);
-    applyRope(k, rope, c.numKvHeads);
-    const a = causalAttention(q, k, v, c.numHeads, c.numKvHeads);
-    q.dispose();
-    k.dispose();
-    v.dispose();
     observe?.('o', a);
     if (until === 'o') {
       a.dispose();
       return null;
     }
-    const h = project(a, l.o);
+    const h = this.residualOf(i, x, a);
     a.dispose();
-    addInto(h, x);
-    // MLP half.
-    const n2 = rmsNorm(h, l.postNorm, c.rmsNormEps);
+    const n2 = this.gateupInputOf(i, h);
     observe?.('gateup', n2);
     if (until === 'gateup') {
       n2.dispose();
       h.dispose();
       return null;
     }
-    const g = project(n2, l.gate);
-    const u = project(n2, l.up);
+    const s = this.mlpInputOf(i, n2);
     n2.dispose();
-    swiglu(g, u);
-    u.dispose();
-    observe?.('down', g);
+    observe?.('down', s);
     if (until === 'down') {
-      g.dispose();
+      s.dispose();
       h.dispose();
       return null;
     }
-    const d = project(g, l.down);
-    g.dispose();
-    addInto(h, d);
-    d.dispose();
-    return h;
+    const out = this.outputOf(i, h, s);
+    s.dispose();
+    return out;
   }
 
   /**

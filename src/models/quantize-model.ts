@@ -8,7 +8,11 @@
  *
  * Memory: the calibration activations (samples × seqLen × hidden f32) plus one block at a time. A
  * model given as a checkpoint directory is streamed: only the block being quantized is ever held in
- * f32 (plus the embedding and head, which stay f32 as in GPTQ/AWQ practice).
+ * f32 (plus the embedding and head, which stay f32 as in GPTQ/AWQ practice). True-sequential
+ * calibration also keeps the block's intermediate activations between its groups (at most
+ * samples × seqLen × (hidden + intermediate) f32) when they fit `activationCacheBytes`, so the block
+ * runs about once per group instead of once from its input for every group; the quantized model is
+ * the same either way.
  *
  * Not the saving of the result (./save.ts) and not perplexity.
  */
@@ -30,6 +34,9 @@ import { openLlama, readF32, readLayer } from './load.js';
 export const QUANT_METHODS = ['rtn', 'gptq', 'awq', 'awq+gptq', 'pvq', 'vq'] as const;
 /** A quantization method. */
 export type QuantMethod = (typeof QUANT_METHODS)[number];
+
+/** Default `activationCacheBytes`: the block activations true-sequential calibration may keep. */
+const ACTIVATION_CACHE_BYTES = 2 ** 30;
 
 /** The projections of each linear group, in forward order. */
 export const LINEAR_GROUPS: Readonly<Record<LinearGroup, readonly ProjectionName[]>> = {
@@ -73,6 +80,13 @@ export interface QuantizeModelOptions {
   readonly seqLen?: number;
   /** Quantize each group from the inputs seen with earlier groups of the block quantized (default true). */
   readonly trueSequential?: boolean;
+  /**
+   * True sequential only: bytes of block activations the calibration may keep between groups
+   * (default 1 GiB). When the sequences' attention outputs, residuals and MLP inputs fit, each group's
+   * inputs are computed once from the previous group's (same values); otherwise every group reruns
+   * the block from its input, about 2.3x the forward work. 0 always reruns.
+   */
+  readonly activationCacheBytes?: number;
   /** Progress after each linear group. */
   readonly onProgress?: (p: QuantizeProgress) => void;
 }
@@ -136,7 +150,7 @@ function toReport(layer: number, name: ProjectionName, method: QuantMethod, r: P
 function collect(model: LlamaModel, i: number, xs: readonly Tensor[], g: LinearGroup, trueSequential: boolean, cache: Map<LinearGroup, HessianAccumulator> | null): HessianAccumulator {
   const cached = cache?.get(g);
   if (cached) return cached;
-  const width = g === 'o' ? model.config.numHeads * model.config.headDim : g === 'down' ? model.config.intermediateSize : model.config.hiddenSize;
+  const width = groupWidth(model, g);
   if (trueSequential) {
     const acc = new HessianAccumulator(width);
     for (const x of xs) model.blockUntil(i, x, g, (k, input) => k === g && acc.add(input));
@@ -145,11 +159,101 @@ function collect(model: LlamaModel, i: number, xs: readonly Tensor[], g: LinearG
   // One pass with the block as it is for every group at once.
   const accs = new Map<LinearGroup, HessianAccumulator>();
   for (const k of Object.keys(LINEAR_GROUPS) as LinearGroup[]) {
-    accs.set(k, new HessianAccumulator(k === 'o' ? model.config.numHeads * model.config.headDim : k === 'down' ? model.config.intermediateSize : model.config.hiddenSize));
+    accs.set(k, new HessianAccumulator(groupWidth(model, k)));
   }
   for (const x of xs) model.block(i, x, (k, input) => accs.get(k)!.add(input)).dispose();
   for (const [k, a] of accs) cache!.set(k, a);
   return accs.get(g)!;
+}
+
+/** Columns of the input of linear group g. */
+function groupWidth(model: LlamaModel, g: LinearGroup): number {
+  const c = model.config;
+  return g === 'o' ? c.numHeads * c.headDim : g === 'down' ? c.intermediateSize : c.hiddenSize;
+}
+
+/** Bytes the cached calibration of one block holds besides its inputs (its peak: h and the MLP inputs). */
+function cachedBlockBytes(model: LlamaModel, xs: readonly Tensor[]): number {
+  const tokens = xs.reduce((n, x) => n + x.shape[0], 0);
+  const c = model.config;
+  return tokens * 4 * Math.max(c.numHeads * c.headDim + c.hiddenSize, c.hiddenSize + c.intermediateSize);
+}
+
+/**
+ * True-sequential calibration of block i from cached activations: each group's inputs come from the
+ * previous group's stage outputs (attention outputs, then residuals, then MLP inputs), computed with
+ * the groups before it already quantized. Quantizing a group changes its own projections and, for
+ * AWQ, the norm before it (qkv, gateup), which is applied again where it is read, so the inputs equal
+ * what rerunning the block for every group gives. `quantizeGroupFrom(g, acc)` quantizes group g
+ * (and disposes acc). Returns the block's outputs when `outputs`, else disposes everything and
+ * returns [].
+ */
+function calibrateBlockCached(model: LlamaModel, i: number, xs: readonly Tensor[], quantizeGroupFrom: (g: LinearGroup, acc: HessianAccumulator) => void, outputs: boolean): Tensor[] {
+  const live = new Set<Tensor>();
+  const keep = (t: Tensor): Tensor => (live.add(t), t);
+  const drop = (t: Tensor): void => {
+    live.delete(t);
+    t.dispose();
+  };
+  const observed = (g: LinearGroup, inputs: (acc: HessianAccumulator) => void): void => {
+    const acc = new HessianAccumulator(groupWidth(model, g));
+    try {
+      inputs(acc);
+    } catch (e) {
+      acc.dispose();
+      throw e;
+    }
+    quantizeGroupFrom(g, acc);
+  };
+  try {
+    let as: Tensor[] = [];
+    observed('qkv', (acc) => {
+      for (const x of xs) {
+        const n1 = model.qkvInputOf(i, x);
+        acc.add(n1);
+        n1.dispose();
+      }
+    });
+    observed('o', (acc) => {
+      as = xs.map((x) => {
+        const n1 = model.qkvInputOf(i, x);
+        const a = keep(model.attentionOf(i, n1));
+        n1.dispose();
+        acc.add(a);
+        return a;
+      });
+    });
+    const hs: Tensor[] = [];
+    observed('gateup', (acc) => {
+      xs.forEach((x, s) => {
+        hs.push(keep(model.residualOf(i, x, as[s])));
+        drop(as[s]);
+        const n2 = model.gateupInputOf(i, hs[s]);
+        acc.add(n2);
+        n2.dispose();
+      });
+    });
+    let ss: Tensor[] = [];
+    observed('down', (acc) => {
+      // n2 again from h: AWQ folds gate/up's scales into the post-attention norm when it quantizes them
+      ss = hs.map((h) => {
+        const n2 = model.gateupInputOf(i, h);
+        const m = keep(model.mlpInputOf(i, n2));
+        n2.dispose();
+        acc.add(m);
+        return m;
+      });
+    });
+    if (!outputs) return [];
+    return hs.map((h, s) => {
+      model.outputOf(i, h, ss[s]);
+      drop(ss[s]);
+      live.delete(h); // handed to the caller
+      return h;
+    });
+  } finally {
+    for (const t of live) t.dispose();
+  }
 }
 
 /** Quantizes the projections of group g of layer i in place; returns their reports. */
@@ -251,6 +355,8 @@ export async function quantizeModel(source: LlamaModel | string, opts: QuantizeM
   if (!(QUANT_METHODS as readonly string[]).includes(opts.method)) throw new ValueError(`unknown method '${String(opts.method)}' (one of ${QUANT_METHODS.join(', ')})`);
   const seqs = calibrationSequences(opts);
   const trueSequential = opts.trueSequential ?? true;
+  const cacheBudget = opts.activationCacheBytes ?? ACTIVATION_CACHE_BYTES;
+  if (!(cacheBudget >= 0)) throw new ValueError(`activationCacheBytes must be a number >= 0, got ${String(opts.activationCacheBytes)}`);
   let model: LlamaModel;
   let pending: ((i: number) => Promise<LlamaLayer>) | null = null;
   let finish: (() => Promise<void>) | null = null;
@@ -277,9 +383,7 @@ export async function quantizeModel(source: LlamaModel | string, opts: QuantizeM
         model.layers[i] = await pending(i);
         model.checkLayer(i, model.layers[i]);
       }
-      const cache = trueSequential ? null : new Map<LinearGroup, HessianAccumulator>();
-      for (const g of Object.keys(LINEAR_GROUPS) as LinearGroup[]) {
-        const acc = seqs.length ? collect(model, i, xs, g, trueSequential, cache) : null;
+      const quantizeGroupFrom = (g: LinearGroup, acc: HessianAccumulator | null): void => {
         try {
           const rs = quantizeGroup(model, i, g, acc, opts);
           reports.push(...rs);
@@ -287,9 +391,22 @@ export async function quantizeModel(source: LlamaModel | string, opts: QuantizeM
         } finally {
           acc?.dispose();
         }
+      };
+      const last = i + 1 === model.config.numLayers;
+      if (trueSequential && seqs.length && cachedBlockBytes(model, xs) <= cacheBudget) {
+        const next = calibrateBlockCached(model, i, xs, quantizeGroupFrom, !last);
+        if (!last) {
+          for (const x of xs) x.dispose();
+          xs = next;
+        }
+        continue;
+      }
+      const cache = trueSequential ? null : new Map<LinearGroup, HessianAccumulator>();
+      for (const g of Object.keys(LINEAR_GROUPS) as LinearGroup[]) {
+        quantizeGroupFrom(g, seqs.length ? collect(model, i, xs, g, trueSequential, cache) : null);
       }
       // The quantized block's outputs feed the next block.
-      if (i + 1 < model.config.numLayers) {
+      if (!last) {
         const next = xs.map((x) => model.block(i, x));
         for (const x of xs) x.dispose();
         xs = next;

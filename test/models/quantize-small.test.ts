@@ -140,3 +140,34 @@ describe('quantizeModel on a small random Llama', () => {
     expect(err.gptq).toBeLessThan(err.rtn);
   });
 });
+
+describe('true-sequential calibration from cached block activations', () => {
+  it('gives the model and the reports of rerunning the block for every group, on two blocks', async () => {
+    const cfg2 = llamaConfig({
+      hidden_size: 32, intermediate_size: 64, num_hidden_layers: 2, num_attention_heads: 4, num_key_value_heads: 2,
+      vocab_size: 16, rms_norm_eps: 1e-5,
+    });
+    const twoBlocks = (): LlamaModel => {
+      let seed = 11;
+      const w = (o: number, i: number): Tensor => randn([o, i], { seed: seed++, std: 1 / Math.sqrt(i) });
+      const layer = () => ({
+        inputNorm: ones([32]), postNorm: ones([32]),
+        q: w(32, 32), k: w(16, 32), v: w(16, 32), o: w(32, 32), gate: w(64, 32), up: w(64, 32), down: w(32, 64),
+      });
+      return new LlamaModel(cfg2, randn([16, 32], { seed: 98 }), [layer(), layer()], ones([32]), w(16, 32));
+    };
+    // AWQ folds scales into the norms, PVQ runs on its own tensors, VQ on codebooks
+    for (const method of ['gptq', 'awq', 'awq+gptq', 'pvq', 'vq'] as QuantMethod[]) {
+      const runs = [];
+      for (const activationCacheBytes of [0, undefined]) {
+        const m = twoBlocks();
+        const r = await quantizeModel(m, { method, dtype: 'int3', groupSize: 16, calib, chunkSize: 64, samples: 8, activationCacheBytes });
+        runs.push({ errors: r.reports.map((x) => x.error), logits: Array.from(m.forward(probe).toFloat32()) });
+        m.dispose();
+      }
+      expect(runs[1].errors).toEqual(runs[0].errors);
+      expect(runs[1].logits).toEqual(runs[0].logits);
+    }
+    await expect(quantizeModel(twoBlocks(), { method: 'gptq', calib, chunkSize: 64, samples: 8, activationCacheBytes: -1 })).rejects.toThrow(/activationCacheBytes/);
+  });
+});
