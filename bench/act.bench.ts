@@ -64,34 +64,26 @@ export function actCases(ctx: SuiteContext): BenchCase[] {
   if (ctx.threads !== 1) return [];
   const [rows, cols] = ctx.quick ? [16, 128] : [64, 512];
   const n = ctx.quick ? 128 * 384 : 512 * 1536;
+  // [kernel, shape, bytes read and written, prepare], each next to its JS reference
+  const kernels = [
+    ['causal_softmax_f32', `${rows}x${cols}`, rows * cols * 8, (impl: 'wasm' | 'js') => prepareSoftmax(rows, cols, impl)],
+    ['swiglu_f32', `${n}`, n * 12, (impl: 'wasm' | 'js') => prepareSwiglu(n, impl)],
+  ] as const;
   const out: BenchCase[] = [];
-  for (const impl of ['wasm', 'js'] as const) {
-    const lib = impl === 'wasm' ? 'quantensor' : 'quantensor-js';
-    const note = impl === 'js' ? 'the JS reference kernel' : undefined;
-    out.push({
-      family: 'act',
-      kernel: 'causal_softmax_f32',
-      lib,
-      shape: `${rows}x${cols}`,
-      dtype: 'f32',
-      flops: 0,
-      weightBytes: rows * cols * 8,
-      note,
-      prepare: () => prepareSoftmax(rows, cols, impl),
-    });
-  }
-  for (const impl of ['wasm', 'js'] as const) {
-    out.push({
-      family: 'act',
-      kernel: 'swiglu_f32',
-      lib: impl === 'wasm' ? 'quantensor' : 'quantensor-js',
-      shape: `${n}`,
-      dtype: 'f32',
-      flops: 0,
-      weightBytes: n * 12,
-      note: impl === 'js' ? 'the JS reference kernel' : undefined,
-      prepare: () => prepareSwiglu(n, impl),
-    });
+  for (const [kernel, shape, weightBytes, prepare] of kernels) {
+    for (const impl of ['wasm', 'js'] as const) {
+      out.push({
+        family: 'act',
+        kernel,
+        lib: impl === 'wasm' ? 'quantensor' : 'quantensor-js',
+        shape,
+        dtype: 'f32',
+        flops: 0,
+        weightBytes,
+        note: impl === 'js' ? 'the JS reference kernel' : undefined,
+        prepare: () => prepare(impl),
+      });
+    }
   }
   return out;
 }
