@@ -10,118 +10,10 @@
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResult } from './harness.js';
-import { CEILING_COMPARED, CEILING_KERNEL, ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
-
-interface Run {
-  started: string;
-  quick: boolean;
-  machine: { cpu: string; cores: number; node: string; platform: string; load?: { before: number; after: number } };
-  results: BenchResult[];
-  /** Partial runs merged in by bench/merge.ts (their rows replaced the base's). */
-  merged?: { started: string; load?: { before: number; after: number }; rows: number }[];
-}
-
-/** A row selector: fields a result must have. */
-type Sel = Partial<Pick<BenchResult, 'family' | 'kernel' | 'lib' | 'shape' | 'dtype' | 'groupSize' | 'threads'>>;
-
-interface Target {
-  readonly what: string;
-  readonly ours: Sel;
-  /** The row ours is compared with (a peer, or our own baseline row). */
-  readonly vs: Sel;
-  /** How the ratio reads: time (theirs over ours), or rate (ours over theirs, in GB/s or GFLOP/s). */
-  readonly metric: 'speed' | 'gbps' | 'gflops';
-}
-
-const Q4 = { family: 'quant', dtype: 'int4', groupSize: 128 } as const;
-const OURS = { lib: 'quantensor' } as const;
-/** Each CEILING_COMPARED case against the f32 ceiling probe timed in its rounds (bench/ceiling.bench.ts), in GFLOP/s. */
-const ceilingTargets = (lib: string, build: string): Target[] =>
-  CEILING_COMPARED.map(([kernel, shape, dtype]) => ({
-    what: `${kernel} ${shape} ${dtype} against the ${build} f32 ceiling, 1 thread`,
-    ours: { kernel, lib, shape, dtype, threads: 1 },
-    vs: { kernel: CEILING_KERNEL, lib, shape, threads: 1 },
-    metric: 'gflops' as const,
-  }));
-
-/** The comparisons the project set itself (see the task list in docs/benchmarks.md). */
-const TARGETS: readonly Target[] = [
-  ...(['onnxruntime-node', 'onnxruntime-web'] as const).flatMap((peer) =>
-    (['qmatmul_f32', 'qmatmul_i8'] as const).map((kernel) => ({
-      what: `int4 g128 GEMV 1x4096x4096, ${kernel}, 1 thread`,
-      ours: { ...Q4, ...OURS, kernel, shape: '1x4096x4096', threads: 1 },
-      vs: { ...Q4, lib: peer, kernel, shape: '1x4096x4096', threads: 1 },
-      metric: 'speed' as const,
-    })),
-  ),
-  {
-    what: 'int4 g128 GEMV 1x4096x4096, qmatmul_i8, 2 threads',
-    ours: { ...Q4, ...OURS, kernel: 'qmatmul_i8', shape: '1x4096x4096', threads: 2 },
-    vs: { ...Q4, lib: 'onnxruntime-node', kernel: 'qmatmul_i8', shape: '1x4096x4096', threads: 2 },
-    metric: 'speed',
-  },
-  ...(['int3', 'int2', 'int8', 'fp4', 'nf4', 'mxfp4'] as const).map((dtype) => ({
-    what: `${dtype} GEMV 1x4096x4096 (qmatmul_f32) vs our int4 g128`,
-    ours: { family: 'quant', ...OURS, dtype, kernel: 'qmatmul_f32', shape: '1x4096x4096', threads: 1 },
-    vs: { ...Q4, ...OURS, kernel: 'qmatmul_f32', shape: '1x4096x4096', threads: 1 },
-    metric: 'speed' as const,
-  })),
-  ...(['qmatmul_f32', 'qmatmul_i8'] as const).map((kernel) => ({
-    what: `int4 g128 GEMM 128x4096x4096, ${kernel}, 1 thread`,
-    ours: { ...Q4, ...OURS, kernel, shape: '128x4096x4096', threads: 1 },
-    vs: { ...Q4, lib: 'onnxruntime-web', kernel, shape: '128x4096x4096', threads: 1 },
-    metric: 'speed' as const,
-  })),
-  { what: 'f32 GEMM 1024x1024x1024, 1 thread', ours: { kernel: 'gemm_f32', ...OURS, shape: '1024x1024x1024', threads: 1 }, vs: { kernel: 'gemm_f32', lib: 'onnxruntime-web', shape: '1024x1024x1024', threads: 1 }, metric: 'speed' },
-  { what: 'f32 GEMV 1x4096x4096 (GB/s of weights), 1 thread', ours: { kernel: 'gemv_f32', ...OURS, shape: '1x4096x4096', threads: 1 }, vs: { kernel: 'gemv_f32', lib: 'onnxruntime-node', shape: '1x4096x4096', threads: 1 }, metric: 'gbps' },
-  ...(['numpy', 'ml-matrix'] as const).map((lib) => ({
-    what: 'Cholesky f32 n = 4096, 1 thread',
-    ours: { kernel: 'cholesky', ...OURS, shape: '4096x4096', threads: 1 },
-    vs: { kernel: 'cholesky', lib, shape: '4096x4096', threads: 1 },
-    metric: 'speed' as const,
-  })),
-  ...(['numpy', 'scipy'] as const).map((lib) => ({
-    what: 'SPD inverse f32 n = 4096, 1 thread',
-    ours: { kernel: 'spd_inverse', ...OURS, shape: '4096x4096', threads: 1 },
-    vs: { kernel: 'spd_inverse', lib, shape: '4096x4096', threads: 1 },
-    metric: 'speed' as const,
-  })),
-  { what: 'XᵀX (SYRK) f32 X 2048x4096, 1 thread', ours: { kernel: 'syrk', ...OURS, shape: '2048x4096', threads: 1 }, vs: { kernel: 'syrk', lib: 'numpy', shape: '2048x4096', threads: 1 }, metric: 'speed' },
-  ...ceilingTargets(OURS.lib, 'WASM SIMD128'),
-  // What a peer's rate is against that ceiling: above 2, "within 2x of it" is out of reach of any
-  // SIMD128 kernel on this machine, however good.
-  {
-    what: 'numpy XᵀX (OpenBLAS, AVX2 FMA) against the WASM SIMD128 f32 ceiling, 1 thread',
-    ours: { kernel: 'syrk', lib: 'numpy', shape: '2048x4096', threads: 1 },
-    vs: { kernel: CEILING_KERNEL, ...OURS, shape: '2048x4096', threads: 1 },
-    metric: 'gflops',
-  },
-  { what: 'GPTQ 4096x4096 int4 g128 act-order, 1 thread', ours: { kernel: 'gptq_act_order', ...OURS, shape: '4096x4096', threads: 1 }, vs: { kernel: 'gptq_act_order', lib: 'pytorch', shape: '4096x4096', threads: 1 }, metric: 'speed' },
-  ...THREAD_SCALING.map(([kernel, shape, dtype]) => ({
-    what: `two threads vs one (same rounds): ${kernel} ${shape} ${dtype}`,
-    ours: { kernel, ...OURS, shape, dtype, threads: 2 },
-    vs: { kernel, lib: ONE_THREAD_LIB, shape, dtype, threads: 1 },
-    metric: 'speed' as const,
-  })),
-];
-
-/**
- * The targets of the kernels that differ on the opt-in relaxed-SIMD build (float kernels; the int4
- * x int8 GEMV) again for it (rows of `npm run bench -- --relaxed-simd`); shown only when the run
- * has such rows.
- */
-const RELAXED_TARGETS: readonly Target[] = TARGETS.filter(
-  (t) =>
-    t.ours.lib === OURS.lib &&
-    t.vs.lib !== OURS.lib &&
-    t.vs.lib !== ONE_THREAD_LIB &&
-    (['gemm_f32', 'cholesky', 'spd_inverse', 'syrk', 'gptq_act_order'].includes(t.ours.kernel ?? '') ||
-      (t.ours.kernel === 'qmatmul_i8' && t.ours.shape === '1x4096x4096' && t.vs.lib === 'onnxruntime-node')),
-)
-  .map((t): Target => ({ ...t, what: `${t.what}, relaxed SIMD (opt-in)`, ours: { ...t.ours, lib: RELAXED_LIB } }))
-  .concat(ceilingTargets(RELAXED_LIB, 'relaxed-SIMD (FMA)'));
-
-const matches = (r: BenchResult, s: Sel): boolean => Object.entries(s).every(([k, v]) => r[k as keyof BenchResult] === v);
+import { CEILING_KERNEL, RELAXED_LIB } from './lib.js';
+import type { RunFile } from './merge.js';
+import type { RepeatFile } from './repeat.js';
+import { RELAXED_TARGETS, TARGETS, rowFor, targetRatio, targetsOverRuns, type Sel, type Spread, type Target } from './targets.js';
 
 const f = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
 
@@ -129,19 +21,55 @@ const ms = (x: number | null): string => (x === null ? '–' : x >= 100 ? x.toFi
 
 const describe = (s: Sel): string => [s.lib, s.threads === undefined ? '' : `${s.threads} thr`].filter(Boolean).join(', ');
 
+/** The targets a run can show: the relaxed build's only when it has relaxed rows. */
+const targetsOf = (results: readonly BenchResult[]): readonly Target[] =>
+  results.some((r) => r.lib === RELAXED_LIB) ? [...TARGETS, ...RELAXED_TARGETS] : TARGETS;
+
+/** A target's value as the page shows it (time, or the rate its metric names). */
+function shown(t: Target, v: number): string {
+  return t.metric === 'gbps' ? `${f(v)} GB/s` : t.metric === 'gflops' ? `${f(v)} GFLOP/s` : `${ms(v)} ms`;
+}
+
+/** How the compared row is named: its library and threads, and its dtype where it differs from ours. */
+const comparedWith = (t: Target): string => `${describe(t.vs)}${t.vs.dtype && t.vs.dtype !== t.ours.dtype ? ` ${t.vs.dtype}` : ''}`;
+
 function targetRows(results: readonly BenchResult[]): string[] {
   const lines = ['| target | ours | compared with | ours | theirs | ours faster by |', '|---|---|---|---:|---:|---:|'];
-  const relaxed = results.some((r) => r.lib === RELAXED_LIB) ? RELAXED_TARGETS : [];
-  for (const t of [...TARGETS, ...relaxed]) {
-    const a = results.find((r) => matches(r, t.ours) && r.medianMs !== null);
-    const b = results.find((r) => matches(r, t.vs) && r.medianMs !== null);
-    const show = (r: BenchResult | undefined): string =>
-      !r ? 'not measured' : t.metric === 'gbps' ? `${f(r.gbps)} GB/s` : t.metric === 'gflops' ? `${f(r.gflops)} GFLOP/s` : `${ms(r.medianMs)} ms`;
-    let ratio = '–';
-    if (a && b) ratio = t.metric === 'gbps' ? `${f(a.gbps! / b.gbps!)}x` : t.metric === 'gflops' ? `${f(a.gflops! / b.gflops!)}x` : `${f(b.medianMs! / a.medianMs!)}x`;
-    lines.push(`| ${t.what} | ${describe(t.ours)} | ${describe(t.vs)}${t.vs.dtype && t.vs.dtype !== t.ours.dtype ? ` ${t.vs.dtype}` : ''} | ${show(a)} | ${show(b)} | ${ratio} |`);
+  for (const t of targetsOf(results)) {
+    const a = rowFor(results, t.ours);
+    const b = rowFor(results, t.vs);
+    const show = (r: BenchResult | undefined): string => (r ? shown(t, t.metric === 'gbps' ? r.gbps! : t.metric === 'gflops' ? r.gflops! : r.medianMs!) : 'not measured');
+    const ratio = a && b ? `${f(targetRatio(t, a, b))}x` : '–';
+    lines.push(`| ${t.what} | ${describe(t.ours)} | ${comparedWith(t)} | ${show(a)} | ${show(b)} | ${ratio} |`);
   }
   return lines;
+}
+
+/** "median (min-max)" of a spread, each shown by `fmt`; one number when every run gave the same. */
+const range = (s: Spread, fmt: (v: number) => string): string => (s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`);
+
+/** The section over repeated runs (bench/repeat.ts): each target's median and range over the runs. */
+function repeatSection(rep: RepeatFile, path: string): string[] {
+  const runs = rep.runs;
+  const all = runs.flatMap((r) => r.results);
+  const rows = targetsOverRuns(targetsOf(all), runs);
+  const starts = runs.map((r) => r.started).sort();
+  return [
+    '## Targets over repeated runs',
+    '',
+    `${runs.length} runs of the target cases from ${starts[0]} to ${starts[starts.length - 1]} (\`${rep.command}\`, raw rows: \`${path}\`).`,
+    'The machine is a shared virtual one whose speed drifts from minute to minute, so one run can land on',
+    'either side of a target that is close. Each run times ours and the compared row in the same minutes;',
+    'the columns give the median over the runs and, in brackets, the lowest and highest.',
+    '',
+    '| target | compared with | runs | ours | theirs | ours faster by |',
+    '|---|---|---:|---:|---:|---:|',
+    ...rows.map((s) => {
+      const t = s.target;
+      return `| ${t.what} | ${comparedWith(t)} | ${s.runs} | ${range(s.ours, (v) => shown(t, v))} | ${range(s.theirs, (v) => shown(t, v))} | ${range(s.ratio, (v) => `${f(v)}x`)} |`;
+    }),
+    '',
+  ];
 }
 
 const groupKey = (r: BenchResult): string => `${r.kernel}|${r.shape}|${r.dtype}|${r.groupSize ?? ''}|${r.threads}`;
@@ -175,7 +103,7 @@ function familyTable(rows: readonly BenchResult[]): string[] {
  * @example
  * writeFileSync('docs/benchmarks.md', renderReport(JSON.parse(readFileSync('docs/benchmarks.json', 'utf8'))));
  */
-function renderReport(run: Run, jsonPath: string): string {
+function renderReport(run: RunFile, jsonPath: string, repeats?: { file: RepeatFile; path: string }): string {
   const m = run.machine;
   const families = [...new Set(run.results.map((r) => r.family))];
   const out: string[] = [
@@ -220,6 +148,7 @@ function renderReport(run: Run, jsonPath: string): string {
     '',
     ...targetRows(run.results),
     '',
+    ...(repeats ? repeatSection(repeats.file, repeats.path) : []),
   ];
   for (const fam of families) {
     out.push(`## ${fam}`, '', ...familyTable(run.results.filter((r) => r.family === fam)), '');
@@ -234,13 +163,18 @@ function renderReport(run: Run, jsonPath: string): string {
 }
 
 function main(): void {
-  const [jsonPath, mdPath, ...rest] = process.argv.slice(2);
-  if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md]');
-  const run = JSON.parse(readFileSync(jsonPath, 'utf8')) as Run;
+  const args = process.argv.slice(2);
+  const at = args.indexOf('--repeats');
+  const repeatPath = at >= 0 ? args[at + 1] : undefined;
+  if (at >= 0 && !repeatPath) throw new Error('--repeats needs a file written by bench/repeat.ts');
+  const [jsonPath, mdPath, notesPath] = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
+  if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md] [--repeats REPEATS.json]');
+  const run = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunFile;
+  const repeats = repeatPath ? { file: JSON.parse(readFileSync(repeatPath, 'utf8')) as RepeatFile, path: repeatPath } : undefined;
   // Optional hand-written notes (peer install problems, caveats) appended verbatim.
-  const notes = rest[0] ? `\n${readFileSync(rest[0], 'utf8')}` : '';
-  writeFileSync(mdPath, `${renderReport(run, jsonPath)}\n${notes}`);
-  console.log(`wrote ${mdPath} from ${run.results.length} results`);
+  const notes = notesPath ? `\n${readFileSync(notesPath, 'utf8')}` : '';
+  writeFileSync(mdPath, `${renderReport(run, jsonPath, repeats)}\n${notes}`);
+  console.log(`wrote ${mdPath} from ${run.results.length} results${repeats ? ` and ${repeats.file.runs.length} repeated runs` : ''}`);
 }
 
 main();
