@@ -9,18 +9,21 @@
  * Each quoted selection is one `npm run bench` filter list (bench/run.ts, every thread count of
  * --threads, default 1,2); a run is every selection once, merged into one run file (bench/merge.ts).
  * The output is written through a temporary file after every run, so an interrupted series keeps
- * the runs it finished. Not the runner (bench/run.ts) and not the page (bench/report.ts).
+ * the runs it finished; `--append` adds runs to an existing file of the same selections. Not the runner (bench/run.ts) and not the page (bench/report.ts).
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { mergeRuns, type RunFile } from './merge.js';
 
-/** What bench/repeat.ts writes: the command that made it and every run, in order. */
+/** What bench/repeat.ts writes: the commands that made it, the selections and every run, in order. */
 export interface RepeatFile {
-  command: string;
+  /** The command of each invocation that added runs (the first, then each --append). */
+  commands: string[];
+  /** The selections every run ran, one filter list each. */
+  selections: string[][];
   runs: RunFile[];
 }
 
@@ -29,11 +32,12 @@ interface Cli {
   pauseS: number;
   json: string;
   threads: string | null;
+  append: boolean;
   selections: string[][];
 }
 
 function parse(argv: readonly string[]): Cli {
-  const cli: Cli = { runs: 3, pauseS: 60, json: '', threads: null, selections: [] };
+  const cli: Cli = { runs: 3, pauseS: 60, json: '', threads: null, append: false, selections: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -45,7 +49,8 @@ function parse(argv: readonly string[]): Cli {
     else if (a === '--pause') cli.pauseS = Number(value());
     else if (a === '--json') cli.json = value();
     else if (a === '--threads') cli.threads = value();
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --runs N, --pause SECONDS, --json FILE, --threads 1,2)`);
+    else if (a === '--append') cli.append = true;
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --runs N, --pause SECONDS, --json FILE, --threads 1,2, --append)`);
     else cli.selections.push(a.split(/\s+/).filter(Boolean));
   }
   if (!Number.isInteger(cli.runs) || cli.runs < 1) throw new Error('--runs takes a positive integer');
@@ -70,16 +75,27 @@ function runOnce(cli: Cli, dir: string, index: number): RunFile {
   return run!;
 }
 
+/** The runs already in the output file, which --append continues: only with the same selections. */
+function previous(cli: Cli): RepeatFile {
+  const file = JSON.parse(readFileSync(cli.json, 'utf8')) as RepeatFile;
+  const same = JSON.stringify(file.selections) === JSON.stringify(cli.selections);
+  if (!same) throw new Error(`${cli.json} holds runs of other selections (${file.selections.map((f) => `"${f.join(' ')}"`).join(' ')}): --append needs the same ones`);
+  return file;
+}
+
 async function main(): Promise<void> {
   const argv = process.argv.slice(2);
   const cli = parse(argv);
   const quote = (a: string): string => (/\s/.test(a) ? `"${a}"` : a);
-  const out: RepeatFile = { command: `npx tsx bench/repeat.ts ${argv.map(quote).join(' ')}`, runs: [] };
+  const command = `npx tsx bench/repeat.ts ${argv.map(quote).join(' ')}`;
+  const out: RepeatFile = cli.append && existsSync(cli.json) ? previous(cli) : { commands: [], selections: cli.selections, runs: [] };
+  out.commands.push(command);
   const dir = mkdtempSync(join(tmpdir(), 'qt-repeat-'));
   try {
-    for (let i = 0; i < cli.runs; i++) {
+    const first = out.runs.length;
+    for (let i = first; i < first + cli.runs; i++) {
       if (i > 0 && cli.pauseS > 0) await new Promise((r) => setTimeout(r, cli.pauseS * 1000));
-      console.log(`--- run ${i + 1} of ${cli.runs}`);
+      console.log(`--- run ${i + 1} of ${first + cli.runs}`);
       out.runs.push(runOnce(cli, dir, i));
       const tmp = `${cli.json}.tmp`;
       writeFileSync(tmp, JSON.stringify(out, null, 1));

@@ -2,10 +2,11 @@
  * Writes docs/benchmarks.md from a JSON run of bench/run.ts, so no number in it is typed by hand:
  *
  *   npm run bench -- --json docs/benchmarks.json
- *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md
+ *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md [bench/notes.md] [--repeats FILE]
  *
  * The page has the machine, the commands, the targets (each a ratio of ours to the named peer or
- * to our own reference row), and one table per family with every library side by side.
+ * to our own reference row), with --repeats the same targets over the runs of a bench/repeat.ts
+ * file (median and range), and one table per family with every library side by side.
  * Not the runner (bench/run.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -13,7 +14,7 @@ import type { BenchResult } from './harness.js';
 import { CEILING_KERNEL, RELAXED_LIB } from './lib.js';
 import type { RunFile } from './merge.js';
 import type { RepeatFile } from './repeat.js';
-import { RELAXED_TARGETS, TARGETS, rowFor, targetRatio, targetsOverRuns, type Sel, type Spread, type Target } from './targets.js';
+import { RELAXED_TARGETS, TARGETS, rowFor, targetRatio, targetsOverRuns, valueOf, type Sel, type Spread, type Target } from './targets.js';
 
 const f = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
 
@@ -38,7 +39,7 @@ function targetRows(results: readonly BenchResult[]): string[] {
   for (const t of targetsOf(results)) {
     const a = rowFor(results, t.ours);
     const b = rowFor(results, t.vs);
-    const show = (r: BenchResult | undefined): string => (r ? shown(t, t.metric === 'gbps' ? r.gbps! : t.metric === 'gflops' ? r.gflops! : r.medianMs!) : 'not measured');
+    const show = (r: BenchResult | undefined): string => (r ? shown(t, valueOf(t, r)) : 'not measured');
     const ratio = a && b ? `${f(targetRatio(t, a, b))}x` : '–';
     lines.push(`| ${t.what} | ${describe(t.ours)} | ${comparedWith(t)} | ${show(a)} | ${show(b)} | ${ratio} |`);
   }
@@ -57,7 +58,10 @@ function repeatSection(rep: RepeatFile, path: string): string[] {
   return [
     '## Targets over repeated runs',
     '',
-    `${runs.length} runs of the target cases from ${starts[0]} to ${starts[starts.length - 1]} (\`${rep.command}\`, raw rows: \`${path}\`).`,
+    `${runs.length} runs of the target cases from ${starts[0]} to ${starts[starts.length - 1]}, raw rows in \`${path}\`, by`,
+    '',
+    ...rep.commands.map((c) => `    ${c}`),
+    '',
     'The machine is a shared virtual one whose speed drifts from minute to minute, so one run can land on',
     'either side of a target that is close. Each run times ours and the compared row in the same minutes;',
     'the columns give the median over the runs and, in brackets, the lowest and highest.',
@@ -133,6 +137,7 @@ function renderReport(run: RunFile, jsonPath: string, repeats?: { file: RepeatFi
     'npm run bench -- gptq --json FILE           # GPTQ with its PyTorch peer (needs python3-torch)',
     `npx tsx bench/merge.ts ${jsonPath} FILE      # a partial run's rows in place of the same cases`,
     `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md`,
+    ...(repeats ? [`npx tsx bench/repeat.ts --runs 4 --pause 120 --json ${repeats.path} "quant 1x4096x4096"   # selections of cases, several runs minutes apart`, `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md bench/notes.md --repeats ${repeats.path}`] : []),
     '```',
     '',
     'Each case is run once and its output checked against f64 reference values (sampled dot products,',
