@@ -9,7 +9,8 @@
  * Each quoted selection is one `npm run bench` filter list (bench/run.ts, every thread count of
  * --threads, default 1,2); a run is every selection once, merged into one run file (bench/merge.ts).
  * The output is written through a temporary file after every run, so an interrupted series keeps
- * the runs it finished; `--append` adds runs to an existing file of the same selections. Not the runner (bench/run.ts) and not the page (bench/report.ts).
+ * the runs it finished; `--append` adds runs to an existing file of the same selections (without
+ * it the file is replaced). Not the runner (bench/run.ts) and not the page (bench/report.ts).
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
