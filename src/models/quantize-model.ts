@@ -205,6 +205,15 @@ function calibrateBlockCached(model: LlamaModel, i: number, xs: readonly Tensor[
     }
     quantizeGroupFrom(g, acc);
   };
+  // For each source t: out = f(norm(t)), kept and observed by acc (the normed input disposed).
+  const stage = (src: readonly Tensor[], norm: (t: Tensor) => Tensor, f: (n: Tensor) => Tensor, acc: HessianAccumulator): Tensor[] =>
+    src.map((t) => {
+      const n = norm(t);
+      const out = keep(f(n));
+      n.dispose();
+      acc.add(out);
+      return out;
+    });
   try {
     let as: Tensor[] = [];
     observed('qkv', (acc) => {
@@ -215,13 +224,7 @@ function calibrateBlockCached(model: LlamaModel, i: number, xs: readonly Tensor[
       }
     });
     observed('o', (acc) => {
-      as = xs.map((x) => {
-        const n1 = model.qkvInputOf(i, x);
-        const a = keep(model.attentionOf(i, n1));
-        n1.dispose();
-        acc.add(a);
-        return a;
-      });
+      as = stage(xs, (x) => model.qkvInputOf(i, x), (n1) => model.attentionOf(i, n1), acc);
     });
     const hs: Tensor[] = [];
     observed('gateup', (acc) => {
@@ -236,13 +239,7 @@ function calibrateBlockCached(model: LlamaModel, i: number, xs: readonly Tensor[
     let ss: Tensor[] = [];
     observed('down', (acc) => {
       // n2 again from h: AWQ folds gate/up's scales into the post-attention norm when it quantizes them
-      ss = hs.map((h) => {
-        const n2 = model.gateupInputOf(i, h);
-        const m = keep(model.mlpInputOf(i, n2));
-        n2.dispose();
-        acc.add(m);
-        return m;
-      });
+      ss = stage(hs, (h) => model.gateupInputOf(i, h), (n2) => model.mlpInputOf(i, n2), acc);
     });
     if (!outputs) return [];
     return hs.map((h, s) => {
