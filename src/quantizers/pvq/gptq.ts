@@ -4,8 +4,8 @@
  * src/quantizers/gptq/error-feedback.ts runs with encoder width = dim: each step codes the `dim`
  * working columns of every row jointly (nearest pyramid codeword and amplitude level, ./quantize.ts
  * `PvqGroupEncoder`), and the error E, solving E · U[s0:s1, s0:s1] = D − Q, is propagated to the
- * later columns through the upper Cholesky factor U of H⁻¹ (given as V = U⁻¹, V Vᵀ = H). Minimises tr(ΔHΔᵀ) greedily, group by
- * group, instead of the weight error.
+ * later columns through the upper Cholesky factor U of H⁻¹ (given as V = U⁻¹, V Vᵀ = H).
+ * Minimises tr(ΔHΔᵀ) greedily, group by group, instead of the weight error.
  *
  * With the Hadamard rotation the loop runs in the rotated basis: W' = W Qᵀ and H' = Q H Qᵀ (the
  * inputs are rotated too), and tr(Δ'H'Δ'ᵀ) = tr(ΔHΔᵀ), so the reported output error is the one of
