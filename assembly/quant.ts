@@ -136,7 +136,7 @@ export function qgemv_f32(
 /** Tokens rounded up to whole MR-token panels. */
 // @ts-ignore: decorator
 @inline function mPanels(m: i32): usize {
-  return <usize>((m + MR - 1) & ~(MR - 1));
+  return <usize>(((m + MR - 1) / MR) * MR);
 }
 
 /**

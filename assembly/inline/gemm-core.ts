@@ -9,19 +9,25 @@
  * cost nothing but a different packing walk. Scratch for the packed panels is passed in (the module
  * never allocates); `gemmScratchBytes` says how much.
  *
- * Micro-kernel: MR = 4 rows by NR = 2 vectors (8 f32 or 4 f64 columns) = 8 v128 accumulators.
- * Without FMA each step needs a temporary for the product; 8 accumulators + 2 B vectors + 1 A splat
- * + 1 product fit the 15 XMM registers V8 allocates without spilling. Accumulation is in T.
+ * Micro-kernel: MR rows by NR = 2 vectors (8 f32 or 4 f64 columns). SIMD128 build: MR = 4, 8 v128
+ * accumulators; without FMA each step needs a temporary for the product, and 8 accumulators + 2 B
+ * vectors + 1 A splat + 1 product fit the 15 XMM registers V8 allocates without spilling.
+ * Relaxed-SIMD build: MR = 5, 10 accumulators. A fused multiply-add needs no temporary, and its
+ * latency (5 cycles, 2 per cycle on Zen 2) wants 10 sums in flight: with 8, the chains and not the
+ * FMA units set the pace (X^T X 2048 x 4096: 1157 ms with MR = 4, 1020 ms with MR = 5, same run).
+ * MR = 6 does not fit: V8 hoists the A loads of a step above its arithmetic and spills. Accumulation
+ * is in T.
  *
  * Not exported from the module: thin wrappers in assembly/gemm.ts are.
  */
-import { at, ld, madd, st } from './simd';
+import { at, laneSplat, ld, madd, st } from './simd';
 
-export const MR: i32 = 4;
+/** Rows of a micro-tile (see above). */
+export const MR: i32 = ASC_FEATURE_RELAXED_SIMD ? 5 : 4;
 /** Depth of a packed slice. */
 export const KC: i32 = 256;
-/** Rows of A packed at once (MC x KC x 4 bytes = 128 KiB f32: fits L2). */
-export const MC: i32 = 128;
+/** Rows of A packed at once, a multiple of MR (MC x KC x 4 bytes = 128-140 KiB f32: fits L2). */
+export const MC: i32 = ASC_FEATURE_RELAXED_SIMD ? 140 : 128;
 /** Columns of B packed at once (KC x NC x 4 bytes = 2 MiB f32). */
 export const NC: i32 = 2048;
 
@@ -62,23 +68,23 @@ export function packA<T>(dst: usize, a: usize, rsa: usize, csa: usize, mc: i32, 
       const r1 = r0 + (rsa << alignof<T>());
       const r2 = r1 + (rsa << alignof<T>());
       const r3 = r2 + (rsa << alignof<T>());
+      const r4 = r3 + (rsa << alignof<T>());
       for (let p = 0; p < kc; p++) {
         const d = panel + ((<usize>p * MR) << alignof<T>());
         st<T>(d, 0, ld<T>(r0, p));
         st<T>(d, 1, ld<T>(r1, p));
         st<T>(d, 2, ld<T>(r2, p));
         st<T>(d, 3, ld<T>(r3, p));
+        if (MR == 5) st<T>(d, 4, ld<T>(r4, p));
       }
     } else if (rows == MR && rsa == 1) {
-      // Columns of A are contiguous: each depth step reads MR neighbours.
+      // Columns of A are contiguous: each depth step copies MR neighbours (16, 20, 32 or 40 bytes).
       for (let p = 0; p < kc; p++) {
         const s = a + ((<usize>i0 + <usize>p * csa) << alignof<T>());
         const d = panel + ((<usize>p * MR) << alignof<T>());
-        if (sizeof<T>() == 4) v128.store(d, v128.load(s));
-        else {
-          v128.store(d, v128.load(s));
-          v128.store(d, v128.load(s, 16), 16);
-        }
+        v128.store(d, v128.load(s));
+        if (sizeof<T>() == 8) v128.store(d, v128.load(s, 16), 16);
+        if (MR == 5) st<T>(d, 4, ld<T>(s, 4));
       }
     } else {
       for (let p = 0; p < kc; p++) {
@@ -172,6 +178,8 @@ export function microKernel<T>(
   let c21 = c00;
   let c30 = c00;
   let c31 = c00;
+  let c40 = c00; // row 4: MR == 5 only (removed by the compiler in the SIMD128 build)
+  let c41 = c00;
   // The depth loop is shaped for V8's code generator (measured in L1 on the 2-core EPYC VM: ~1.9 ns
   // per depth step, 32 multiply-adds, against ~2.2 ns for a plain one-step loop):
   //  - every load addresses a constant offset from one of two pointers (no per-step address adds),
@@ -184,14 +192,61 @@ export function microKernel<T>(
   // Four steps per iteration, A pre-broadcast in the packing and a 3 x 12 tile were each no faster.
   // What is left is vector multiply and add throughput (16 per step, ~5.7 cycles where 2 + 2 pipes
   // would take 4). Same products in the same order as one step at a time, so the same bits. kc >= 1.
+  // MR == 5 (relaxed build) reads rows 0-3 of a step as one vector (two for f64) and splats lanes:
+  // five splat loads per step would be hoisted together and spill.
   const aStep = (<usize>MR) << alignof<T>();
   const paEnd = pa + <usize>kc * aStep;
+  const a2 = MR << alignof<T>(); // byte offset of the second step's A values
   let b0: v128;
   let b1: v128;
   let a: v128;
+  let av: v128;
   while (true) {
     b0 = v128.load(pb);
     b1 = v128.load(pb, 16);
+    if (MR == 5) {
+      av = v128.load(pa);
+      a = laneSplat<T>(av, 0);
+      c00 = madd<T>(c00, a, b0);
+      c01 = madd<T>(c01, a, b1);
+      a = laneSplat<T>(av, 1);
+      c10 = madd<T>(c10, a, b0);
+      c11 = madd<T>(c11, a, b1);
+      if (sizeof<T>() == 8) av = v128.load(pa, 16);
+      a = laneSplat<T>(av, 2);
+      c20 = madd<T>(c20, a, b0);
+      c21 = madd<T>(c21, a, b1);
+      a = laneSplat<T>(av, 3);
+      c30 = madd<T>(c30, a, b0);
+      c31 = madd<T>(c31, a, b1);
+      a = sizeof<T>() == 4 ? v128.load32_splat(pa, 16) : v128.load64_splat(pa, 32);
+      c40 = madd<T>(c40, a, b0);
+      c41 = madd<T>(c41, a, b1);
+      if (pa + aStep >= paEnd) break;
+      b0 = v128.load(pb, 32);
+      b1 = v128.load(pb, 48);
+      av = v128.load(pa, a2);
+      a = laneSplat<T>(av, 0);
+      c00 = madd<T>(c00, a, b0);
+      c01 = madd<T>(c01, a, b1);
+      a = laneSplat<T>(av, 1);
+      c10 = madd<T>(c10, a, b0);
+      c11 = madd<T>(c11, a, b1);
+      if (sizeof<T>() == 8) av = v128.load(pa, a2 + 16);
+      a = laneSplat<T>(av, 2);
+      c20 = madd<T>(c20, a, b0);
+      c21 = madd<T>(c21, a, b1);
+      a = laneSplat<T>(av, 3);
+      c30 = madd<T>(c30, a, b0);
+      c31 = madd<T>(c31, a, b1);
+      a = sizeof<T>() == 4 ? v128.load32_splat(pa, a2 + 16) : v128.load64_splat(pa, a2 + 32);
+      c40 = madd<T>(c40, a, b0);
+      c41 = madd<T>(c41, a, b1);
+      pa += 2 * aStep;
+      pb += 64;
+      if (pa >= paEnd) break;
+      continue;
+    }
     a = sizeof<T>() == 4 ? v128.load32_splat(pa) : v128.load64_splat(pa);
     c00 = madd<T>(c00, a, b0);
     c01 = madd<T>(c01, a, b1);
@@ -230,6 +285,7 @@ export function microKernel<T>(
     storeRow<T>(c + rowBytes, c10, c11, va, beta);
     storeRow<T>(c + 2 * rowBytes, c20, c21, va, beta);
     storeRow<T>(c + 3 * rowBytes, c30, c31, va, beta);
+    if (MR == 5) storeRow<T>(c + 4 * rowBytes, c40, c41, va, beta);
     return;
   }
   const rb = <usize>NR << alignof<T>();
@@ -241,6 +297,10 @@ export function microKernel<T>(
   v128.store(tile + 2 * rb, v128.mul<T>(c21, va), 16);
   v128.store(tile + 3 * rb, v128.mul<T>(c30, va));
   v128.store(tile + 3 * rb, v128.mul<T>(c31, va), 16);
+  if (MR == 5) {
+    v128.store(tile + 4 * rb, v128.mul<T>(c40, va));
+    v128.store(tile + 4 * rb, v128.mul<T>(c41, va), 16);
+  }
   for (let i = 0; i < rows; i++) {
     const jEnd = imin(cols, i + lim + 1);
     for (let j = 0; j < jEnd; j++) {

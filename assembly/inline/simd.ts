@@ -36,6 +36,22 @@
   return v128.load64_splat(p);
 }
 
+/**
+ * Lane `i` of row values held two per vector (f64) or four (f32) in every lane: lane i of v for f32,
+ * lane i & 1 for f64 (the caller holds rows 2 and 3 of an f64 panel in a second vector).
+ */
+// @ts-ignore: decorator
+@inline export function laneSplat<T>(v: v128, i: i32): v128 {
+  if (sizeof<T>() == 4) {
+    if (i == 0) return i32x4.shuffle(v, v, 0, 0, 0, 0);
+    if (i == 1) return i32x4.shuffle(v, v, 1, 1, 1, 1);
+    if (i == 2) return i32x4.shuffle(v, v, 2, 2, 2, 2);
+    return i32x4.shuffle(v, v, 3, 3, 3, 3);
+  }
+  if ((i & 1) == 0) return i64x2.shuffle(v, v, 0, 0);
+  return i64x2.shuffle(v, v, 1, 1);
+}
+
 /** Sum of the lanes of `v`, as T. */
 // @ts-ignore: decorator
 @inline export function hsum<T>(v: v128): T {

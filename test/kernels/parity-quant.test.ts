@@ -256,10 +256,11 @@ describe('quant kernels on several threads', () => {
 
 describe('int8 tiles of qmatmul_i8 (many tokens)', () => {
   it('span several column slices and token blocks, with an odd token and a leftover row', () => {
-    // k = 4096 in groups of 128: four 1024-column slices; 131 tokens: a full 128-token block, then
-    // one pair and an odd token; n = 9: two quads and a leftover row
+    // k = 4096 in groups of 128: four 1024-column slices; 151 tokens: a full 128-token block, then
+    // eleven pairs and an odd token (and for qgemm_f32 a full token block of MC = 128 or 140, then a
+    // short one); n = 9: two quads and a leftover row
     for (const dtype of ['int4', 'int3', 'int8'] as const) {
-      run({ dtype, n: 9, k: 4096, m: 131, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 21 });
+      run({ dtype, n: 9, k: 4096, m: 151, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 21 });
     }
     // groups of 32 (32 per slice) and symmetric codes
     run({ dtype: 'int4', n: 5, k: 2048, m: 10, group: 32, symmetric: true, indexBits: 4, vectorDim: 4, seed: 22 });
