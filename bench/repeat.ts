@@ -7,7 +7,8 @@
  *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md bench/notes.md --repeats docs/benchmarks-repeats.json
  *
  * Each quoted selection is one `npm run bench` filter list (bench/run.ts, every thread count of
- * --threads, default 1,2); a run is every selection once, merged into one run file (bench/merge.ts).
+ * --threads, default 1,2; with --relaxed-simd also on the relaxed build); a run is every selection
+ * once, merged into one run file (bench/merge.ts).
  * The output is written through a temporary file after every run, so an interrupted series keeps
  * the runs it finished; `--append` adds runs to an existing file of the same selections (without
  * it the file is replaced). Not the runner (bench/run.ts) and not the page (bench/report.ts).
@@ -33,12 +34,13 @@ interface Cli {
   pauseS: number;
   json: string;
   threads: string | null;
+  relaxed: boolean;
   append: boolean;
   selections: string[][];
 }
 
 function parse(argv: readonly string[]): Cli {
-  const cli: Cli = { runs: 3, pauseS: 60, json: '', threads: null, append: false, selections: [] };
+  const cli: Cli = { runs: 3, pauseS: 60, json: '', threads: null, relaxed: false, append: false, selections: [] };
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     const value = (): string => {
@@ -51,7 +53,8 @@ function parse(argv: readonly string[]): Cli {
     else if (a === '--json') cli.json = value();
     else if (a === '--threads') cli.threads = value();
     else if (a === '--append') cli.append = true;
-    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --runs N, --pause SECONDS, --json FILE, --threads 1,2, --append)`);
+    else if (a === '--relaxed-simd') cli.relaxed = true;
+    else if (a.startsWith('--')) throw new Error(`unknown option ${a} (known: --runs N, --pause SECONDS, --json FILE, --threads 1,2, --relaxed-simd, --append)`);
     else cli.selections.push(a.split(/\s+/).filter(Boolean));
   }
   if (!Number.isInteger(cli.runs) || cli.runs < 1) throw new Error('--runs takes a positive integer');
@@ -67,8 +70,8 @@ function runOnce(cli: Cli, dir: string, index: number): RunFile {
   let run: RunFile | null = null;
   cli.selections.forEach((filters, s) => {
     const file = join(dir, `run${index}-sel${s}.json`);
-    const threads = cli.threads ? ['--threads', cli.threads] : [];
-    const child = spawnSync(process.execPath, [...process.execArgv, runner, ...filters, ...threads, '--json', file], { stdio: 'inherit' });
+    const options = [...(cli.threads ? ['--threads', cli.threads] : []), ...(cli.relaxed ? ['--relaxed-simd'] : [])];
+    const child = spawnSync(process.execPath, [...process.execArgv, runner, ...filters, ...options, '--json', file], { stdio: 'inherit' });
     if (child.status !== 0) throw new Error(`run ${index + 1}, selection "${filters.join(' ')}" failed (exit ${child.status ?? child.signal})`);
     const part = JSON.parse(readFileSync(file, 'utf8')) as RunFile;
     run = run === null ? part : mergeRuns(run, part);

@@ -2,11 +2,11 @@
  * Writes docs/benchmarks.md from a JSON run of bench/run.ts, so no number in it is typed by hand:
  *
  *   npm run bench -- --json docs/benchmarks.json
- *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md [bench/notes.md] [--repeats FILE]
+ *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md [bench/notes.md] [--repeats FILE]...
  *
  * The page has the machine, the commands, the targets (each a ratio of ours to the named peer or
- * to our own reference row), with --repeats the same targets over the runs of a bench/repeat.ts
- * file (median and range), and one table per family with every library side by side.
+ * to our own reference row), with each --repeats the same targets over the runs of a
+ * bench/repeat.ts file (median and range), and one table per family with every library side by side.
  * Not the runner (bench/run.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -49,22 +49,36 @@ function targetRows(results: readonly BenchResult[]): string[] {
 /** "median (min-max)" of a spread, each shown by `fmt`; one number when every run gave the same. */
 const range = (s: Spread, fmt: (v: number) => string): string => (s.min === s.max ? fmt(s.median) : `${fmt(s.median)} (${fmt(s.min)}–${fmt(s.max)})`);
 
-/** The section over repeated runs (bench/repeat.ts): each target's median and range over the runs. */
-function repeatSection(rep: RepeatFile, path: string): string[] {
-  const runs = rep.runs;
-  const all = runs.flatMap((r) => r.results);
-  const rows = targetsOverRuns(targetsOf(all), runs);
-  const starts = runs.map((r) => r.started).sort();
+/** A file of repeated runs (bench/repeat.ts) and where it was read from. */
+interface Repeats {
+  file: RepeatFile;
+  path: string;
+}
+
+/** The section over repeated runs: per file, each target's median and range over its runs. */
+function repeatSection(files: readonly Repeats[]): string[] {
+  if (files.length === 0) return [];
   return [
     '## Targets over repeated runs',
-    '',
-    `${runs.length} runs of the target cases from ${starts[0]} to ${starts[starts.length - 1]}, raw rows in \`${path}\`, by`,
-    '',
-    ...rep.commands.map((c) => `    ${c}`),
     '',
     'The machine is a shared virtual one whose speed drifts from minute to minute, so one run can land on',
     'either side of a target that is close. Each run times ours and the compared row in the same minutes;',
     'the columns give the median over the runs and, in brackets, the lowest and highest.',
+    '',
+    ...files.flatMap(repeatTable),
+  ];
+}
+
+/** One file's table of repeatSection. */
+function repeatTable({ file, path }: Repeats): string[] {
+  const runs = file.runs;
+  const all = runs.flatMap((r) => r.results);
+  const rows = targetsOverRuns(targetsOf(all), runs);
+  const starts = runs.map((r) => r.started).sort();
+  return [
+    `${runs.length} runs from ${starts[0]} to ${starts[starts.length - 1]}, raw rows in \`${path}\`, by`,
+    '',
+    ...file.commands.map((c) => `    ${c}`),
     '',
     '| target | compared with | runs | ours | theirs | ours faster by |',
     '|---|---|---:|---:|---:|---:|',
@@ -107,7 +121,7 @@ function familyTable(rows: readonly BenchResult[]): string[] {
  * @example
  * writeFileSync('docs/benchmarks.md', renderReport(JSON.parse(readFileSync('docs/benchmarks.json', 'utf8'))));
  */
-function renderReport(run: RunFile, jsonPath: string, repeats?: { file: RepeatFile; path: string }): string {
+function renderReport(run: RunFile, jsonPath: string, repeats: readonly Repeats[] = []): string {
   const m = run.machine;
   const families = [...new Set(run.results.map((r) => r.family))];
   const out: string[] = [
@@ -137,7 +151,12 @@ function renderReport(run: RunFile, jsonPath: string, repeats?: { file: RepeatFi
     'npm run bench -- gptq --json FILE           # GPTQ with its PyTorch peer (needs python3-torch)',
     `npx tsx bench/merge.ts ${jsonPath} FILE      # a partial run's rows in place of the same cases`,
     `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md`,
-    ...(repeats ? [`npx tsx bench/repeat.ts --runs 4 --pause 120 --json ${repeats.path} "quant 1x4096x4096"   # selections of cases, several runs minutes apart`, `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md bench/notes.md --repeats ${repeats.path}`] : []),
+    ...(repeats.length
+      ? [
+          `npx tsx bench/repeat.ts --runs 4 --pause 120 --json ${repeats[0].path} "quant 1x4096x4096"   # selections of cases, several runs minutes apart`,
+          `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md bench/notes.md ${repeats.map((r) => `--repeats ${r.path}`).join(' ')}`,
+        ]
+      : []),
     '```',
     '',
     'Each case is run once and its output checked against f64 reference values (sampled dot products,',
@@ -153,7 +172,7 @@ function renderReport(run: RunFile, jsonPath: string, repeats?: { file: RepeatFi
     '',
     ...targetRows(run.results),
     '',
-    ...(repeats ? repeatSection(repeats.file, repeats.path) : []),
+    ...repeatSection(repeats),
   ];
   for (const fam of families) {
     out.push(`## ${fam}`, '', ...familyTable(run.results.filter((r) => r.family === fam)), '');
@@ -169,17 +188,22 @@ function renderReport(run: RunFile, jsonPath: string, repeats?: { file: RepeatFi
 
 function main(): void {
   const args = process.argv.slice(2);
-  const at = args.indexOf('--repeats');
-  const repeatPath = at >= 0 ? args[at + 1] : undefined;
-  if (at >= 0 && !repeatPath) throw new Error('--repeats needs a file written by bench/repeat.ts');
-  const [jsonPath, mdPath, notesPath] = at >= 0 ? [...args.slice(0, at), ...args.slice(at + 2)] : args;
-  if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md] [--repeats REPEATS.json]');
+  const positional: string[] = [];
+  const repeatPaths: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    if (args[i] !== '--repeats') positional.push(args[i]);
+    else if (args[i + 1] === undefined) throw new Error('--repeats needs a file written by bench/repeat.ts');
+    else repeatPaths.push(args[++i]);
+  }
+  const [jsonPath, mdPath, notesPath] = positional;
+  if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md] [--repeats REPEATS.json]...');
   const run = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunFile;
-  const repeats = repeatPath ? { file: JSON.parse(readFileSync(repeatPath, 'utf8')) as RepeatFile, path: repeatPath } : undefined;
+  const repeats = repeatPaths.map((path) => ({ file: JSON.parse(readFileSync(path, 'utf8')) as RepeatFile, path }));
   // Optional hand-written notes (peer install problems, caveats) appended verbatim.
   const notes = notesPath ? `\n${readFileSync(notesPath, 'utf8')}` : '';
   writeFileSync(mdPath, `${renderReport(run, jsonPath, repeats)}\n${notes}`);
-  console.log(`wrote ${mdPath} from ${run.results.length} results${repeats ? ` and ${repeats.file.runs.length} repeated runs` : ''}`);
+  const runs = repeats.reduce((n, r) => n + r.file.runs.length, 0);
+  console.log(`wrote ${mdPath} from ${run.results.length} results${runs ? ` and ${runs} repeated runs` : ''}`);
 }
 
 main();
