@@ -14,7 +14,8 @@
  * vectors + 1 A splat + 1 product fit the 15 XMM registers V8 allocates without spilling.
  * Relaxed-SIMD build: MR = 5, 10 accumulators. A fused multiply-add needs no temporary, and its
  * latency (5 cycles, 2 per cycle on Zen 2) wants 10 sums in flight: with 8, the chains and not the
- * FMA units set the pace (X^T X 2048 x 4096: 1157 ms with MR = 4, 1020 ms with MR = 5, same run).
+ * FMA units set the pace (X^T X 2048 x 4096, alternating in one process: 1093-1157 ms with MR = 4,
+ * 1021-1068 ms with MR = 5 and two steps per loop iteration).
  * MR = 6 does not fit: V8 hoists the A loads of a step above its arithmetic and spills. Accumulation
  * is in T.
  *
@@ -189,23 +190,27 @@ export function microKernel<T>(
   //    (or four-step) body issues all its loads first and spills (6 loads + 8 accumulators + 1
   //    product already take 15 XMM registers). The branch pins step one's arithmetic before step
   //    two's loads, and the interrupt check and loop branch are paid once per two steps.
-  // Four steps per iteration, A pre-broadcast in the packing and a 3 x 12 tile were each no faster.
+  // On SIMD128, four steps per iteration, A pre-broadcast in the packing and a 3 x 12 tile were each
+  // no faster.
   // What is left is vector multiply and add throughput (16 per step, ~5.7 cycles where 2 + 2 pipes
   // would take 4). Same products in the same order as one step at a time, so the same bits. kc >= 1.
-  // MR == 5 (relaxed build) reads rows 0-3 of a step as one vector (two for f64) and splats lanes:
-  // five splat loads per step would be hoisted together and spill.
+  // MR == 5 (relaxed build): rows 0-3 of a step are read as one vector (two for f64) and their
+  // lanes splatted, because five splat loads per step would be hoisted together and spill; four
+  // steps per iteration, each but the last followed by its exit test (same role as above), which
+  // takes the loop from 25 to 22 x86 instructions per step and X^T X 2048 x 4096 from 1049 to
+  // 996 ms (alternating in one process). The steps are written out: their offsets must be constants.
   const aStep = (<usize>MR) << alignof<T>();
   const paEnd = pa + <usize>kc * aStep;
-  const a2 = MR << alignof<T>(); // byte offset of the second step's A values
+  const sa = MR << alignof<T>(); // bytes of A per step, as a constant offset
   let b0: v128;
   let b1: v128;
   let a: v128;
   let av: v128;
   while (true) {
-    b0 = v128.load(pb);
-    b1 = v128.load(pb, 16);
     if (MR == 5) {
-      av = v128.load(pa);
+      b0 = v128.load(pb, 0);
+      b1 = v128.load(pb, 16);
+      av = v128.load(pa, 0);
       a = laneSplat<T>(av, 0);
       c00 = madd<T>(c00, a, b0);
       c01 = madd<T>(c01, a, b1);
@@ -222,31 +227,73 @@ export function microKernel<T>(
       a = sizeof<T>() == 4 ? v128.load32_splat(pa, 16) : v128.load64_splat(pa, 32);
       c40 = madd<T>(c40, a, b0);
       c41 = madd<T>(c41, a, b1);
-      if (pa + aStep >= paEnd) break;
+      if (pa + 1 * aStep >= paEnd) break;
       b0 = v128.load(pb, 32);
       b1 = v128.load(pb, 48);
-      av = v128.load(pa, a2);
+      av = v128.load(pa, 1 * sa);
       a = laneSplat<T>(av, 0);
       c00 = madd<T>(c00, a, b0);
       c01 = madd<T>(c01, a, b1);
       a = laneSplat<T>(av, 1);
       c10 = madd<T>(c10, a, b0);
       c11 = madd<T>(c11, a, b1);
-      if (sizeof<T>() == 8) av = v128.load(pa, a2 + 16);
+      if (sizeof<T>() == 8) av = v128.load(pa, 1 * sa + 16);
       a = laneSplat<T>(av, 2);
       c20 = madd<T>(c20, a, b0);
       c21 = madd<T>(c21, a, b1);
       a = laneSplat<T>(av, 3);
       c30 = madd<T>(c30, a, b0);
       c31 = madd<T>(c31, a, b1);
-      a = sizeof<T>() == 4 ? v128.load32_splat(pa, a2 + 16) : v128.load64_splat(pa, a2 + 32);
+      a = sizeof<T>() == 4 ? v128.load32_splat(pa, 1 * sa + 16) : v128.load64_splat(pa, 1 * sa + 32);
       c40 = madd<T>(c40, a, b0);
       c41 = madd<T>(c41, a, b1);
-      pa += 2 * aStep;
-      pb += 64;
+      if (pa + 2 * aStep >= paEnd) break;
+      b0 = v128.load(pb, 64);
+      b1 = v128.load(pb, 80);
+      av = v128.load(pa, 2 * sa);
+      a = laneSplat<T>(av, 0);
+      c00 = madd<T>(c00, a, b0);
+      c01 = madd<T>(c01, a, b1);
+      a = laneSplat<T>(av, 1);
+      c10 = madd<T>(c10, a, b0);
+      c11 = madd<T>(c11, a, b1);
+      if (sizeof<T>() == 8) av = v128.load(pa, 2 * sa + 16);
+      a = laneSplat<T>(av, 2);
+      c20 = madd<T>(c20, a, b0);
+      c21 = madd<T>(c21, a, b1);
+      a = laneSplat<T>(av, 3);
+      c30 = madd<T>(c30, a, b0);
+      c31 = madd<T>(c31, a, b1);
+      a = sizeof<T>() == 4 ? v128.load32_splat(pa, 2 * sa + 16) : v128.load64_splat(pa, 2 * sa + 32);
+      c40 = madd<T>(c40, a, b0);
+      c41 = madd<T>(c41, a, b1);
+      if (pa + 3 * aStep >= paEnd) break;
+      b0 = v128.load(pb, 96);
+      b1 = v128.load(pb, 112);
+      av = v128.load(pa, 3 * sa);
+      a = laneSplat<T>(av, 0);
+      c00 = madd<T>(c00, a, b0);
+      c01 = madd<T>(c01, a, b1);
+      a = laneSplat<T>(av, 1);
+      c10 = madd<T>(c10, a, b0);
+      c11 = madd<T>(c11, a, b1);
+      if (sizeof<T>() == 8) av = v128.load(pa, 3 * sa + 16);
+      a = laneSplat<T>(av, 2);
+      c20 = madd<T>(c20, a, b0);
+      c21 = madd<T>(c21, a, b1);
+      a = laneSplat<T>(av, 3);
+      c30 = madd<T>(c30, a, b0);
+      c31 = madd<T>(c31, a, b1);
+      a = sizeof<T>() == 4 ? v128.load32_splat(pa, 3 * sa + 16) : v128.load64_splat(pa, 3 * sa + 32);
+      c40 = madd<T>(c40, a, b0);
+      c41 = madd<T>(c41, a, b1);
+      pa += 4 * aStep;
+      pb += 128;
       if (pa >= paEnd) break;
       continue;
     }
+    b0 = v128.load(pb);
+    b1 = v128.load(pb, 16);
     a = sizeof<T>() == 4 ? v128.load32_splat(pa) : v128.load64_splat(pa);
     c00 = madd<T>(c00, a, b0);
     c01 = madd<T>(c01, a, b1);
