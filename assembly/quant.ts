@@ -18,7 +18,7 @@
  * multiplies them with the dense GEMM engine (inline/gemm-core.ts): the decode is paid once per
  * slab, not per token. qgemv_i8: int8 activations, i32 dot products, bit-exact with the reference.
  */
-import { KC, MC, MR, microKernel, nr, packA, packB } from './inline/gemm-core';
+import { KC, MC, MR, microKernel, nr, packA, packB, roundUp } from './inline/gemm-core';
 import { KIND_AFFINE, LAYOUT_QUAD, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
 import { PAIRS_I8, pairsFromQuad } from './inline/quant-pairs';
 import { I8_TILE_MIN_TOKENS, i8Tiles, i8TilesFit, quadBytes } from './inline/quant-tile';
@@ -136,7 +136,7 @@ export function qgemv_f32(
 /** Tokens rounded up to whole MR-token panels. */
 // @ts-ignore: decorator
 @inline function mPanels(m: i32): usize {
-  return <usize>(((m + MR - 1) / MR) * MR);
+  return <usize>roundUp(m, MR);
 }
 
 /**

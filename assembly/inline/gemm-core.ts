@@ -38,8 +38,9 @@ export const NC: i32 = 2048;
   return <i32>(32 / sizeof<T>());
 }
 
+/** x rounded up to a multiple of m (x >= 0, m > 0). */
 // @ts-ignore: decorator
-@inline function roundUp(x: i32, m: i32): i32 {
+@inline export function roundUp(x: i32, m: i32): i32 {
   return ((x + m - 1) / m) * m;
 }
 

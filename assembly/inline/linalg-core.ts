@@ -9,7 +9,7 @@
  * diagonal tile of syrk is passed in: `linalgScratchBytes<T>(n)` bytes for any call whose
  * dimensions are all <= n. Not exported from the module.
  */
-import { gemmCore, gemmScratchBytes, MC, MR, microKernel, nr, packA, packB, scaleMatrix } from './gemm-core';
+import { gemmCore, gemmScratchBytes, MC, MR, microKernel, nr, packA, packB, roundUp, scaleMatrix } from './gemm-core';
 import { at, hsum, ld, madd, st } from './simd';
 
 /** Block size of potrf and syrk (rows of a block row). */
@@ -26,11 +26,6 @@ export const NBT: i32 = 64;
 // @ts-ignore: decorator
 @inline function el<T>(p: usize, i: i32, j: i32, rs: usize, cs: usize): usize {
   return at<T>(p, <usize>i * rs + <usize>j * cs);
-}
-
-// @ts-ignore: decorator
-@inline function roundUp(x: i32, m: i32): i32 {
-  return ((x + m - 1) / m) * m;
 }
 
 /**
