@@ -101,15 +101,15 @@ export let W_planes: usize = 0;
 /** Whether the fused SIMD loops apply (chunks never straddle a group). */
 export let W_fused: bool = false;
 /**
- * Whether every value of a table of at most 16 is a half-integer in [-63.5, 63.5] (fp4, mxfp4:
- * 0, 0.5, 1, 1.5, 2, 3, 4, 6 and negatives): then byte 64 + e of the planes holds 2 * table[e] as
- * i8, and the four-row table loop gathers those with one swizzle per 16 codes instead of four
- * (products (2t) x are exact doubles of t x, halved once per group).
+ * Whether every value of a table of at most 16 has its low 16 bits zero, i.e. is a bf16 value (fp4
+ * and mxfp4's e2m1: 0, 0.5, 1, 1.5, 2, 3, 4, 6 and negatives; any value of at most 8 significant bits): then
+ * the four-row table loop gathers planes 2 and 3 only, two swizzles per 16 codes instead of four,
+ * and the same f32 values, so the same products.
  */
-export let W_halfInts: bool = false;
+export let W_topHalves: bool = false;
 
-/** Scratch bytes `setWeight` uses (the table planes, then the doubled i8 table). */
-export const PLANE_BYTES: usize = 80;
+/** Scratch bytes `setWeight` uses (the table planes). */
+export const PLANE_BYTES: usize = 64;
 
 /** Whether this weight's rows run through the fused chunk loops (else: decode a row, then dot). */
 // @ts-ignore: decorator
@@ -227,21 +227,17 @@ export function setWeight(
   W_vdim = vdim;
   W_planes = planes;
   W_fused = fusedFor(kind, bits, k, gs, nGroups, vdim);
-  W_halfInts = false;
+  W_topHalves = false;
   if (kind == KIND_TABLE && vdim == 1 && bits <= 4) {
     const entries = 1 << bits;
+    let low: u32 = 0;
+    for (let e = 0; e < entries; e++) low |= load<u32>(table + (<usize>e << 2)) & 0xffff;
     for (let p = 0; p < 4; p++) {
       for (let e = 0; e < 16; e++) {
         store<u8>(planes + <usize>(p * 16 + e), e < entries ? load<u8>(table + <usize>(e * 4 + p)) : 0);
       }
     }
-    let half = true;
-    for (let e = 0; e < 16; e++) {
-      const d: f32 = e < entries ? load<f32>(table + (<usize>e << 2)) * 2 : 0;
-      if (!(d == nearest(d) && abs(d) <= 127)) half = false;
-      store<i8>(planes + 64 + <usize>e, half ? <i8>(<i32>d) : 0);
-    }
-    W_halfInts = half;
+    W_topHalves = low == 0;
   }
 }
 

@@ -16,7 +16,7 @@
  */
 import {
   ACT_BLOCK_MAX, CHUNK, PLANE_BYTES, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, W_halfInts, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
+  W_zeros, W_planes, W_topHalves, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 import { PAIRS_I8, pairGroups } from './quant-pairs';
@@ -400,8 +400,8 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
  * (js/quant.ts); rows keep their quad whatever the row split. Writes out, out + ostride, ...
  */
 export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
-  if (W_halfInts) {
-    dotHalfIntF32x4(r, xp, out, ostride);
+  if (W_topHalves) {
+    dotTopHalfF32x4(r, xp, out, ostride);
     return;
   }
   const k = W_k;
@@ -433,99 +433,74 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
       a3 = tableChunk(a3, v128.load(p + 3 * rb), xq, m4, P0, P1, P2, P3);
     }
     let acc = hsum4F(a0, a1, a2, a3);
-    if (j < j1) {
-      let t0: f32 = 0;
-      let t1: f32 = 0;
-      let t2: f32 = 0;
-      let t3: f32 = 0;
-      for (; j < j1; j++) {
-        const xj = load<f32>(xp + (<usize>j << 2));
-        t0 += tableValue(readCode(row0, 4, j)) * xj;
-        t1 += tableValue(readCode(row0 + rb, 4, j)) * xj;
-        t2 += tableValue(readCode(row0 + 2 * rb, 4, j)) * xj;
-        t3 += tableValue(readCode(row0 + 3 * rb, 4, j)) * xj;
-      }
-      let t = f32x4.splat(t0);
-      t = f32x4.replace_lane(t, 1, t1);
-      t = f32x4.replace_lane(t, 2, t2);
-      t = f32x4.replace_lane(t, 3, t3);
-      acc = f32x4.add(acc, t);
-    }
+    if (j < j1) acc = f32x4.add(acc, tableTail4(row0, rb, xp, j, j1));
     y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
   }
   storeRows4(out, ostride, y);
 }
 
 /**
- * acc + the f32 dot of 16 codes (bytes of c, values 0..15) of a half-integer table with the
- * nibble-order x' at xq: one swizzle gathers 2 * table[c] as i8, widened to f32 lanes.
+ * The f32 dot (lanes) of 16 codes (bytes of c, values 0..15) of a bf16 table (W_topHalves) with the
+ * nibble-order x' at xq: bytes 2 and 3 of each value gathered from planes P2 and P3 (two swizzles),
+ * paired into i16 halves and placed above 16 zero bits: the table's f32 values, exactly.
  */
 // @ts-ignore: decorator
-@inline function halfInt16(acc: v128, c: v128, xq: usize, t2: v128): v128 {
-  const d = lut16(t2, c);
-  const lo = i16x8.extend_low_i8x16_s(d);
-  const hi = i16x8.extend_high_i8x16_s(d);
-  const p0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(xq));
-  const p1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), v128.load(xq, 16));
-  const p2 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), v128.load(xq, 32));
-  const p3 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), v128.load(xq, 48));
-  return f32x4.add(acc, f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3)));
-}
-
-/** The f32 dot (lanes) of 16 codes (bytes of c) of a half-integer table with x' at xq: halfInt16 from zero. */
-// @ts-ignore: decorator
-@inline function halfInt16z(c: v128, xq: usize, t2: v128): v128 {
-  const d = lut16(t2, c);
-  const lo = i16x8.extend_low_i8x16_s(d);
-  const hi = i16x8.extend_high_i8x16_s(d);
-  const p0 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(lo)), v128.load(xq));
-  const p1 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(lo)), v128.load(xq, 16));
-  const p2 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_low_i16x8_s(hi)), v128.load(xq, 32));
-  const p3 = f32x4.mul(f32x4.convert_i32x4_s(i32x4.extend_high_i16x8_s(hi)), v128.load(xq, 48));
+@inline function topHalf16(c: v128, xq: usize, P2: v128, P3: v128): v128 {
+  const zero = i32x4.splat(0);
+  const b2 = lut16(P2, c);
+  const b3 = lut16(P3, c);
+  const lo = pairLo(b2, b3);
+  const hi = pairHi(b2, b3);
+  const p0 = f32x4.mul(wordsLo(zero, lo), v128.load(xq));
+  const p1 = f32x4.mul(wordsHi(zero, lo), v128.load(xq, 16));
+  const p2 = f32x4.mul(wordsLo(zero, hi), v128.load(xq, 32));
+  const p3 = f32x4.mul(wordsHi(zero, hi), v128.load(xq, 48));
   return f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3));
 }
 
+/** The f32 dot (lanes) of one 32-code chunk v (LAYOUT_NIBBLE) of a bf16 table with x' at xq. */
+// @ts-ignore: decorator
+@inline function topHalfChunk(v: v128, xq: usize, m4: v128, P2: v128, P3: v128): v128 {
+  return f32x4.add(topHalf16(v128.and(v, m4), xq, P2, P3), topHalf16(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, P2, P3));
+}
+
 /**
- * dotHalfIntF32x4 for groups of exactly one chunk (32 columns, mxfp4; k a multiple of 32): one loop
+ * dotTopHalfF32x4 for groups of exactly one chunk (32 columns, mxfp4; k a multiple of 32): one loop
  * over the chunks, each row's chunk sum scaled by its group scale (a splat) into that row's lane
  * accumulator, one horizontal sum per row at the end instead of one per group. Another summation
- * order, same bound (js/quant.ts); 2 t x halved once at the end (exact: a power of two).
+ * order, same bound (js/quant.ts).
  */
-function halfIntChunkGroups(r: i32, xp: usize, out: usize, ostride: usize): void {
+function topHalfChunkGroups(r: i32, xp: usize, out: usize, ostride: usize): void {
   const rb = <usize>W_rowBytes;
   const ss = <usize>W_sstride << 2;
   let p = W_codes + <usize>r * rb;
   let sp: usize = W_scales + <usize>r * ss;
   let xq = xp;
   const m4 = v128.load(CONSTS);
-  const t2 = v128.load(W_planes, 64);
+  const P2 = v128.load(W_planes, 32);
+  const P3 = v128.load(W_planes, 48);
   let y0 = f32x4.splat(0);
   let y1 = y0;
   let y2 = y0;
   let y3 = y0;
   for (let j = 0; j < W_k; j += 32) {
-    let v = v128.load(p);
-    y0 = madd(y0, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp));
-    v = v128.load(p + rb);
-    y1 = madd(y1, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp + ss));
-    v = v128.load(p + 2 * rb);
-    y2 = madd(y2, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp + 2 * ss));
-    v = v128.load(p + 3 * rb);
-    y3 = madd(y3, f32x4.add(halfInt16z(v128.and(v, m4), xq, t2), halfInt16z(v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2)), v128.load32_splat(sp + 3 * ss));
+    y0 = madd(y0, topHalfChunk(v128.load(p), xq, m4, P2, P3), v128.load32_splat(sp));
+    y1 = madd(y1, topHalfChunk(v128.load(p + rb), xq, m4, P2, P3), v128.load32_splat(sp + ss));
+    y2 = madd(y2, topHalfChunk(v128.load(p + 2 * rb), xq, m4, P2, P3), v128.load32_splat(sp + 2 * ss));
+    y3 = madd(y3, topHalfChunk(v128.load(p + 3 * rb), xq, m4, P2, P3), v128.load32_splat(sp + 3 * ss));
     p += 16;
     xq += 128;
     sp += 4;
   }
-  const y = f32x4.mul(hsum4F(y0, y1, y2, y3), f32x4.splat(0.5));
-  storeRows4(out, ostride, y);
+  storeRows4(out, ostride, hsum4F(y0, y1, y2, y3));
 }
 
-/** dotTableF32x4 for a half-integer table (W_halfInts): sums of 2 t x, halved and scaled per group. */
-function dotHalfIntF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
+/** dotTableF32x4 for a bf16 table (W_topHalves): two planes gathered instead of four. */
+function dotTopHalfF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
   const k = W_k;
   const gs = W_gs;
   if (gs == 32 && (k & 31) == 0 && W_scales) {
-    halfIntChunkGroups(r, xp, out, ostride);
+    topHalfChunkGroups(r, xp, out, ostride);
     return;
   }
   const rb = <usize>W_rowBytes;
@@ -533,8 +508,8 @@ function dotHalfIntF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
   const sstride = <usize>W_sstride;
   const srow: usize = W_scales ? W_scales + ((<usize>r * sstride) << 2) : 0;
   const m4 = v128.load(CONSTS);
-  const t2 = v128.load(W_planes, 64);
-  const half = f32x4.splat(0.5);
+  const P2 = v128.load(W_planes, 32);
+  const P3 = v128.load(W_planes, 48);
   let y = f32x4.splat(0);
   let g = 0;
   for (let j0 = 0; j0 < k; j0 += gs, g++) {
@@ -547,37 +522,35 @@ function dotHalfIntF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
     for (; j + 32 <= j1; j += 32) {
       const p = row0 + <usize>(j >> 1);
       const xq = xp + (<usize>j << 2);
-      let v = v128.load(p);
-      a0 = halfInt16(halfInt16(a0, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
-      v = v128.load(p + rb);
-      a1 = halfInt16(halfInt16(a1, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
-      v = v128.load(p + 2 * rb);
-      a2 = halfInt16(halfInt16(a2, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
-      v = v128.load(p + 3 * rb);
-      a3 = halfInt16(halfInt16(a3, v128.and(v, m4), xq, t2), v128.and(i16x8.shr_u(v, 4), m4), xq + 64, t2);
+      a0 = f32x4.add(a0, topHalfChunk(v128.load(p), xq, m4, P2, P3));
+      a1 = f32x4.add(a1, topHalfChunk(v128.load(p + rb), xq, m4, P2, P3));
+      a2 = f32x4.add(a2, topHalfChunk(v128.load(p + 2 * rb), xq, m4, P2, P3));
+      a3 = f32x4.add(a3, topHalfChunk(v128.load(p + 3 * rb), xq, m4, P2, P3));
     }
-    let acc = f32x4.mul(hsum4F(a0, a1, a2, a3), half);
-    if (j < j1) {
-      let t0: f32 = 0;
-      let t1: f32 = 0;
-      let t2s: f32 = 0;
-      let t3: f32 = 0;
-      for (; j < j1; j++) {
-        const xj = load<f32>(xp + (<usize>j << 2));
-        t0 += tableValue(readCode(row0, 4, j)) * xj;
-        t1 += tableValue(readCode(row0 + rb, 4, j)) * xj;
-        t2s += tableValue(readCode(row0 + 2 * rb, 4, j)) * xj;
-        t3 += tableValue(readCode(row0 + 3 * rb, 4, j)) * xj;
-      }
-      let t = f32x4.splat(t0);
-      t = f32x4.replace_lane(t, 1, t1);
-      t = f32x4.replace_lane(t, 2, t2s);
-      t = f32x4.replace_lane(t, 3, t3);
-      acc = f32x4.add(acc, t);
-    }
+    let acc = hsum4F(a0, a1, a2, a3);
+    if (j < j1) acc = f32x4.add(acc, tableTail4(row0, rb, xp, j, j1));
     y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
   }
   storeRows4(out, ostride, y);
+}
+
+/** The four rows' f32 dots of table codes j..j1-1 with x' (scalar: the tail of a group). */
+function tableTail4(row0: usize, rb: usize, xp: usize, j: i32, j1: i32): v128 {
+  let t0: f32 = 0;
+  let t1: f32 = 0;
+  let t2: f32 = 0;
+  let t3: f32 = 0;
+  for (; j < j1; j++) {
+    const xj = load<f32>(xp + (<usize>j << 2));
+    t0 += tableValue(readCode(row0, 4, j)) * xj;
+    t1 += tableValue(readCode(row0 + rb, 4, j)) * xj;
+    t2 += tableValue(readCode(row0 + 2 * rb, 4, j)) * xj;
+    t3 += tableValue(readCode(row0 + 3 * rb, 4, j)) * xj;
+  }
+  let t = f32x4.splat(t0);
+  t = f32x4.replace_lane(t, 1, t1);
+  t = f32x4.replace_lane(t, 2, t2);
+  return f32x4.replace_lane(t, 3, t3);
 }
 
 /** Table value c of the current weight, reassembled from its plane bytes (scalar tails). */

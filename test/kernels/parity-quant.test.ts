@@ -40,6 +40,8 @@ interface Case {
   indexBits: number;
   vectorDim: number;
   seed: number;
+  /** Codebook entries cut to bf16 (low 16 bits zero): the table loop's two-plane gather. */
+  bf16Codebook?: boolean;
 }
 
 /** Naive decode from the storage contract: codes, per-element value and its magnitude factor. */
@@ -91,6 +93,11 @@ function makeQ(cs: Case): QTensor {
   const next = rng(cs.seed + 1);
   const entries = 2 ** cs.indexBits;
   const cbData = Float32Array.from({ length: entries * cs.vectorDim }, () => next() * 2 - 1);
+  if (cs.bf16Codebook) {
+    // spread over many binades, so the exponent byte varies as well as the mantissa's top bits
+    for (let e = 0; e < cbData.length; e++) cbData[e] *= 2 ** ((e % 13) - 6);
+    new Uint32Array(cbData.buffer).forEach((b, e, u) => (u[e] = b & 0xffff0000));
+  }
   const codebook = tensor(cbData, [entries, cs.vectorDim]);
   // groups must hold whole vectors: round a numeric group up to a multiple of vectorDim
   const group = typeof cs.group === 'number' ? Math.ceil(cs.group / cs.vectorDim) * cs.vectorDim : undefined;
@@ -217,6 +224,15 @@ describe.each(QUANT_DTYPES)('quant kernels parity %s', (dtype) => {
     // 37 tokens of k = 4133: the general int8 tiles (ragged last group) over five column slices;
     // n = 9: two 4-row quads and a leftover row
     run({ dtype, n: 9, k: 4133, m: 37, group: 128, symmetric: false, indexBits: 4, vectorDim: 4, seed: 8 });
+  });
+});
+
+describe('16-entry codebooks of bf16 values (two byte planes gathered, as for fp4)', () => {
+  it('random and adversarial shapes, per-group scales of 32 (one chunk) and others', () => {
+    const arb = caseArb('codebook').map((cs): Case => ({ ...cs, indexBits: 4, vectorDim: 1, bf16Codebook: true }));
+    fc.assert(fc.property(arb, (cs) => run(cs)), { numRuns: 60 });
+    run({ dtype: 'codebook', n: 9, k: 4096, m: 1, group: 32, symmetric: true, indexBits: 4, vectorDim: 1, seed: 31, bf16Codebook: true });
+    run({ dtype: 'codebook', n: 6, k: 4099, m: 2, group: 128, symmetric: true, indexBits: 4, vectorDim: 1, seed: 32, bf16Codebook: true });
   });
 });
 
