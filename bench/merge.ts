@@ -9,17 +9,19 @@
  * A row of the partial run replaces the row of the base with the same case (family, kernel, lib,
  * shape, dtype, group size, threads); rows new to the base are appended. The base records each
  * merged run (its start, machine load and row count) in `merged`, which the report prints, so
- * a page mixing runs says so. Writes the base in place (through a temporary file, then a rename).
+ * a page mixing runs says so. Runs of different CPUs (bench/machine.ts) are refused: their rows
+ * are not comparable. Writes the base in place (through a temporary file, then a rename).
  * Not the runner (bench/run.ts) and not the page (bench/report.ts).
  */
 import { readFileSync, renameSync, writeFileSync } from 'node:fs';
 import type { BenchResult } from './harness.js';
+import { sameCpu, type Machine } from './machine.js';
 
 /** What bench/run.ts writes, plus the runs merged into it. */
 export interface RunFile {
   started: string;
   quick: boolean;
-  machine: { cpu: string; cores: number; node: string; platform: string; load?: { before: number; after: number } };
+  machine: Machine;
   results: BenchResult[];
   merged?: { started: string; load?: { before: number; after: number }; rows: number }[];
 }
@@ -33,6 +35,10 @@ const key = (r: BenchResult): string => [r.family, r.kernel, r.lib, r.shape, r.d
  */
 export function mergeRuns(base: RunFile, part: RunFile): RunFile {
   if (base.quick !== part.quick) throw new Error('cannot merge a --quick run with a full one');
+  if (!sameCpu(base.machine, part.machine)) {
+    const name = (m: Machine): string => `${m.cpu}, ${m.cores} cores${m.id ? ` (${m.id})` : ''}`;
+    throw new Error(`cannot merge runs of different CPUs: ${name(base.machine)} and ${name(part.machine)}`);
+  }
   const fresh = new Map(part.results.map((r) => [key(r), r]));
   const results = base.results.map((r) => fresh.get(key(r)) ?? r);
   const seen = new Set(base.results.map(key));

@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { sameCpu, thisMachine } from './machine.js';
 import { mergeRuns, type RunFile } from './merge.js';
 
 /** What bench/repeat.ts writes: the commands that made it, the selections and every run, in order. */
@@ -84,6 +85,8 @@ function previous(cli: Cli): RepeatFile {
   const file = JSON.parse(readFileSync(cli.json, 'utf8')) as RepeatFile;
   const same = JSON.stringify(file.selections) === JSON.stringify(cli.selections);
   if (!same) throw new Error(`${cli.json} holds runs of other selections (${file.selections.map((f) => `"${f.join(' ')}"`).join(' ')}): --append needs the same ones`);
+  const here = thisMachine(0);
+  if (file.runs.some((r) => !sameCpu(r.machine, here))) throw new Error(`${cli.json} holds runs of another CPU than this one (${here.id ?? here.cpu}): start a new file`);
   return file;
 }
 

@@ -12,6 +12,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { BenchResult } from './harness.js';
 import { CEILING_KERNEL, RELAXED_LIB } from './lib.js';
+import { sameCpu } from './machine.js';
 import type { RunFile } from './merge.js';
 import type { RepeatFile } from './repeat.js';
 import { RELAXED_TARGETS, TARGETS, rowFor, targetRatio, targetsOverRuns, valueOf, type Sel, type Spread, type Target } from './targets.js';
@@ -133,7 +134,7 @@ function renderReport(run: RunFile, jsonPath: string, repeats: readonly Repeats[
     '',
     '## Machine',
     '',
-    `- CPU: ${m.cpu}, ${m.cores} cores; ${m.platform}; Node ${m.node}`,
+    `- CPU: ${m.cpu}${m.id ? ` (x86 ${m.id})` : ''}, ${m.cores} cores; ${m.platform}; Node ${m.node}`,
     m.load
       ? `- 1-minute load average ${f(m.load.before)} at the start and ${f(m.load.after)} at the end: above the core count means other work shared the cores and the numbers are pessimistic for every library alike.`
       : '',
@@ -199,6 +200,11 @@ function main(): void {
   if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md] [--repeats REPEATS.json]...');
   const run = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunFile;
   const repeats = repeatPaths.map((path) => ({ file: JSON.parse(readFileSync(path, 'utf8')) as RepeatFile, path }));
+  // one page, one kind of CPU: a series from another machine would sit beside rows it cannot be compared with
+  for (const { file, path } of repeats) {
+    const other = file.runs.find((r) => !sameCpu(r.machine, run.machine));
+    if (other) throw new Error(`${path}: its run of ${other.started} was on another CPU than ${jsonPath} (${other.machine.id ?? other.machine.cpu})`);
+  }
   // Optional hand-written notes (peer install problems, caveats) appended verbatim.
   const notes = notesPath ? `\n${readFileSync(notesPath, 'utf8')}` : '';
   writeFileSync(mdPath, `${renderReport(run, jsonPath, repeats)}\n${notes}`);

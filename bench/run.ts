@@ -16,10 +16,11 @@
  */
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, loadavg, tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { useRelaxedSimd } from '../src/kernels/backend.js';
+import { thisMachine } from './machine.js';
 import { measureGroup, type BenchCase, type BenchResult, type SuiteContext } from './harness.js';
 import { CEILING_COMPARED, ONE_THREAD_LIB, RELAXED_LIB, THREAD_SCALING } from './lib.js';
 import { ceilingTwin } from './ceiling.bench.js';
@@ -147,11 +148,7 @@ async function main(): Promise<void> {
   const loadBefore = loadavg()[0];
   const results = cli.threads.length === 1 && !cli.relaxed ? await runHere(cli, cli.threads[0]) : runChildren(cli, argv);
   if (cli.json) {
-    const cpu = cpus()[0]?.model ?? 'unknown';
-    // The load average tells a reader whether other work shared the cores during the run.
-    const load = { before: loadBefore, after: loadavg()[0] };
-    const machine = { cpu, cores: cpus().length, node: process.version, platform: `${process.platform} ${process.arch}`, load };
-    writeFileSync(cli.json, JSON.stringify({ started: started.toISOString(), quick: cli.quick, machine, results }, null, 1));
+    writeFileSync(cli.json, JSON.stringify({ started: started.toISOString(), quick: cli.quick, machine: thisMachine(loadBefore), results }, null, 1));
   }
   const failed = results.filter((r) => r.error);
   if (cli.threads.length > 1 || cli.json === null) console.log(`${results.length} results, ${failed.length} without a number`);

@@ -30,4 +30,16 @@ describe('bench/merge.ts', () => {
   it('refuses to mix quick and full runs', () => {
     expect(() => mergeRuns(run('a', []), { ...run('b', []), quick: true })).toThrow(/quick/);
   });
+
+  it('refuses runs of different CPUs, and a run without the CPU id against one with it', () => {
+    const on = (id: string | undefined): RunFile => {
+      const r = run('b', [row('quantensor', '1x4096x4096', 1, 1)]);
+      return { ...r, machine: { ...r.machine, id } };
+    };
+    const zen = 'family 26 model 2: avx2 fma avx512f';
+    expect(mergeRuns(on(zen), on(zen)).results).toHaveLength(1);
+    expect(() => mergeRuns(on(zen), on('family 23 model 49: avx2 fma'))).toThrow(/different CPUs.*family 26.*family 23/);
+    expect(() => mergeRuns(on(undefined), on(zen))).toThrow(/different CPUs/);
+    expect(() => mergeRuns(run('a', []), { ...run('b', []), machine: { ...run('b', []).machine, cores: 4 } })).toThrow(/different CPUs/);
+  });
 });
