@@ -22,7 +22,7 @@ import { KC, MC, MR, microKernel, nr, packA, packB, roundUp } from './inline/gem
 import { KIND_AFFINE, LAYOUT_QUAD, PLANE_BYTES, W_bits, W_fused, W_kind, decodeRow, layoutF32, layoutI8, setWeight } from './inline/quant-core';
 import { PAIRS_I8, pairsFromQuad } from './inline/quant-pairs';
 import { I8_TILE_MIN_TOKENS, i8Tiles, i8TilesFit, quadBytes } from './inline/quant-tile';
-import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Nib, dotTableF32, dotTableF32x4, groupSums, prepX, prepXI8 } from './inline/quant-dot';
+import { actBlockCount, dotAffineF32, dotAffineF32x4, dotF32, dotI8, dotI8x4, dotI8x4Quad, dotTableF32, dotTableF32x4, groupSums, prepX, prepXI8 } from './inline/quant-dot';
 
 /** Rows of W decoded at once by qgemm_f32 (SLAB x k f32 in scratch). */
 const SLAB: i32 = 64;
@@ -217,7 +217,7 @@ export function qprep_i8(
   for (let i = 0; i < m; i++) {
     const xq = base + <usize>i * qStride;
     prepXI8(x + ((<usize>i * <usize>rsx) << 2), xq, xss + <usize>i * bStride, qss + <usize>i * bStride, layout);
-    if (PAIRS_I8 && layout == LAYOUT_QUAD && (k & 31) == 0) pairsFromQuad(xq, eos + <usize>i * up16(<usize>k), k);
+    if (PAIRS_I8 && layout == LAYOUT_QUAD && bits == 4 && (k & 31) == 0) pairsFromQuad(xq, eos + <usize>i * up16(<usize>k), k);
   }
 }
 
@@ -244,7 +244,7 @@ export function qgemv_i8(
   } else if (W_fused) {
     // four rows at a time: one pass over the activations feeds four rows of codes. Tokens in
     // blocks whose int8 activations stay in L2 (the codes are re-read once per block, from L3)
-    const nib = W_bits == 4;
+    const quad = W_bits <= 4;
     const tb = max(2, <i32>(TOKEN_BLOCK_BYTES / qStride)) & ~1;
     const rq = r0 + ((r1 - r0) & ~3);
     for (let i0 = 0; i0 < m; i0 += tb) {
@@ -253,7 +253,7 @@ export function qgemv_i8(
         for (let i = i0; i < i1; i++) {
           const o = y + ((<usize>i * <usize>rsy + <usize>r) << 2);
           const eo = PAIRS_I8 ? eos + <usize>i * up16(<usize>k) : 0; // the relaxed build's copy (qprep_i8)
-          if (nib) dotI8x4Nib(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4, eo);
+          if (quad) dotI8x4Quad(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4, eo);
           else dotI8x4(r, xqs + <usize>i * qStride, xss + <usize>i * bStride, qss + <usize>i * bStride, o, 4);
         }
       }

@@ -116,7 +116,8 @@ export const PLANE_BYTES: usize = 64;
 @inline export function fusedFor(kind: i32, bits: i32, k: i32, gs: i32, nGroups: i32, vdim: i32): bool {
   const aligned = gs % CHUNK == 0 || nGroups == 1;
   if (!aligned) return false;
-  if (kind == KIND_AFFINE) return bits <= 4 || bits == 8;
+  // affine dtypes are 2, 3, 4 and 8 bits wide (src/dtype/table.ts); other widths decode rows
+  if (kind == KIND_AFFINE) return (bits >= 2 && bits <= 4) || bits == 8;
   return bits == 4 && vdim == 1;
 }
 
@@ -125,33 +126,87 @@ export const LAYOUT_NATURAL: i32 = 0;
 /** Even columns then odd ones: 4-bit table codes split into low and high nibbles. */
 export const LAYOUT_NIBBLE: i32 = 1;
 /**
- * Column 4i + t at 8t + i: 4-bit codes read as nibble t of i16 lane i (int8 path). The int8 values
- * are stored pre-multiplied by 2^QUAD_SHIFT[t] = 256, 16, 1, 256, so that nibbles 1 and 2 can be
- * masked in place (v & 0x00f0 = 16 c, v & 0x0f00 = 256 c) instead of shifted down: every product
- * is then 256 c x, exactly (|256 x| <= 32512 fits i16), and the block sum is shifted back by 8.
+ * Column 4i + t at 8t + i: codes of 2-4 bits read as field t of i16 lane i, which holds codes
+ * 4i..4i+3 of the 32-column chunk (int8 path; quadLanes): 4 bits: the chunk's 16 bytes as they
+ * are (nibble t); 2 bits: byte i zero-extended (field t at bit 2t); 3 bits: bytes 3m, 3m + 1 in
+ * lane 2m and 3m + 1, 3m + 2 in lane 2m + 1 (one swizzle; field t at bit 3 (t & 1) + 4 (i & 1), after
+ * a shift by 6 for t >= 2). The kernels mask each field in place (v & mask = 2^e c, quadMask) rather
+ * than shift it down, and the int8 values are stored times 2^(S - e) (quadShift), so every product
+ * is 2^S c x exactly: S = 8 for 4 bits (|256 x| <= 32512 fits i16), 7 for 2 and 3; the block sums
+ * are shifted back by S (quadScale).
  */
 export const LAYOUT_QUAD: i32 = 2;
-/** The shifts of LAYOUT_QUAD by nibble t, as 4-bit fields of one constant (8, 4, 0, 8). */
-export const QUAD_SHIFTS: i32 = 0x8048;
-/**
- * Natural order, int8 values stored times 2^(7 - sh), sh = (j * bits) & 7 the bit offset of code j
- * in its byte pair (fused 1-3 bit codes, int8 path): the kernel masks each code in place after the
- * byte-pair swizzle (v & (cmask << sh) = 2^sh c) instead of multiplying and shifting it down; every
- * product is 128 c x exactly (|128 x| <= 16256), the block sum is shifted back by 7.
- */
-export const LAYOUT_SHIFTED: i32 = 4;
 
-/** i16 lane masks (2^bits - 1) << ((i * bits) & 7), index bits - 1, for bits 1..3 (LAYOUT_SHIFTED). */
-const LANE_MASKS: usize = memory.data<i16>([
-  1, 2, 4, 8, 16, 32, 64, 128,
-  3, 12, 48, 192, 3, 12, 48, 192,
-  7, 56, 448, 14, 112, 896, 28, 224,
+/**
+ * The power of two LAYOUT_QUAD stores column j's int8 value times (j inside a full chunk).
+ * 4 bits: 8, 4, 0, 8 by nibble (nibble 3 is shifted down, not masked); 2 bits: 7 - 2t; 3 bits:
+ * 7 - 3 (t & 1) - 4 (i & 1), i = (j >> 2) & 7 the lane.
+ */
+// @ts-ignore: decorator
+@inline export function quadShift(bits: i32, j: i32): i32 {
+  const t = j & 3;
+  if (bits == 4) return (0x8048 >> (t << 2)) & 15;
+  if (bits == 2) return 7 - 2 * t;
+  return 7 - 3 * (t & 1) - 4 * ((j >> 2) & 1);
+}
+
+/** S of LAYOUT_QUAD: every product of a chunk is 2^S c x. */
+// @ts-ignore: decorator
+@inline export function quadScale(bits: i32): i32 {
+  return bits == 4 ? 8 : 7;
+}
+
+/**
+ * i16 masks of LAYOUT_QUAD, index (bits - 2) * 4 + t: field t of every lane in place, after
+ * quadLanes (and for 3 bits, t >= 2, after the shift by 6; for 4 bits, t = 3, after the shift by 12,
+ * which needs no mask: the entry gives the field's unit, 1). Their lowest set bits are the units 2^e.
+ */
+const QUAD_MASKS: usize = memory.data<i16>([
+  0x3, 0x3, 0x3, 0x3, 0x3, 0x3, 0x3, 0x3, 0xc, 0xc, 0xc, 0xc, 0xc, 0xc, 0xc, 0xc,
+  0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0x30, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0, 0xc0,
+  0x7, 0x70, 0x7, 0x70, 0x7, 0x70, 0x7, 0x70, 0x38, 0x380, 0x38, 0x380, 0x38, 0x380, 0x38, 0x380,
+  0x7, 0x70, 0x7, 0x70, 0x7, 0x70, 0x7, 0x70, 0x38, 0x380, 0x38, 0x380, 0x38, 0x380, 0x38, 0x380,
+  0xf, 0xf, 0xf, 0xf, 0xf, 0xf, 0xf, 0xf, 0xf0, 0xf0, 0xf0, 0xf0, 0xf0, 0xf0, 0xf0, 0xf0,
+  0xf00, 0xf00, 0xf00, 0xf00, 0xf00, 0xf00, 0xf00, 0xf00, 0xf, 0xf, 0xf, 0xf, 0xf, 0xf, 0xf, 0xf,
 ], 16);
 
 // @ts-ignore: decorator
-@inline export function laneMaskOf(bits: i32): v128 {
-  return v128.load(LANE_MASKS + <usize>((bits - 1) << 4));
+@inline export function quadMask(bits: i32, t: i32): v128 {
+  return v128.load(QUAD_MASKS + <usize>((((bits - 2) << 2) + t) << 4));
 }
+
+/** The i16 lanes of the 32-code chunk at p before masking (LAYOUT_QUAD). `bits` a literal; spread: C_SPREAD3. */
+// @ts-ignore: decorator
+@inline export function quadLanes(p: usize, bits: i32, spread: v128): v128 {
+  if (bits == 4) return v128.load(p);
+  if (bits == 2) return i16x8.extend_low_i8x16_u(v128.load64_zero(p));
+  return i8x16.swizzle(loadChunk(p, 3), spread);
+}
+
+/**
+ * Field t (a literal) of the chunk lanes v (quadLanes) in place: 2^e c per lane. k0..k3 =
+ * quadMask(bits, t); 4 bits, t = 3: shifted down (the top nibble); 3 bits, t >= 2: after a shift by 6.
+ */
+// @ts-ignore: decorator
+@inline export function quadField(bits: i32, v: v128, t: i32, k0: v128, k1: v128, k2: v128, k3: v128): v128 {
+  if (t == 0) return v128.and(v, k0);
+  if (t == 1) return v128.and(v, k1);
+  if (bits == 3) return v128.and(i16x8.shr_u(v, 6), t == 2 ? k0 : k1);
+  if (t == 2) return v128.and(v, k2);
+  return bits == 4 ? i16x8.shr_u(v, 12) : v128.and(v, k3);
+}
+
+/**
+ * The i32 dot (lanes of 2^S sum c x) of the chunk lanes v (quadLanes) with the pre-scaled int8
+ * activations x0..x3 (vector t: field t), masks k0..k3 = quadMask(bits, t). `bits` a literal.
+ */
+// @ts-ignore: decorator
+@inline export function quadDot(bits: i32, v: v128, x0: v128, x1: v128, x2: v128, x3: v128, k0: v128, k1: v128, k2: v128, k3: v128): v128 {
+  const d01 = i32x4.add(i32x4.dot_i16x8_s(quadField(bits, v, 0, k0, k1, k2, k3), x0), i32x4.dot_i16x8_s(quadField(bits, v, 1, k0, k1, k2, k3), x1));
+  const d23 = i32x4.add(i32x4.dot_i16x8_s(quadField(bits, v, 2, k0, k1, k2, k3), x2), i32x4.dot_i16x8_s(quadField(bits, v, 3, k0, k1, k2, k3), x3));
+  return i32x4.add(d01, d23);
+}
+
 /**
  * Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). The values
  * are stored times 2^-b(t & 3) (b the code width; exact: a power of two), so the kernel masks fields
@@ -170,29 +225,25 @@ export function layoutF32(): i32 {
 /** The token layout of the int8 loops for the current weight. */
 export function layoutI8(): i32 {
   if (!W_fused) return LAYOUT_NATURAL;
-  return W_bits == 4 ? LAYOUT_QUAD : W_bits < 4 ? LAYOUT_SHIFTED : LAYOUT_NATURAL;
+  return W_bits <= 4 ? LAYOUT_QUAD : LAYOUT_NATURAL;
 }
 
 /**
  * Vector constants, read from memory once per call (a v128.const in a loop is rematerialised on
- * every iteration by V8): 0x0f bytes (offset 0), 0x000f i16 (16), 0x0000000f i32 (32), then at
- * 32 + 16b, for widths b = 1..3, the swizzle that puts the bytes of codes 8i..8i+7 of a 32-code chunk
- * in i32 lane i (little-endian, zero-extended); then the i16 masks 0x00f0 (C_NIB1) and 0x0f00 (C_NIB2).
+ * every iteration by V8): 0x0f bytes (offset 0); at 16b, for widths b = 1..3, the swizzle that puts
+ * the bytes of codes 8i..8i+7 of a 32-code chunk in i32 lane i (little-endian, zero-extended,
+ * LAYOUT_OCT); at C_SPREAD3 the swizzle of a 3-bit chunk's 12 bytes into LAYOUT_QUAD lanes (byte
+ * pairs 3m, 3m + 1 and 3m + 1, 3m + 2).
  */
 export const CONSTS: usize = memory.data<u8>([
   15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
-  15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0,
-  15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0, 0, 15, 0, 0, 0,
   0, 128, 128, 128, 1, 128, 128, 128, 2, 128, 128, 128, 3, 128, 128, 128,
   0, 1, 128, 128, 2, 3, 128, 128, 4, 5, 128, 128, 6, 7, 128, 128,
   0, 1, 2, 128, 3, 4, 5, 128, 6, 7, 8, 128, 9, 10, 11, 128,
-  240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0, 240, 0,
-  0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15, 0, 15,
+  0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
 ], 16);
 
-/** Offset in CONSTS of the i16 masks 0x00f0 and 0x0f00 (nibbles 1 and 2 in place, int8 path). */
-export const C_NIB1: usize = 96;
-export const C_NIB2: usize = 112;
+export const C_SPREAD3: usize = 64;
 /**
  * i32 masks (2^bits - 1) << (bits * t), t = 0..3, for bits 1..4, 16 bytes each at index
  * (bits - 1) * 4 + t: fields t and t + 4 of a LAYOUT_OCT lane masked in place (f32 path).

@@ -4,19 +4,21 @@
  * f32 activations (fused rows): per group g, acc = sum_j c_j x_j over full 32-column chunks in f32x4
  * lanes (4 independent accumulators), then y += s_g * acc - s_g * z_g * sum_g(x) (the zero point is
  * folded with the per-token group sums, computed once per call). Table formats: y += s_g * sum_j
- * table[c_j] x_j, the 16 values gathered with byte-plane swizzles. Columns past the last full chunk
+ * table[c_j] x_j, the 16 values gathered with byte-plane swizzles (two planes for bf16 tables, four
+ * otherwise). Columns past the last full chunk
  * of a group are scalar. Other weights (VQ codebooks, groups that are not whole chunks) decode the
  * row to f32 first (decodeRow) and take a plain dot.
  *
- * int8 activations: codes widened to i16 and multiplied with i32x4.dot_i16x8_s against the int8
- * activations (stored as i16 in the kernel layout), i32 sums per activation block, then the exact
+ * int8 activations: codes of 2-4 bits masked in place in i16 lanes (LAYOUT_QUAD), 8-bit codes
+ * zero-extended, multiplied with i32x4.dot_i16x8_s against the int8 activations (stored as i16 in
+ * the kernel layout, pre-scaled), i32 sums per activation block, then the exact
  * f32 sequence of the reference (src/kernels/js/quant.ts): y = y + (s_g * xs_b) * f32(isum_b).
  *
  * Accumulators: f32 (f32 path), i32 (int8 path; |isum| < 2^24 for blocks of <= 128 columns).
  */
 import {
   ACT_BLOCK_MAX, CHUNK, PLANE_BYTES, W_bits, W_codes, W_fused, W_gs, W_k, W_rowBytes, W_scales, W_sstride,
-  W_zeros, W_planes, W_topHalves, CONSTS, C_NIB1, C_NIB2, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, LAYOUT_SHIFTED, QUAD_SHIFTS, laneMaskOf, loadChunk, maskOf,
+  W_zeros, W_planes, W_topHalves, CONSTS, C_SPREAD3, fieldMaskOf, LAYOUT_NIBBLE, LAYOUT_OCT, LAYOUT_QUAD, quadDot, quadLanes, quadMask, quadScale, quadShift, loadChunk,
   pairHi, pairLo, readCode, wordsHi, wordsLo,
 } from './quant-core';
 import { PAIRS_I8, pairGroups } from './quant-pairs';
@@ -52,7 +54,7 @@ import { lut16 } from './simd';
 /** Position of column j in a token layout (quant-core.ts): permuted inside full 32-column chunks only. */
 // @ts-ignore: decorator
 @inline export function layoutPos(j: i32, kFull: i32, layout: i32): i32 {
-  if (layout == 0 || layout == LAYOUT_SHIFTED || j >= kFull) return j;
+  if (layout == 0 || j >= kFull) return j;
   const base = j & ~31;
   const jj = j & 31;
   if (layout == LAYOUT_NIBBLE) return base + ((jj & 1) << 4) + (jj >> 1);
@@ -135,7 +137,7 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
   const w1 = fieldMaskOf(fb, 1);
   const w2 = fieldMaskOf(fb, 2);
   const w3 = fieldMaskOf(fb, 3);
-  const sw = bits <= 3 ? v128.load(CONSTS + 32 + <usize>(bits << 4)) : w0;
+  const sw = bits <= 3 ? v128.load(CONSTS + <usize>(bits << 4)) : w0;
   let total = f32x4.splat(0);
   let scal: f32 = 0;
   let g = 0;
@@ -211,7 +213,7 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
   const w1 = fieldMaskOf(bits, 1);
   const w2 = fieldMaskOf(bits, 2);
   const w3 = fieldMaskOf(bits, 3);
-  const sw = bits <= 3 ? v128.load(CONSTS + 32 + <usize>(bits << 4)) : w0;
+  const sw = bits <= 3 ? v128.load(CONSTS + <usize>(bits << 4)) : w0;
   let y = f32x4.splat(0);
   let g = 0;
   for (let j0 = 0; j0 < k; j0 += gs, g++) {
@@ -658,6 +660,15 @@ export function actBlockCount(): i32 {
   return nb;
 }
 
+/** i16 lane i: 2^quadShift(bits, 4i + t), the factor of field t's activations in LAYOUT_QUAD (1 for other widths). */
+function quadUnits(bits: i32, t: i32): v128 {
+  if (bits > 4) return i16x8.splat(1);
+  // the shift depends on the lane's parity only (3 bits) or not at all
+  const even = i16x8.splat(<i16>(<i32>1 << quadShift(bits, t)));
+  const odd = i16x8.splat(<i16>(<i32>1 << quadShift(bits, 4 + t)));
+  return i8x16.shuffle(even, odd, 0, 1, 18, 19, 4, 5, 22, 23, 8, 9, 26, 27, 12, 13, 30, 31);
+}
+
 /**
  * prepXI8 for one block [b0, b1) of whole 32-column chunks in LAYOUT_QUAD, in SIMD; false (nothing
  * written) when the block's scaling is not finite (an infinite or NaN x, or an amax so small that
@@ -665,7 +676,7 @@ export function actBlockCount(): i32 {
  * below 127.5, so the codes need no clamp and round half to even by adding 1.5 * 2^23 (exact for
  * |v| < 2^22): the same codes as nearest() and the clamp.
  */
-function prepQuadBlock(x: usize, xq: usize, xsp: usize, qsp: usize, b0: i32, b1: i32): bool {
+function prepQuadBlock(x: usize, xq: usize, xsp: usize, qsp: usize, b0: i32, b1: i32, u0: v128, u1: v128, u2: v128, u3: v128): bool {
   // amax on the bits of |x|: for non-NaN floats the integer order is the float order
   const absMask = i32x4.splat(0x7fffffff);
   let m = i32x4.splat(0);
@@ -703,11 +714,11 @@ function prepQuadBlock(x: usize, xq: usize, xsp: usize, qsp: usize, b0: i32, b1:
     const l67 = i32x4.shuffle(v6, v7, 0, 4, 1, 5);
     const h67 = i32x4.shuffle(v6, v7, 2, 6, 3, 7);
     const o = xq + (<usize>j << 1);
-    // nibble t at i16 8t + i, times 2^QUAD_SHIFTS[t] = 256, 16, 1, 256 (|q| <= 127: no saturation)
-    v128.store(o, i16x8.shl(i16x8.narrow_i32x4_s(i32x4.shuffle(l01, l23, 0, 1, 4, 5), i32x4.shuffle(l45, l67, 0, 1, 4, 5)), 8));
-    v128.store(o, i16x8.shl(i16x8.narrow_i32x4_s(i32x4.shuffle(l01, l23, 2, 3, 6, 7), i32x4.shuffle(l45, l67, 2, 3, 6, 7)), 4), 16);
-    v128.store(o, i16x8.narrow_i32x4_s(i32x4.shuffle(h01, h23, 0, 1, 4, 5), i32x4.shuffle(h45, h67, 0, 1, 4, 5)), 32);
-    v128.store(o, i16x8.shl(i16x8.narrow_i32x4_s(i32x4.shuffle(h01, h23, 2, 3, 6, 7), i32x4.shuffle(h45, h67, 2, 3, 6, 7)), 8), 48);
+    // field t at i16 8t + i, times u_t (lane i: 2^quadShift; |q| <= 127: no overflow)
+    v128.store(o, i16x8.mul(i16x8.narrow_i32x4_s(i32x4.shuffle(l01, l23, 0, 1, 4, 5), i32x4.shuffle(l45, l67, 0, 1, 4, 5)), u0));
+    v128.store(o, i16x8.mul(i16x8.narrow_i32x4_s(i32x4.shuffle(l01, l23, 2, 3, 6, 7), i32x4.shuffle(l45, l67, 2, 3, 6, 7)), u1), 16);
+    v128.store(o, i16x8.mul(i16x8.narrow_i32x4_s(i32x4.shuffle(h01, h23, 0, 1, 4, 5), i32x4.shuffle(h45, h67, 0, 1, 4, 5)), u2), 32);
+    v128.store(o, i16x8.mul(i16x8.narrow_i32x4_s(i32x4.shuffle(h01, h23, 2, 3, 6, 7), i32x4.shuffle(h45, h67, 2, 3, 6, 7)), u3), 48);
   }
   store<i32>(qsp, hsumI(sum));
   return true;
@@ -720,34 +731,35 @@ function prepQuadBlock(x: usize, xq: usize, xsp: usize, qsp: usize, b0: i32, b1:
 export function prepXI8(x: usize, xq: usize, xs: usize, qsum: usize, layout: i32): void {
   const k = W_k;
   const gs = W_gs;
-  const nib = layout;
+  const bits = W_bits;
   const kFull = k & ~31;
+  const quad = layout == LAYOUT_QUAD;
+  const u0 = quadUnits(bits, 0);
+  const u1 = quadUnits(bits, 1);
+  const u2 = quadUnits(bits, 2);
+  const u3 = quadUnits(bits, 3);
   let b = 0;
   for (let j0 = 0; j0 < k; j0 += gs) {
     const j1 = min(k, j0 + gs);
     const step = j1 - j0 <= ACT_BLOCK_MAX ? j1 - j0 : CHUNK;
     for (let b0 = j0; b0 < j1; b0 += step, b++) {
       const b1 = min(j1, b0 + step);
-      if (nib == LAYOUT_QUAD && b1 <= kFull && ((b1 - b0) & 31) == 0 && prepQuadBlock(x, xq, xs + (<usize>b << 2), qsum + (<usize>b << 2), b0, b1)) continue;
+      if (quad && b1 <= kFull && ((b1 - b0) & 31) == 0 && prepQuadBlock(x, xq, xs + (<usize>b << 2), qsum + (<usize>b << 2), b0, b1, u0, u1, u2, u3)) continue;
       let amax: f32 = 0;
       for (let j = b0; j < b1; j++) amax = max(amax, abs(load<f32>(x + (<usize>j << 2))));
       let sum = 0;
       if (amax == 0) {
         store<f32>(xs + (<usize>b << 2), 0);
-        for (let j = b0; j < b1; j++) store<i16>(xq + (<usize>layoutPos(j, kFull, nib) << 1), 0);
+        for (let j = b0; j < b1; j++) store<i16>(xq + (<usize>layoutPos(j, kFull, layout) << 1), 0);
       } else {
         store<f32>(xs + (<usize>b << 2), amax / <f32>127);
         const inv: f32 = <f32>127 / amax;
         for (let j = b0; j < b1; j++) {
           const q = <i32>min(<f32>127, max(<f32>-127, nearest(load<f32>(x + (<usize>j << 2)) * inv)));
           sum += q;
-          // LAYOUT_QUAD stores q pre-multiplied by 2^shift of its nibble (quant-core.ts)
-          let sh = 0;
-          if (j < kFull) {
-            if (nib == LAYOUT_QUAD) sh = (QUAD_SHIFTS >> ((j & 3) << 2)) & 15;
-            else if (nib == LAYOUT_SHIFTED) sh = 7 - ((j * W_bits) & 7);
-          }
-          store<i16>(xq + (<usize>layoutPos(j, kFull, nib) << 1), <i16>(q << sh));
+          // LAYOUT_QUAD stores q pre-multiplied by 2^quadShift (quant-core.ts)
+          const sh = quad && j < kFull ? quadShift(bits, j) : 0;
+          store<i16>(xq + (<usize>layoutPos(j, kFull, layout) << 1), <i16>(q << sh));
         }
       }
       store<i32>(qsum + (<usize>b << 2), sum);
@@ -764,11 +776,13 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   const row = W_codes + <usize>r * <usize>W_rowBytes;
   const srow: usize = W_scales + ((<usize>r * <usize>W_sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * <usize>W_sstride : 0;
-  const m4h = v128.load(CONSTS, 16);
-  const mk0 = maskOf(bits, 0);
-  const mk1 = maskOf(bits, 1);
-  const mk2 = maskOf(bits, 2);
-  const mk3 = maskOf(bits, 3);
+  // LAYOUT_QUAD masks (widths 2-4; 8 bits reads bytes as they are)
+  const qb = min(bits, 4);
+  const k0 = quadMask(qb, 0);
+  const k1 = quadMask(qb, 1);
+  const k2 = quadMask(qb, 2);
+  const k3 = quadMask(qb, 3);
+  const spread = v128.load(CONSTS + C_SPREAD3);
   let y: f32 = 0;
   let b = 0;
   let g = 0;
@@ -782,30 +796,20 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
       let acc = i32x4.splat(0);
       let j = b0;
       if (fused) {
-        if (bits == 4) {
-          // i16 lane i holds codes 4i..4i+3 (LAYOUT_QUAD): nibble t is code 4i + t; every
-          // product is 256 c x (the activations are pre-scaled), shifted back below
-          const n1 = v128.load(CONSTS + C_NIB1);
-          const n2 = v128.load(CONSTS + C_NIB2);
-          let a = i32x4.splat(0);
-          for (; j + 32 <= b1; j += 32) a = nibChunk(a, v128.load(row + <usize>(j >> 1)), xq + (<usize>j << 1), m4h, n1, n2);
-          acc = i32x4.shr_s(a, 8);
-        } else if (bits == 8) {
-          for (; j + 32 <= b1; j += 32) {
-            const v = v128.load(row + <usize>j);
-            const w = v128.load(row + <usize>j, 16);
-            const q = xq + (<usize>j << 1);
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), v128.load(q)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), v128.load(q, 16)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(w), v128.load(q, 32)));
-            acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(w), v128.load(q, 48)));
-          }
+        if (bits == 8) {
+          for (; j + 32 <= b1; j += 32) acc = i32x4.add(acc, bytesDot(row + <usize>j, xq + (<usize>j << 1)));
         } else {
-          // LAYOUT_SHIFTED: codes masked in place, products 128 c x, shifted back below
-          const lm = laneMaskOf(bits); // bits 1..3 here
+          // LAYOUT_QUAD: every product is 2^S c x (the activations are pre-scaled), shifted back
+          // below; one loop per width, so its loads and masks are fixed
           let a = i32x4.splat(0);
-          for (; j + 32 <= b1; j += 32) a = chunkI8(a, row + <usize>((j * bits) >> 3), xq + (<usize>j << 1), bits, mk0, mk1, mk2, mk3, lm);
-          acc = i32x4.shr_s(a, 7);
+          if (bits == 4) {
+            for (; j + 32 <= b1; j += 32) a = quadChunk(4, a, row + <usize>(j >> 1), xq + (<usize>j << 1), k0, k1, k2, k3, spread);
+          } else if (bits == 3) {
+            for (; j + 32 <= b1; j += 32) a = quadChunk(3, a, row + <usize>((j * 3) >> 3), xq + (<usize>j << 1), k0, k1, k2, k3, spread);
+          } else {
+            for (; j + 32 <= b1; j += 32) a = quadChunk(2, a, row + <usize>(j >> 2), xq + (<usize>j << 1), k0, k1, k2, k3, spread);
+          }
+          acc = i32x4.shr_s(a, quadScale(bits));
         }
       }
       let isum = hsumI(acc);
@@ -817,17 +821,19 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   return y;
 }
 
-/**
- * acc + the dot of one 32-code chunk of 4-bit codes (v, LAYOUT_QUAD) with the pre-scaled int8
- * activations at q: lanes of 256 * sum c x. Nibbles 0-2 masked in place (m0 = 0x000f, n1 = 0x00f0,
- * n2 = 0x0f00), nibble 3 shifted down: four bitwise ops per 32 codes.
- */
+/** acc + the dot of the 32-code chunk at p (LAYOUT_QUAD, `bits` a literal) with the pre-scaled int8 activations at q. */
 // @ts-ignore: decorator
-@inline function nibChunk(acc: v128, v: v128, q: usize, m0: v128, n1: v128, n2: v128): v128 {
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, m0), v128.load(q)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, n1), v128.load(q, 16)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(v, n2), v128.load(q, 32)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), v128.load(q, 48)));
+@inline function quadChunk(bits: i32, acc: v128, p: usize, q: usize, k0: v128, k1: v128, k2: v128, k3: v128, spread: v128): v128 {
+  return i32x4.add(acc, quadDot(bits, quadLanes(p, bits, spread), v128.load(q), v128.load(q, 16), v128.load(q, 32), v128.load(q, 48), k0, k1, k2, k3));
+}
+
+/** The i32 dot (lanes) of 32 bytes at p (8-bit codes, natural layout) with 32 int8 activations (i16) at q. */
+// @ts-ignore: decorator
+@inline function bytesDot(p: usize, q: usize): v128 {
+  const v = v128.load(p);
+  const w = v128.load(p, 16);
+  const d01 = i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), v128.load(q)), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), v128.load(q, 16)));
+  return i32x4.add(d01, i32x4.add(i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(w), v128.load(q, 32)), i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(w), v128.load(q, 48))));
 }
 
 /** Lane i of y (f32) to out + i * ostride: the four rows' outputs of the x4 dot products. */
@@ -856,28 +862,6 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
   return i32x4.add(i32x4.shuffle(ab, cd, 0, 1, 4, 5), i32x4.shuffle(ab, cd, 2, 3, 6, 7));
 }
 
-/**
- * acc + the i32 dot of one 32-code chunk at p (fused widths other than 4, natural layout) with 32
- * int8 activations (i16) at q. 4-bit codes: dotI8x4Nib (pre-scaled layout).
- */
-// @ts-ignore: decorator
-@inline function chunkI8(acc: v128, p: usize, q: usize, bits: i32, mk0: v128, mk1: v128, mk2: v128, mk3: v128, lm: v128): v128 {
-  if (bits == 8) {
-    const v = v128.load(p);
-    const w = v128.load(p, 16);
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(v), v128.load(q)));
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(v), v128.load(q, 16)));
-    acc = i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_low_i8x16_u(w), v128.load(q, 32)));
-    return i32x4.add(acc, i32x4.dot_i16x8_s(i16x8.extend_high_i8x16_u(w), v128.load(q, 48)));
-  }
-  const v = loadChunk(p, bits);
-  // 1-3 bits, LAYOUT_SHIFTED: code i of each swizzled byte pair masked in place (2^sh_i c)
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk0), lm), v128.load(q)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk1), lm), v128.load(q, 16)));
-  acc = i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk2), lm), v128.load(q, 32)));
-  return i32x4.add(acc, i32x4.dot_i16x8_s(v128.and(i8x16.swizzle(v, mk3), lm), v128.load(q, 48)));
-}
-
 /** The scales (f32) of rows r..r+3 at group g as one vector. */
 // @ts-ignore: decorator
 @inline export function scales4(srow: usize, stride: usize, g: i32): v128 {
@@ -889,7 +873,7 @@ export function dotI8(r: i32, xq: usize, xs: usize, qsum: usize): f32 {
 }
 
 /**
- * dotI8 for the four rows r..r+3 at once (fused weights of 1-3 or 8 bits): the activation loads are shared and
+ * dotI8 for the four rows r..r+3 at once (fused 8-bit weights): the activation loads are shared and
  * the per-block float work runs lane-wise (lane i = row r + i), in the reference's order per lane,
  * so the results are bit-identical to dotI8. Writes the four values at out, out + 4*ostride, ...
  */
@@ -902,11 +886,6 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
   const sstride = <usize>W_sstride;
   const srow: usize = W_scales + ((<usize>r * sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
-  const mk0 = maskOf(bits, 0);
-  const mk1 = maskOf(bits, 1);
-  const mk2 = maskOf(bits, 2);
-  const mk3 = maskOf(bits, 3);
-  const lm = bits < 4 ? laneMaskOf(bits) : mk0;
   const symZero = i32x4.splat(1 << (bits - 1));
   let y = f32x4.splat(0);
   let b = 0;
@@ -930,46 +909,15 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
       let a2 = a0;
       let a3 = a0;
       let j = b0;
-      // one loop per width, so the width-dependent loads and unpacking are fixed in each
-      if (bits == 8) {
-        for (; j + 32 <= b1; j += 32) {
-          const q = xq + (<usize>j << 1);
-          const p = row0 + <usize>((j * 8) >> 3);
-          a0 = chunkI8(a0, p, q, 8, mk0, mk1, mk2, mk3, lm);
-          a1 = chunkI8(a1, p + rb, q, 8, mk0, mk1, mk2, mk3, lm);
-          a2 = chunkI8(a2, p + 2 * rb, q, 8, mk0, mk1, mk2, mk3, lm);
-          a3 = chunkI8(a3, p + 3 * rb, q, 8, mk0, mk1, mk2, mk3, lm);
-        }
-      } else if (bits == 3) {
-        for (; j + 32 <= b1; j += 32) {
-          const q = xq + (<usize>j << 1);
-          const p = row0 + <usize>((j * 3) >> 3);
-          a0 = chunkI8(a0, p, q, 3, mk0, mk1, mk2, mk3, lm);
-          a1 = chunkI8(a1, p + rb, q, 3, mk0, mk1, mk2, mk3, lm);
-          a2 = chunkI8(a2, p + 2 * rb, q, 3, mk0, mk1, mk2, mk3, lm);
-          a3 = chunkI8(a3, p + 3 * rb, q, 3, mk0, mk1, mk2, mk3, lm);
-        }
-      } else if (bits == 2) {
-        for (; j + 32 <= b1; j += 32) {
-          const q = xq + (<usize>j << 1);
-          const p = row0 + <usize>((j * 2) >> 3);
-          a0 = chunkI8(a0, p, q, 2, mk0, mk1, mk2, mk3, lm);
-          a1 = chunkI8(a1, p + rb, q, 2, mk0, mk1, mk2, mk3, lm);
-          a2 = chunkI8(a2, p + 2 * rb, q, 2, mk0, mk1, mk2, mk3, lm);
-          a3 = chunkI8(a3, p + 3 * rb, q, 2, mk0, mk1, mk2, mk3, lm);
-        }
-      } else {
-        for (; j + 32 <= b1; j += 32) {
-          const q = xq + (<usize>j << 1);
-          const p = row0 + <usize>((j * 1) >> 3);
-          a0 = chunkI8(a0, p, q, 1, mk0, mk1, mk2, mk3, lm);
-          a1 = chunkI8(a1, p + rb, q, 1, mk0, mk1, mk2, mk3, lm);
-          a2 = chunkI8(a2, p + 2 * rb, q, 1, mk0, mk1, mk2, mk3, lm);
-          a3 = chunkI8(a3, p + 3 * rb, q, 1, mk0, mk1, mk2, mk3, lm);
-        }
+      for (; j + 32 <= b1; j += 32) {
+        const q = xq + (<usize>j << 1);
+        const p = row0 + <usize>j;
+        a0 = i32x4.add(a0, bytesDot(p, q));
+        a1 = i32x4.add(a1, bytesDot(p + rb, q));
+        a2 = i32x4.add(a2, bytesDot(p + 2 * rb, q));
+        a3 = i32x4.add(a3, bytesDot(p + 3 * rb, q));
       }
       let isum = hsum4I(a0, a1, a2, a3);
-      if (bits != 8) isum = i32x4.shr_s(isum, 7); // LAYOUT_SHIFTED: exact, every lane is 128 * sum
       if (j < b1) {
         let t0 = 0;
         let t1 = 0;
@@ -1005,19 +953,22 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
 }
 
 /**
- * dotI8x4Nib when every group is one activation block of `nc` whole chunks (group size 32 nc,
- * nc = 1, 2 or 4 a literal, k a multiple of it): the chunks of a group unrolled, no tail loop, so
- * the loop over groups is the only loop. Same integer sums and float sequence as dotI8x4Nib.
+ * quadRows when every group is one activation block of `nc` whole chunks (group size 32 nc, nc = 1,
+ * 2 or 4 a literal, k a multiple of it): the chunks of a group unrolled, no tail loop, so the loop
+ * over groups is the only loop. Same integer sums and float sequence as quadRows.
  */
 // @ts-ignore: decorator
-@inline function nibGroups(nc: i32, r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, tmp: usize): void {
+@inline function quadGroups(bits: i32, nc: i32, r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, tmp: usize): void {
   const rb = <usize>W_rowBytes;
   const nGroups = W_k / (nc << 5);
   groupTerms(r, nGroups, xs, qsum, tmp);
   let p = W_codes + <usize>r * rb;
-  const m0 = v128.load(CONSTS, 16);
-  const n1 = v128.load(CONSTS + C_NIB1);
-  const n2 = v128.load(CONSTS + C_NIB2);
+  const k0 = quadMask(bits, 0);
+  const k1 = quadMask(bits, 1);
+  const k2 = quadMask(bits, 2);
+  const k3 = quadMask(bits, 3);
+  const spread = v128.load(CONSTS + C_SPREAD3);
+  const cb = <usize>(bits << 2); // bytes per chunk
   let q = xq;
   let t = tmp;
   let y = f32x4.splat(0);
@@ -1029,20 +980,20 @@ export function dotI8x4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, o
     // one chunk of the four rows per iteration: a longer body (the group's chunks unrolled) gets
     // its loads hoisted and its vectors spilled by V8
     for (let c = 0; c < nc; c++) {
-      const pc = p + (<usize>c << 4);
+      const pc = p + <usize>c * cb;
       const qc = q + (<usize>c << 6);
       const x0 = v128.load(qc);
       const x1 = v128.load(qc, 16);
       const x2 = v128.load(qc, 32);
       const x3 = v128.load(qc, 48);
-      a0 = i32x4.add(a0, nibDot(v128.load(pc), x0, x1, x2, x3, m0, n1, n2));
-      a1 = i32x4.add(a1, nibDot(v128.load(pc + rb), x0, x1, x2, x3, m0, n1, n2));
-      a2 = i32x4.add(a2, nibDot(v128.load(pc + 2 * rb), x0, x1, x2, x3, m0, n1, n2));
-      a3 = i32x4.add(a3, nibDot(v128.load(pc + 3 * rb), x0, x1, x2, x3, m0, n1, n2));
+      a0 = i32x4.add(a0, quadDot(bits, quadLanes(pc, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
+      a1 = i32x4.add(a1, quadDot(bits, quadLanes(pc + rb, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
+      a2 = i32x4.add(a2, quadDot(bits, quadLanes(pc + 2 * rb, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
+      a3 = i32x4.add(a3, quadDot(bits, quadLanes(pc + 3 * rb, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
     }
-    // every lane is a multiple of 256 (pre-scaled activations): exact shift back
-    y = addGroup(y, i32x4.shr_s(hsum4I(a0, a1, a2, a3), 8), t);
-    p += <usize>(nc << 4);
+    // every lane is a multiple of 2^S (pre-scaled activations): exact shift back
+    y = addGroup(y, i32x4.shr_s(hsum4I(a0, a1, a2, a3), quadScale(bits)), t);
+    p += <usize>nc * cb;
     q += <usize>(nc << 6);
     t += 32;
   }
@@ -1061,7 +1012,7 @@ export function groupTerms(r: i32, nGroups: i32, xs: usize, qsum: usize, tmp: us
   const zp: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
   const ss = sstride << 2;
   const zero = i32x4.splat(0);
-  let z0 = i32x4.splat(8); // symmetric zero point 2^(bits - 1)
+  let z0 = i32x4.splat(1 << (W_bits - 1)); // the symmetric zero point
   let z1 = z0;
   let z2 = z0;
   let z3 = z0;
@@ -1109,46 +1060,49 @@ export function groupTerms(r: i32, nGroups: i32, xs: usize, qsum: usize, tmp: us
   }
 }
 
-/** The dot of one 32-code chunk v (LAYOUT_QUAD) with the activations x0..x3 (lanes of 256 sum c x). */
-// @ts-ignore: decorator
-@inline function nibDot(v: v128, x0: v128, x1: v128, x2: v128, x3: v128, m0: v128, n1: v128, n2: v128): v128 {
-  const d01 = i32x4.add(i32x4.dot_i16x8_s(v128.and(v, m0), x0), i32x4.dot_i16x8_s(v128.and(v, n1), x1));
-  const d23 = i32x4.add(i32x4.dot_i16x8_s(v128.and(v, n2), x2), i32x4.dot_i16x8_s(i16x8.shr_u(v, 12), x3));
-  return i32x4.add(d01, d23);
+/**
+ * dotI8x4 for fused weights of 2-4 bits (LAYOUT_QUAD, pre-scaled activations): each activation
+ * vector is loaded once per chunk and used by the four rows. Same integer sums, same float sequence
+ * per lane as dotI8, so the bits are identical. eo: the token's LAYOUT_PAIRS copy of 4-bit weights,
+ * read on the relaxed build (PAIRS_I8) when every group is whole chunks; 0: none.
+ */
+export function dotI8x4Quad(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, eo: usize): void {
+  // one body per width, so each has its loads and masks fixed
+  if (W_bits == 4) quadRows(4, r, xq, xs, qsum, out, ostride, eo);
+  else if (W_bits == 3) quadRows(3, r, xq, xs, qsum, out, ostride, eo);
+  else quadRows(2, r, xq, xs, qsum, out, ostride, eo);
 }
 
-/**
- * dotI8x4 for fused 4-bit weights (LAYOUT_QUAD, pre-scaled activations): each activation vector is
- * loaded once per chunk and used by the four rows. Same integer sums, same float sequence per lane
- * as dotI8x4 and dotI8, so the bits are identical. eo: the token's LAYOUT_PAIRS copy, read on the
- * relaxed build (PAIRS_I8) when every group is whole chunks; 0: none (LAYOUT_QUAD only).
- */
-export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, eo: usize): void {
+/** dotI8x4Quad for `bits` (a literal). */
+// @ts-ignore: decorator
+@inline function quadRows(bits: i32, r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, eo: usize): void {
   const k = W_k;
   const gs = W_gs;
   if (k % gs == 0) {
     // the group terms go to the call's decoded-row buffer (quant.ts begin: after the planes, k f32),
     // which the int8 path leaves unused; they take 32 bytes per group of at least 32 columns
     const tmp = W_planes + PLANE_BYTES;
-    if (PAIRS_I8 && eo) {
+    if (PAIRS_I8 && bits == 4 && eo) {
       // relaxed build: the LAYOUT_PAIRS copy of the token (quant-pairs.ts), same bits
       if (gs == 128) return pairGroups(4, r, eo, xs, qsum, out, ostride, tmp);
       if (gs == 64) return pairGroups(2, r, eo, xs, qsum, out, ostride, tmp);
       if (gs == 32) return pairGroups(1, r, eo, xs, qsum, out, ostride, tmp);
     }
-    if (gs == 128) return nibGroups(4, r, xq, xs, qsum, out, ostride, tmp);
-    if (gs == 64) return nibGroups(2, r, xq, xs, qsum, out, ostride, tmp);
-    if (gs == 32) return nibGroups(1, r, xq, xs, qsum, out, ostride, tmp);
+    if (gs == 128) return quadGroups(bits, 4, r, xq, xs, qsum, out, ostride, tmp);
+    if (gs == 64) return quadGroups(bits, 2, r, xq, xs, qsum, out, ostride, tmp);
+    if (gs == 32) return quadGroups(bits, 1, r, xq, xs, qsum, out, ostride, tmp);
   }
   const rb = <usize>W_rowBytes;
   const row0 = W_codes + <usize>r * rb;
   const sstride = <usize>W_sstride;
   const srow: usize = W_scales + ((<usize>r * sstride) << 2);
   const zrow: usize = W_zeros ? W_zeros + <usize>r * sstride : 0;
-  const m0 = v128.load(CONSTS, 16);
-  const n1 = v128.load(CONSTS + C_NIB1);
-  const n2 = v128.load(CONSTS + C_NIB2);
-  const symZero = i32x4.splat(8);
+  const k0 = quadMask(bits, 0);
+  const k1 = quadMask(bits, 1);
+  const k2 = quadMask(bits, 2);
+  const k3 = quadMask(bits, 3);
+  const spread = v128.load(CONSTS + C_SPREAD3);
+  const symZero = i32x4.splat(1 << (bits - 1));
   let y = f32x4.splat(0);
   let b = 0;
   let g = 0;
@@ -1172,19 +1126,19 @@ export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize
       let a3 = a0;
       let j = b0;
       for (; j + 32 <= b1; j += 32) {
-        const p = row0 + <usize>(j >> 1);
+        const p = row0 + <usize>((j * bits) >> 3);
         const q = xq + (<usize>j << 1);
         const x0 = v128.load(q);
         const x1 = v128.load(q, 16);
         const x2 = v128.load(q, 32);
         const x3 = v128.load(q, 48);
-        a0 = i32x4.add(a0, nibDot(v128.load(p), x0, x1, x2, x3, m0, n1, n2));
-        a1 = i32x4.add(a1, nibDot(v128.load(p + rb), x0, x1, x2, x3, m0, n1, n2));
-        a2 = i32x4.add(a2, nibDot(v128.load(p + 2 * rb), x0, x1, x2, x3, m0, n1, n2));
-        a3 = i32x4.add(a3, nibDot(v128.load(p + 3 * rb), x0, x1, x2, x3, m0, n1, n2));
+        a0 = i32x4.add(a0, quadDot(bits, quadLanes(p, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
+        a1 = i32x4.add(a1, quadDot(bits, quadLanes(p + rb, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
+        a2 = i32x4.add(a2, quadDot(bits, quadLanes(p + 2 * rb, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
+        a3 = i32x4.add(a3, quadDot(bits, quadLanes(p + 3 * rb, bits, spread), x0, x1, x2, x3, k0, k1, k2, k3));
       }
-      // every lane is a multiple of 256 (pre-scaled activations): exact shift back
-      let isum = i32x4.shr_s(hsum4I(a0, a1, a2, a3), 8);
+      // every lane is a multiple of 2^S (pre-scaled activations): exact shift back
+      let isum = i32x4.shr_s(hsum4I(a0, a1, a2, a3), quadScale(bits));
       if (j < b1) {
         let t0 = 0;
         let t1 = 0;
@@ -1192,10 +1146,10 @@ export function dotI8x4Nib(r: i32, xq: usize, xs: usize, qsum: usize, out: usize
         let t3 = 0;
         for (; j < b1; j++) {
           const qj = <i32>load<i16>(xq + (<usize>j << 1));
-          t0 += readCode(row0, 4, j) * qj;
-          t1 += readCode(row0 + rb, 4, j) * qj;
-          t2 += readCode(row0 + 2 * rb, 4, j) * qj;
-          t3 += readCode(row0 + 3 * rb, 4, j) * qj;
+          t0 += readCode(row0, bits, j) * qj;
+          t1 += readCode(row0 + rb, bits, j) * qj;
+          t2 += readCode(row0 + 2 * rb, bits, j) * qj;
+          t3 += readCode(row0 + 3 * rb, bits, j) * qj;
         }
         let t = i32x4.splat(t0);
         t = i32x4.replace_lane(t, 1, t1);

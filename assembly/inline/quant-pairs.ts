@@ -16,7 +16,7 @@
 import { CONSTS, W_codes, W_k, W_rowBytes } from './quant-core';
 import { addGroup, groupTerms, hsum4I, storeRows4 } from './quant-dot';
 
-/** Whether qprep_i8 writes the LAYOUT_PAIRS copy and dotI8x4Nib reads it (relaxed build only). */
+/** Whether qprep_i8 writes the LAYOUT_PAIRS copy and dotI8x4Quad reads it (relaxed build, 4-bit weights only). */
 export const PAIRS_I8: bool = ASC_FEATURE_RELAXED_SIMD;
 
 /**
@@ -27,7 +27,7 @@ export const PAIRS_I8: bool = ASC_FEATURE_RELAXED_SIMD;
 export function pairsFromQuad(xq: usize, eo: usize, k: i32): void {
   for (let j = 0; j < k; j += 32) {
     const p = xq + (<usize>j << 1);
-    // vector t, lane i: column 4i + t, times 2^(8, 4, 0, 8)[t] (QUAD_SHIFTS)
+    // vector t, lane i: column 4i + t, times 2^(8, 4, 0, 8)[t] (quadShift of 4 bits)
     const s0 = i16x8.shr_s(v128.load(p), 8);
     const s1 = i16x8.shr_s(v128.load(p, 16), 4);
     const s2 = v128.load(p, 32);

@@ -17,8 +17,8 @@
  * and y + (s x_s) isum block after block; a slice ends on a group boundary and the next continues
  * from the y it stored, so results are bit-identical whatever the slicing or the row split.
  */
-import { ACT_BLOCK_MAX, CHUNK, CONSTS, C_NIB1, C_NIB2, W_bits, W_codes, W_gs, W_k, W_nGroups, W_rowBytes, W_scales, W_sstride, W_zeros, laneMaskOf, loadChunk, maskOf, readCode } from './quant-core';
-import { dotI8x4, dotI8x4Nib, hsum4I, scales4 } from './quant-dot';
+import { ACT_BLOCK_MAX, CHUNK, CONSTS, C_SPREAD3, W_bits, W_codes, W_gs, W_k, W_nGroups, W_rowBytes, W_scales, W_sstride, W_zeros, quadField, quadLanes, quadMask, quadScale, readCode } from './quant-core';
+import { dotI8x4, dotI8x4Quad, hsum4I, scales4 } from './quant-dot';
 
 /**
  * From this many tokens on, qgemv_i8 runs the unpacked tiles: unpacking a quad costs about one
@@ -83,10 +83,11 @@ export function quadBytes(k: i32, gs: i32, m: i32): usize {
  * Unpacks the full 32-column chunks of groups [g0, g1) of rows r..r+3 (fused weight) into dst:
  * chunk c (from the slice's first), vector t, row i at dst + ((c * 4 + t) * 4 + i) * 16 (so the
  * 8-column steps of a tile read 64 contiguous bytes, step after step), each 8 i16 values as the
- * GEMV loops mask the codes (4 bits: nibble t in place; 1-3 bits: swizzled pair masked in place;
- * 8 bits: zero-extended) minus the zero point scaled the same way: the tiles sum (c - z) x directly,
- * which equals the reference's sum c x - z sum x exactly (integers that fit i32 either way).
- * Ranges: 4 bits 256 (c - z) within +-3840, 1-3 bits 2^sh (c - z) within +-896, 8 bits +-255.
+ * GEMV loops mask the codes (2-4 bits: field t in place, quadField; 8 bits: zero-extended) minus
+ * the zero point scaled the same way: the tiles sum (c - z) x directly, which equals the
+ * reference's sum c x - z sum x exactly (integers that fit i32 either way). Ranges: 4 bits
+ * 256 (c - z) within +-3840 (i8TilesFit), 2-3 bits 2^e (c - z), e <= 7, within i16 for any u8 zero,
+ * 8 bits +-255.
  */
 function unpackQuad(r: i32, dst: usize, g0: i32, g1: i32): void {
   const bits = W_bits;
@@ -94,28 +95,10 @@ function unpackQuad(r: i32, dst: usize, g0: i32, g1: i32): void {
   const rb = <usize>W_rowBytes;
   const ch0 = (g0 * gs) >> 5;
   const chFull = W_k >> 5;
-  if (bits == 4) {
-    const m0 = v128.load(CONSTS, 16);
-    const n1 = v128.load(CONSTS + C_NIB1);
-    const n2 = v128.load(CONSTS + C_NIB2);
-    for (let i = 0; i < 4; i++) {
-      const row = W_codes + (<usize>(r + i)) * rb;
-      for (let g = g0; g < g1; g++) {
-        const z = i16x8.splat(<i16>zeroOf(r + i, g));
-        const z1 = i16x8.shl(z, 4);
-        const z2 = i16x8.shl(z, 8);
-        const cEnd = min(chFull, ((g + 1) * gs) >> 5);
-        for (let c = (g * gs) >> 5; c < cEnd; c++) {
-          const v = v128.load(row + (<usize>c << 4));
-          const d = dst + (<usize>(c - ch0) << 8) + (<usize>i << 4);
-          v128.store(d, i16x8.sub(v128.and(v, m0), z));
-          v128.store(d, i16x8.sub(v128.and(v, n1), z1), 64);
-          v128.store(d, i16x8.sub(v128.and(v, n2), z2), 128);
-          v128.store(d, i16x8.sub(i16x8.shr_u(v, 12), z), 192);
-        }
-      }
-    }
-  } else if (bits == 8) {
+  if (bits == 4) unpackQuadWidth(4, r, dst, g0, g1, ch0, chFull);
+  else if (bits == 3) unpackQuadWidth(3, r, dst, g0, g1, ch0, chFull);
+  else if (bits == 2) unpackQuadWidth(2, r, dst, g0, g1, ch0, chFull);
+  else {
     for (let i = 0; i < 4; i++) {
       const row = W_codes + (<usize>(r + i)) * rb;
       for (let g = g0; g < g1; g++) {
@@ -132,27 +115,40 @@ function unpackQuad(r: i32, dst: usize, g0: i32, g1: i32): void {
         }
       }
     }
-  } else {
-    const mk0 = maskOf(bits, 0);
-    const mk1 = maskOf(bits, 1);
-    const mk2 = maskOf(bits, 2);
-    const mk3 = maskOf(bits, 3);
-    const lm = laneMaskOf(bits);
-    // lane l's code sits at bit sh_l: the lowest bit of its mask, 2^sh_l
-    const unit = v128.and(lm, i16x8.neg(lm));
-    for (let i = 0; i < 4; i++) {
-      const row = W_codes + (<usize>(r + i)) * rb;
-      for (let g = g0; g < g1; g++) {
-        const z = i16x8.mul(i16x8.splat(<i16>zeroOf(r + i, g)), unit);
-        const cEnd = min(chFull, ((g + 1) * gs) >> 5);
-        for (let c = (g * gs) >> 5; c < cEnd; c++) {
-          const v = loadChunk(row + <usize>(c * 4 * bits), bits);
-          const d = dst + (<usize>(c - ch0) << 8) + (<usize>i << 4);
-          v128.store(d, i16x8.sub(v128.and(i8x16.swizzle(v, mk0), lm), z));
-          v128.store(d, i16x8.sub(v128.and(i8x16.swizzle(v, mk1), lm), z), 64);
-          v128.store(d, i16x8.sub(v128.and(i8x16.swizzle(v, mk2), lm), z), 128);
-          v128.store(d, i16x8.sub(v128.and(i8x16.swizzle(v, mk3), lm), z), 192);
-        }
+  }
+}
+
+/** unpackQuad for codes of `bits` = 2, 3 or 4 (a literal): the fields of quadDot, each minus z 2^e. */
+// @ts-ignore: decorator
+@inline function unpackQuadWidth(bits: i32, r: i32, dst: usize, g0: i32, g1: i32, ch0: i32, chFull: i32): void {
+  const gs = W_gs;
+  const rb = <usize>W_rowBytes;
+  const k0 = quadMask(bits, 0);
+  const k1 = quadMask(bits, 1);
+  const k2 = quadMask(bits, 2);
+  const k3 = quadMask(bits, 3);
+  const spread = v128.load(CONSTS + C_SPREAD3);
+  // field t's unit 2^e per lane: the lowest set bit of its mask
+  const e0 = v128.and(k0, i16x8.neg(k0));
+  const e1 = v128.and(k1, i16x8.neg(k1));
+  const e2 = v128.and(k2, i16x8.neg(k2));
+  const e3 = v128.and(k3, i16x8.neg(k3));
+  for (let i = 0; i < 4; i++) {
+    const row = W_codes + (<usize>(r + i)) * rb;
+    for (let g = g0; g < g1; g++) {
+      const z = i16x8.splat(<i16>zeroOf(r + i, g));
+      const z0 = i16x8.mul(z, e0);
+      const z1 = i16x8.mul(z, e1);
+      const z2 = i16x8.mul(z, e2);
+      const z3 = i16x8.mul(z, e3);
+      const cEnd = min(chFull, ((g + 1) * gs) >> 5);
+      for (let c = (g * gs) >> 5; c < cEnd; c++) {
+        const v = quadLanes(row + <usize>(c * (bits << 2)), bits, spread);
+        const d = dst + (<usize>(c - ch0) << 8) + (<usize>i << 4);
+        v128.store(d, i16x8.sub(quadField(bits, v, 0, k0, k1, k2, k3), z0));
+        v128.store(d, i16x8.sub(quadField(bits, v, 1, k0, k1, k2, k3), z1), 64);
+        v128.store(d, i16x8.sub(quadField(bits, v, 2, k0, k1, k2, k3), z2), 128);
+        v128.store(d, i16x8.sub(quadField(bits, v, 3, k0, k1, k2, k3), z3), 192);
       }
     }
   }
@@ -196,8 +192,8 @@ function dotI8Tile(r: i32, u: usize, sz: usize, g0: i32, g1: i32, xq0: usize, xs
   const kFull = k & ~31;
   const rb = <usize>W_rowBytes;
   const row0 = W_codes + <usize>r * rb;
-  // products are 256 c x (4 bits), 128 c x (1-3 bits) or c x (8 bits): see quant-core.ts layouts
-  const shift = bits == 4 ? 8 : bits < 4 ? 7 : 0;
+  // products are 2^S c x (LAYOUT_QUAD, 2-4 bits) or c x (8 bits)
+  const shift = bits <= 4 ? quadScale(bits) : 0;
   // blocks of the groups before g0: one per group up to ACT_BLOCK_MAX columns, else one per CHUNK
   let b = gs <= ACT_BLOCK_MAX ? g0 : g0 * ((gs + CHUNK - 1) / CHUNK);
   const c0 = g0 * gs;
@@ -316,13 +312,10 @@ function dotI8TileLean(u: usize, sz: usize, nG: i32, steps: i32, xp: usize, xs0:
     }
     let i0 = hsum4I(a00, a10, a20, a30);
     let i1 = hsum4I(a01, a11, a21, a31);
-    // products are 256 c x (4 bits), 128 c x (1-3 bits) or c x (8 bits): see quant-core.ts layouts
-    if (bits == 4) {
-      i0 = i32x4.shr_s(i0, 8);
-      i1 = i32x4.shr_s(i1, 8);
-    } else if (bits < 4) {
-      i0 = i32x4.shr_s(i0, 7);
-      i1 = i32x4.shr_s(i1, 7);
+    // products are 2^S c x (LAYOUT_QUAD, 2-4 bits) or c x (8 bits)
+    if (bits <= 4) {
+      i0 = i32x4.shr_s(i0, quadScale(bits));
+      i1 = i32x4.shr_s(i1, quadScale(bits));
     }
     const pz = sz + (<usize>g << 5);
     const s4 = v128.load(pz);
@@ -418,7 +411,7 @@ export function i8Tiles(m: i32, xq: usize, xs: usize, qs: usize, qStride: usize,
       const q0 = xq + <usize>ie * qStride;
       const b0 = <usize>ie * bStride;
       for (let r = r0; r < rq; r += 4) {
-        if (W_bits == 4) dotI8x4Nib(r, q0, xs + b0, qs + b0, o + (<usize>r << 2), 4, 0);
+        if (W_bits <= 4) dotI8x4Quad(r, q0, xs + b0, qs + b0, o + (<usize>r << 2), 4, 0);
         else dotI8x4(r, q0, xs + b0, qs + b0, o + (<usize>r << 2), 4);
       }
     }
