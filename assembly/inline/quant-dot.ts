@@ -1067,10 +1067,22 @@ export function groupTerms(r: i32, nGroups: i32, xs: usize, qsum: usize, tmp: us
  * read on the relaxed build (PAIRS_I8) when every group is whole chunks; 0: none.
  */
 export function dotI8x4Quad(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, eo: usize): void {
-  // one body per width, so each has its loads and masks fixed
-  if (W_bits == 4) quadRows(4, r, xq, xs, qsum, out, ostride, eo);
-  else if (W_bits == 3) quadRows(3, r, xq, xs, qsum, out, ostride, eo);
-  else quadRows(2, r, xq, xs, qsum, out, ostride, eo);
+  // one function per width, so each has its loads and masks fixed (and V8 compiles each alone)
+  if (W_bits == 4) quadRows4(r, xq, xs, qsum, out, ostride, eo);
+  else if (W_bits == 3) quadRows3(r, xq, xs, qsum, out, ostride);
+  else quadRows2(r, xq, xs, qsum, out, ostride);
+}
+
+function quadRows4(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize, eo: usize): void {
+  quadRows(4, r, xq, xs, qsum, out, ostride, eo);
+}
+
+function quadRows3(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize): void {
+  quadRows(3, r, xq, xs, qsum, out, ostride, 0);
+}
+
+function quadRows2(r: i32, xq: usize, xs: usize, qsum: usize, out: usize, ostride: usize): void {
+  quadRows(2, r, xq, xs, qsum, out, ostride, 0);
 }
 
 /** dotI8x4Quad for `bits` (a literal). */
