@@ -52,6 +52,13 @@ export const TARGETS: readonly Target[] = [
     vs: { ...Q4, ...OURS, kernel: 'qmatmul_f32', shape: '1x4096x4096', threads: 1 },
     metric: 'speed' as const,
   })),
+  // the int8-activation path has affine dtypes only
+  ...(['int3', 'int2', 'int8'] as const).map((dtype) => ({
+    what: `${dtype} GEMV 1x4096x4096 (qmatmul_i8) vs our int4 g128`,
+    ours: { family: 'quant', ...OURS, dtype, kernel: 'qmatmul_i8', shape: '1x4096x4096', threads: 1 },
+    vs: { ...Q4, ...OURS, kernel: 'qmatmul_i8', shape: '1x4096x4096', threads: 1 },
+    metric: 'speed' as const,
+  })),
   ...(['qmatmul_f32', 'qmatmul_i8'] as const).map((kernel) => ({
     what: `int4 g128 GEMM 128x4096x4096, ${kernel}, 1 thread`,
     ours: { ...Q4, ...OURS, kernel, shape: '128x4096x4096', threads: 1 },
