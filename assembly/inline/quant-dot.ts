@@ -389,10 +389,16 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
   const l23 = pairLo(b2, b3);
   const h01 = pairHi(b0, b1);
   const h23 = pairHi(b2, b3);
-  const p0 = f32x4.mul(wordsLo(l01, l23), v128.load(xq));
-  const p1 = f32x4.mul(wordsHi(l01, l23), v128.load(xq, 16));
-  const p2 = f32x4.mul(wordsLo(h01, h23), v128.load(xq, 32));
-  const p3 = f32x4.mul(wordsHi(h01, h23), v128.load(xq, 48));
+  return dot16(wordsLo(l01, l23), wordsHi(l01, l23), wordsLo(h01, h23), wordsHi(h01, h23), xq);
+}
+
+/** The f32 lanes of w0 x'[0..3] + w1 x'[4..7] + w2 x'[8..11] + w3 x'[12..15] (x' at xq), summed as a pairwise tree. */
+// @ts-ignore: decorator
+@inline function dot16(w0: v128, w1: v128, w2: v128, w3: v128, xq: usize): v128 {
+  const p0 = f32x4.mul(w0, v128.load(xq));
+  const p1 = f32x4.mul(w1, v128.load(xq, 16));
+  const p2 = f32x4.mul(w2, v128.load(xq, 32));
+  const p3 = f32x4.mul(w3, v128.load(xq, 48));
   return f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3));
 }
 
@@ -453,11 +459,7 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
   const b3 = lut16(P3, c);
   const lo = pairLo(b2, b3);
   const hi = pairHi(b2, b3);
-  const p0 = f32x4.mul(wordsLo(zero, lo), v128.load(xq));
-  const p1 = f32x4.mul(wordsHi(zero, lo), v128.load(xq, 16));
-  const p2 = f32x4.mul(wordsLo(zero, hi), v128.load(xq, 32));
-  const p3 = f32x4.mul(wordsHi(zero, hi), v128.load(xq, 48));
-  return f32x4.add(f32x4.add(p0, p1), f32x4.add(p2, p3));
+  return dot16(wordsLo(zero, lo), wordsHi(zero, lo), wordsLo(zero, hi), wordsHi(zero, hi), xq);
 }
 
 /** The f32 dot (lanes) of one 32-code chunk v (LAYOUT_NIBBLE) of a bf16 table with x' at xq. */
