@@ -408,10 +408,14 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
  * (js/quant.ts); rows keep their quad whatever the row split. Writes out, out + ostride, ...
  */
 export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
-  if (W_topHalves) {
-    dotTopHalfF32x4(r, xp, out, ostride);
-    return;
-  }
+  if (!W_topHalves) tableRows(false, r, xp, out, ostride);
+  else if (W_gs == 32 && (W_k & 31) == 0 && W_scales) topHalfChunkGroups(r, xp, out, ostride);
+  else tableRows(true, r, xp, out, ostride);
+}
+
+/** dotTableF32x4's loop over groups; `top` (a literal): a bf16 table, two planes gathered (W_topHalves). */
+// @ts-ignore: decorator
+@inline function tableRows(top: bool, r: i32, xp: usize, out: usize, ostride: usize): void {
   const k = W_k;
   const gs = W_gs;
   const rb = <usize>W_rowBytes;
@@ -435,10 +439,17 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
     for (; j + 32 <= j1; j += 32) {
       const p = row0 + <usize>(j >> 1);
       const xq = xp + (<usize>j << 2);
-      a0 = tableChunk(a0, v128.load(p), xq, m4, P0, P1, P2, P3);
-      a1 = tableChunk(a1, v128.load(p + rb), xq, m4, P0, P1, P2, P3);
-      a2 = tableChunk(a2, v128.load(p + 2 * rb), xq, m4, P0, P1, P2, P3);
-      a3 = tableChunk(a3, v128.load(p + 3 * rb), xq, m4, P0, P1, P2, P3);
+      if (top) {
+        a0 = f32x4.add(a0, topHalfChunk(v128.load(p), xq, m4, P2, P3));
+        a1 = f32x4.add(a1, topHalfChunk(v128.load(p + rb), xq, m4, P2, P3));
+        a2 = f32x4.add(a2, topHalfChunk(v128.load(p + 2 * rb), xq, m4, P2, P3));
+        a3 = f32x4.add(a3, topHalfChunk(v128.load(p + 3 * rb), xq, m4, P2, P3));
+      } else {
+        a0 = tableChunk(a0, v128.load(p), xq, m4, P0, P1, P2, P3);
+        a1 = tableChunk(a1, v128.load(p + rb), xq, m4, P0, P1, P2, P3);
+        a2 = tableChunk(a2, v128.load(p + 2 * rb), xq, m4, P0, P1, P2, P3);
+        a3 = tableChunk(a3, v128.load(p + 3 * rb), xq, m4, P0, P1, P2, P3);
+      }
     }
     let acc = hsum4F(a0, a1, a2, a3);
     if (j < j1) acc = f32x4.add(acc, tableTail4(row0, rb, xp, j, j1));
@@ -469,10 +480,10 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
 }
 
 /**
- * dotTopHalfF32x4 for groups of exactly one chunk (32 columns, mxfp4; k a multiple of 32): one loop
- * over the chunks, each row's chunk sum scaled by its group scale (a splat) into that row's lane
- * accumulator, one horizontal sum per row at the end instead of one per group. Another summation
- * order, same bound (js/quant.ts).
+ * dotTableF32x4 of a bf16 table for groups of exactly one chunk (32 columns, mxfp4; k a multiple
+ * of 32): one loop over the chunks, each row's chunk sum scaled by its group scale (a splat) into
+ * that row's lane accumulator, one horizontal sum per row at the end instead of one per group.
+ * Another summation order, same bound (js/quant.ts).
  */
 function topHalfChunkGroups(r: i32, xp: usize, out: usize, ostride: usize): void {
   const rb = <usize>W_rowBytes;
@@ -497,45 +508,6 @@ function topHalfChunkGroups(r: i32, xp: usize, out: usize, ostride: usize): void
     sp += 4;
   }
   storeRows4(out, ostride, hsum4F(y0, y1, y2, y3));
-}
-
-/** dotTableF32x4 for a bf16 table (W_topHalves): two planes gathered instead of four. */
-function dotTopHalfF32x4(r: i32, xp: usize, out: usize, ostride: usize): void {
-  const k = W_k;
-  const gs = W_gs;
-  if (gs == 32 && (k & 31) == 0 && W_scales) {
-    topHalfChunkGroups(r, xp, out, ostride);
-    return;
-  }
-  const rb = <usize>W_rowBytes;
-  const row0 = W_codes + <usize>r * rb;
-  const sstride = <usize>W_sstride;
-  const srow: usize = W_scales ? W_scales + ((<usize>r * sstride) << 2) : 0;
-  const m4 = v128.load(CONSTS);
-  const P2 = v128.load(W_planes, 32);
-  const P3 = v128.load(W_planes, 48);
-  let y = f32x4.splat(0);
-  let g = 0;
-  for (let j0 = 0; j0 < k; j0 += gs, g++) {
-    const j1 = min(k, j0 + gs);
-    let a0 = f32x4.splat(0);
-    let a1 = a0;
-    let a2 = a0;
-    let a3 = a0;
-    let j = j0;
-    for (; j + 32 <= j1; j += 32) {
-      const p = row0 + <usize>(j >> 1);
-      const xq = xp + (<usize>j << 2);
-      a0 = f32x4.add(a0, topHalfChunk(v128.load(p), xq, m4, P2, P3));
-      a1 = f32x4.add(a1, topHalfChunk(v128.load(p + rb), xq, m4, P2, P3));
-      a2 = f32x4.add(a2, topHalfChunk(v128.load(p + 2 * rb), xq, m4, P2, P3));
-      a3 = f32x4.add(a3, topHalfChunk(v128.load(p + 3 * rb), xq, m4, P2, P3));
-    }
-    let acc = hsum4F(a0, a1, a2, a3);
-    if (j < j1) acc = f32x4.add(acc, tableTail4(row0, rb, xp, j, j1));
-    y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
-  }
-  storeRows4(out, ostride, y);
 }
 
 /** The four rows' f32 dots of table codes j..j1-1 with x' (scalar: the tail of a group). */
