@@ -208,7 +208,7 @@ const QUAD_MASKS: usize = memory.data<i16>([
 }
 
 /**
- * Column 8i + t at 4t + i: codes of 1-4 bits read as field t of i32 lane i (f32 path). The values
+ * Column 8i + t at 4t + i: codes of 2-4 bits read as field t of i32 lane i (f32 path). The values
  * are stored times 2^-b(t & 3) (b the code width; exact: a power of two), so the kernel masks fields
  * in place (v & (cmask << bt) = 2^bt c) and shifts once per lane half: (2^b(t&3) c) (x 2^-b(t&3))
  * rounds like c x (unless x 2^-3b falls below the f32 normal range, |x| < 2^-114 for b = 4).
@@ -230,26 +230,24 @@ export function layoutI8(): i32 {
 
 /**
  * Vector constants, read from memory once per call (a v128.const in a loop is rematerialised on
- * every iteration by V8): 0x0f bytes (offset 0); at 16b, for widths b = 1..3, the swizzle that puts
- * the bytes of codes 8i..8i+7 of a 32-code chunk in i32 lane i (little-endian, zero-extended,
- * LAYOUT_OCT); at C_SPREAD3 the swizzle of a 3-bit chunk's 12 bytes into LAYOUT_QUAD lanes (byte
+ * every iteration by V8): 0x0f bytes (offset 0); at 16 (b - 1), for widths b = 2 and 3, the swizzle
+ * that puts the bytes of codes 8i..8i+7 of a 32-code chunk in i32 lane i (little-endian,
+ * zero-extended, LAYOUT_OCT); at C_SPREAD3 the swizzle of a 3-bit chunk's 12 bytes into LAYOUT_QUAD lanes (byte
  * pairs 3m, 3m + 1 and 3m + 1, 3m + 2).
  */
 export const CONSTS: usize = memory.data<u8>([
   15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15, 15,
-  0, 128, 128, 128, 1, 128, 128, 128, 2, 128, 128, 128, 3, 128, 128, 128,
   0, 1, 128, 128, 2, 3, 128, 128, 4, 5, 128, 128, 6, 7, 128, 128,
   0, 1, 2, 128, 3, 4, 5, 128, 6, 7, 8, 128, 9, 10, 11, 128,
   0, 1, 1, 2, 3, 4, 4, 5, 6, 7, 7, 8, 9, 10, 10, 11,
 ], 16);
 
-export const C_SPREAD3: usize = 64;
+export const C_SPREAD3: usize = 48;
 /**
- * i32 masks (2^bits - 1) << (bits * t), t = 0..3, for bits 1..4, 16 bytes each at index
- * (bits - 1) * 4 + t: fields t and t + 4 of a LAYOUT_OCT lane masked in place (f32 path).
+ * i32 masks (2^bits - 1) << (bits * t), t = 0..3, for bits 2..4, 16 bytes each at index
+ * (bits - 2) * 4 + t: fields t and t + 4 of a LAYOUT_OCT lane masked in place (f32 path).
  */
 const FIELD_MASKS: usize = memory.data<i32>([
-  0x1, 0x1, 0x1, 0x1, 0x2, 0x2, 0x2, 0x2, 0x4, 0x4, 0x4, 0x4, 0x8, 0x8, 0x8, 0x8,
   0x3, 0x3, 0x3, 0x3, 0xc, 0xc, 0xc, 0xc, 0x30, 0x30, 0x30, 0x30, 0xc0, 0xc0, 0xc0, 0xc0,
   0x7, 0x7, 0x7, 0x7, 0x38, 0x38, 0x38, 0x38, 0x1c0, 0x1c0, 0x1c0, 0x1c0, 0xe00, 0xe00, 0xe00, 0xe00,
   0xf, 0xf, 0xf, 0xf, 0xf0, 0xf0, 0xf0, 0xf0, 0xf00, 0xf00, 0xf00, 0xf00, 0xf000, 0xf000, 0xf000, 0xf000,
@@ -257,7 +255,7 @@ const FIELD_MASKS: usize = memory.data<i32>([
 
 // @ts-ignore: decorator
 @inline export function fieldMaskOf(bits: i32, t: i32): v128 {
-  return v128.load(FIELD_MASKS + <usize>((((bits - 1) << 2) + t) << 4));
+  return v128.load(FIELD_MASKS + <usize>((((bits - 2) << 2) + t) << 4));
 }
 
 export function setWeight(

@@ -113,8 +113,7 @@ export function groupSums(x: usize, sx: usize, nGroups: i32): void {
 @inline function octLanesAny(p: usize, bits: i32, sw: v128): v128 {
   if (bits == 4) return v128.load(p);
   if (bits == 3) return i8x16.swizzle(loadChunk(p, 3), sw);
-  if (bits == 2) return i8x16.swizzle(loadChunk(p, 2), sw);
-  return i8x16.swizzle(loadChunk(p, 1), sw);
+  return i8x16.swizzle(loadChunk(p, 2), sw);
 }
 
 /** The i32 lanes of the 32-code chunk at p (LAYOUT_OCT): codes 8i..8i+7 in lane i. `bits` a literal. */
@@ -137,7 +136,7 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
   const w1 = fieldMaskOf(fb, 1);
   const w2 = fieldMaskOf(fb, 2);
   const w3 = fieldMaskOf(fb, 3);
-  const sw = bits <= 3 ? v128.load(CONSTS + <usize>(bits << 4)) : w0;
+  const sw = bits <= 3 ? v128.load(CONSTS + <usize>((bits - 1) << 4)) : w0;
   let total = f32x4.splat(0);
   let scal: f32 = 0;
   let g = 0;
@@ -170,10 +169,8 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
       for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>(j >> 1), 4, sw), 4, xp + (<usize>j << 2), w0, w1, w2, w3);
     } else if (bits == 3) {
       for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>((j * 3) >> 3), 3, sw), 3, xp + (<usize>j << 2), w0, w1, w2, w3);
-    } else if (bits == 2) {
-      for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>(j >> 2), 2, sw), 2, xp + (<usize>j << 2), w0, w1, w2, w3);
     } else {
-      for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>(j >> 3), 1, sw), 1, xp + (<usize>j << 2), w0, w1, w2, w3);
+      for (; j + 32 <= j1; j += 32) a0 = fieldsF32(a0, octLanes(row + <usize>(j >> 2), 2, sw), 2, xp + (<usize>j << 2), w0, w1, w2, w3);
     }
     let t: f32 = 0;
     for (; j < j1; j++) t += <f32>readCode(row, bits, j) * load<f32>(xp + (<usize>j << 2));
@@ -194,7 +191,7 @@ export function dotAffineF32(r: i32, xp: usize, sx: usize): f32 {
 }
 
 /**
- * dotAffineF32 for the four rows r..r+3 of a fused weight of 1-4 bits (LAYOUT_OCT, pre-scaled x):
+ * dotAffineF32 for the four rows r..r+3 of a fused weight of 2-4 bits (LAYOUT_OCT, pre-scaled x):
  * each row's products summed in column order per lane, per group y += s (sum - z sum_g x) lane-wise
  * (lane i = row r + i). Another summation order than dotAffineF32, same bound (js/quant.ts); a row's
  * result depends only on whether it is in a 4-aligned quad, which the row split keeps.
@@ -213,7 +210,7 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
   const w1 = fieldMaskOf(bits, 1);
   const w2 = fieldMaskOf(bits, 2);
   const w3 = fieldMaskOf(bits, 3);
-  const sw = bits <= 3 ? v128.load(CONSTS + <usize>(bits << 4)) : w0;
+  const sw = bits <= 3 ? v128.load(CONSTS + <usize>((bits - 1) << 4)) : w0;
   let y = f32x4.splat(0);
   let g = 0;
   for (let j0 = 0; j0 < k; j0 += gs, g++) {
