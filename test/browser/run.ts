@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caseMismatches, expected, makeInput, type CaseOutput } from '../portable/cases.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -91,74 +92,6 @@ function serve(bundleDir: string): Promise<Server> {
   });
 }
 
-interface CaseInput {
-  m: number;
-  k: number;
-  n: number;
-  groupSize: number;
-  x: number[];
-  w: number[];
-}
-interface CaseOutput {
-  backend: string;
-  dense: number[];
-  codes: number[];
-  packed: number[];
-  packedInt8: number[];
-}
-
-/** Deterministic inputs (a small LCG) with a spread of magnitudes. */
-function makeInput(m: number, k: number, n: number, seed: number): CaseInput {
-  let s = seed >>> 0;
-  const next = (): number => {
-    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
-    return s / 2 ** 32 - 0.5;
-  };
-  const round32 = (v: number): number => Math.fround(v);
-  return {
-    m,
-    k,
-    n,
-    groupSize: 32,
-    x: Array.from({ length: m * k }, () => round32(2 * next())),
-    w: Array.from({ length: n * k }, (_, i) => round32(next() * (1 + (i % 7)))),
-  };
-}
-
-/** What the page must return, computed in Node: f64 dots and the library's JS reference kernels. */
-async function expected(c: CaseInput): Promise<{ dense: number[]; codes: number[]; packed: number[]; packedInt8: number[] }> {
-  const qt = await import('../../src/index.js');
-  const { linear } = await import('../../src/ops/linear.js');
-  qt.setBackend('js');
-  const dense: number[] = [];
-  for (let i = 0; i < c.m; i++) {
-    for (let r = 0; r < c.n; r++) {
-      let t = 0;
-      for (let j = 0; j < c.k; j++) t += c.x[i * c.k + j] * c.w[r * c.k + j];
-      dense.push(t);
-    }
-  }
-  const X = qt.tensor(Float32Array.from(c.x), [c.m, c.k]);
-  const W = qt.tensor(Float32Array.from(c.w), [c.n, c.k]);
-  const q = qt.quantize(W, { dtype: 'int4', groupSize: c.groupSize });
-  const nums = (t: { data(): unknown }): number[] => Array.from(t.data() as Float32Array | Uint8Array);
-  return {
-    dense,
-    codes: nums(q.codes),
-    packed: nums(linear(X, q)),
-    packedInt8: nums(linear(X, q, { activations: 'int8' })),
-  };
-}
-
-function compare(what: string, got: readonly number[], want: readonly number[], relTol: number): void {
-  if (got.length !== want.length) fail(`${what}: ${got.length} values where ${want.length} were expected`);
-  const scale = Math.max(1e-30, ...want.map(Math.abs));
-  for (let i = 0; i < want.length; i++) {
-    const e = Math.abs(got[i] - want[i]);
-    if (!(e <= relTol * scale)) fail(`${what}: element ${i} is ${got[i]} where ${want[i]} was expected (|error| ${e.toExponential(2)} > ${relTol} * ${scale.toExponential(2)})`);
-  }
-}
-
 async function main(): Promise<void> {
   const watchdog = setTimeout(() => fail(`the whole test took more than ${TOTAL_MS / 1000} s`), TOTAL_MS);
   watchdog.unref();
@@ -199,11 +132,8 @@ async function main(): Promise<void> {
       );
       const want = await stepOf(`reference ${tag} in Node`, 60_000, () => expected(c));
       step = `compare ${tag}`;
-      if (got.backend !== 'wasm') fail(`the page ran on '${got.backend}'`);
-      compare(`${tag} dense f32 matmul`, got.dense, want.dense, 1e-5);
-      compare(`${tag} int4 codes`, got.codes, want.codes, 0);
-      compare(`${tag} packed int4 linear (f32 activations)`, got.packed, want.packed, 1e-5);
-      compare(`${tag} packed int4 linear (int8 activations)`, got.packedInt8, want.packedInt8, 0);
+      const bad = caseMismatches(tag, got, want);
+      if (bad.length) fail(bad.join('\n'));
       console.log(`  ${tag}: wasm in Chromium matches Node (dense, codes, packed f32, packed int8)`);
       passed++;
     }
