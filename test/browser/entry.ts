@@ -1,7 +1,6 @@
 /**
- * The bundle the browser test loads: the public API (src/index.ts) plus `linear`, which the page
- * needs for the packed matmul until src/index.ts re-exports it (an explicit export takes precedence
- * over the star export, so this stays valid afterwards).
+ * The bundle the browser test loads: the public API (src/index.ts) and the case the page runs
+ * (test/portable/cases.ts `runCase`, called with the bundle itself as the API).
  */
 export * from '../../src/index.js';
-export { linear } from '../../src/ops/linear.js';
+export { runCase } from '../portable/cases.js';

@@ -57,7 +57,8 @@ interface CaseTensor {
 
 /**
  * Runs one case on an engine: the dense f32 product X Wᵀ, the int4 codes of W, and the packed
- * matmul with f32 and int8 activations. The browser page inlines the same steps (it cannot import).
+ * matmul with f32 and int8 activations. The browser page and the runtime probe call it from their
+ * bundles with the bundled library as `qt`.
  */
 export function runCase(qt: CaseApi, c: CaseInput): CaseOutput {
   const X = qt.tensor(Float32Array.from(c.x), [c.m, c.k]);
