@@ -5,7 +5,8 @@
  *   accumulator: T, read only when beta != 0
  *
  * Memory-bound: each weight is read once. Two fast paths, each with a scalar tail:
- * - rows contiguous (csa == 1, incx == 1): 4 rows at a time share each load of x;
+ * - rows contiguous (csa == 1, incx == 1): 4 rows a quarter of the range apart share each load
+ *   of x (rows4), every row summed in the same order wherever it falls (rowDot for leftovers);
  * - columns contiguous (rsa == 1, incy == 1; a row-major weight used as Wᵀ): y += x[j] * A[:, j],
  *   4 columns per pass over y (which stays in L1).
  * Anything else takes the scalar loop. Not GEMM (gemm.ts), not packed weights (qmatmul).
@@ -14,77 +15,92 @@ import { hsum, ld, madd, st } from './inline/simd';
 
 // @ts-ignore: decorator
 @inline function rowsContiguous<T>(m: i32, n: i32, alpha: T, a: usize, rsa: usize, x: usize, beta: T, y: usize, incy: usize): void {
-  const L = <i32>(16 / sizeof<T>());
+  // Rows i, i + q, i + 2q and i + 3q together (q = m / 4): four weight streams that each run on
+  // through consecutive rows, which the hardware prefetchers follow; four adjacent rows instead
+  // restart all four streams every row (22 against 39 GB/s for 4096x4096 f32 on one core here).
+  const q = m >> 2;
   const rowBytes = rsa << alignof<T>();
-  let i = 0;
-  for (; i + 4 <= m; i += 4) {
-    const r0 = a + ((<usize>i * rsa) << alignof<T>());
-    const r1 = r0 + rowBytes;
-    const r2 = r1 + rowBytes;
-    const r3 = r2 + rowBytes;
-    let s0 = v128.splat<T>(0);
-    let s1 = s0;
-    let s2 = s0;
-    let s3 = s0;
-    // Two vectors per iteration through one moving offset (constant load offsets, half the loop
-    // branches); each row's vectors still go into its one accumulator in column order.
-    let j = 0;
-    let off: usize = 0;
-    for (; j + 2 * L <= n; j += 2 * L, off += 32) {
-      let xv = v128.load(x + off);
-      s0 = madd<T>(s0, v128.load(r0 + off), xv);
-      s1 = madd<T>(s1, v128.load(r1 + off), xv);
-      s2 = madd<T>(s2, v128.load(r2 + off), xv);
-      s3 = madd<T>(s3, v128.load(r3 + off), xv);
-      xv = v128.load(x + off, 16);
-      s0 = madd<T>(s0, v128.load(r0 + off, 16), xv);
-      s1 = madd<T>(s1, v128.load(r1 + off, 16), xv);
-      s2 = madd<T>(s2, v128.load(r2 + off, 16), xv);
-      s3 = madd<T>(s3, v128.load(r3 + off, 16), xv);
-    }
-    if (j + L <= n) {
-      const xv = v128.load(x + off);
-      s0 = madd<T>(s0, v128.load(r0 + off), xv);
-      s1 = madd<T>(s1, v128.load(r1 + off), xv);
-      s2 = madd<T>(s2, v128.load(r2 + off), xv);
-      s3 = madd<T>(s3, v128.load(r3 + off), xv);
-      j += L;
-    }
-    let t0 = hsum<T>(s0);
-    let t1 = hsum<T>(s1);
-    let t2 = hsum<T>(s2);
-    let t3 = hsum<T>(s3);
-    for (; j < n; j++) {
-      const xj = ld<T>(x, j);
-      t0 += ld<T>(r0, j) * xj;
-      t1 += ld<T>(r1, j) * xj;
-      t2 += ld<T>(r2, j) * xj;
-      t3 += ld<T>(r3, j) * xj;
-    }
-    finish<T>(y, <usize>i * incy, alpha, t0, beta);
-    finish<T>(y, <usize>(i + 1) * incy, alpha, t1, beta);
-    finish<T>(y, <usize>(i + 2) * incy, alpha, t2, beta);
-    finish<T>(y, <usize>(i + 3) * incy, alpha, t3, beta);
+  const qBytes = <usize>q * rowBytes;
+  const qy = (<usize>q * incy) << alignof<T>();
+  for (let i = 0; i < q; i++) {
+    const r0 = a + <usize>i * rowBytes;
+    const yi = y + ((<usize>i * incy) << alignof<T>());
+    rows4<T>(n, alpha, r0, r0 + qBytes, r0 + 2 * qBytes, r0 + 3 * qBytes, x, beta, yi, yi + qy, yi + 2 * qy, yi + 3 * qy);
   }
-  for (; i < m; i++) {
-    const r = a + ((<usize>i * rsa) << alignof<T>());
-    let s0 = v128.splat<T>(0);
-    let s1 = s0;
-    let j = 0;
-    for (; j + 2 * L <= n; j += 2 * L) {
-      const off = <usize>j << alignof<T>();
-      s0 = madd<T>(s0, v128.load(r + off), v128.load(x + off));
-      s1 = madd<T>(s1, v128.load(r + off, 16), v128.load(x + off, 16));
-    }
-    let t = hsum<T>(v128.add<T>(s0, s1));
-    for (; j < n; j++) t += ld<T>(r, j) * ld<T>(x, j);
-    finish<T>(y, <usize>i * incy, alpha, t, beta);
+  for (let i = q << 2; i < m; i++) {
+    const yi = y + ((<usize>i * incy) << alignof<T>());
+    finish<T>(yi, alpha, rowDot<T>(n, a + <usize>i * rowBytes, x), beta);
   }
 }
 
+/**
+ * Four rows' dots with x (sharing each load of x), to y0..y3. Each row sums like rowDot: one
+ * accumulator, two vectors per step in column order, then a last vector, the lanes, the scalar
+ * tail; so a row's result does not depend on the rows it is computed with.
+ */
 // @ts-ignore: decorator
-@inline function finish<T>(y: usize, i: usize, alpha: T, t: T, beta: T): void {
-  st<T>(y, i, beta == <T>0 ? alpha * t : alpha * t + beta * ld<T>(y, i));
+@inline function rows4<T>(n: i32, alpha: T, r0: usize, r1: usize, r2: usize, r3: usize, x: usize, beta: T, y0: usize, y1: usize, y2: usize, y3: usize): void {
+  const L = <i32>(16 / sizeof<T>());
+  let s0 = v128.splat<T>(0);
+  let s1 = s0;
+  let s2 = s0;
+  let s3 = s0;
+  // two vectors per iteration through one moving offset (constant load offsets, half the branches)
+  let j = 0;
+  let off: usize = 0;
+  for (; j + 2 * L <= n; j += 2 * L, off += 32) {
+    let xv = v128.load(x + off);
+    s0 = madd<T>(s0, v128.load(r0 + off), xv);
+    s1 = madd<T>(s1, v128.load(r1 + off), xv);
+    s2 = madd<T>(s2, v128.load(r2 + off), xv);
+    s3 = madd<T>(s3, v128.load(r3 + off), xv);
+    xv = v128.load(x + off, 16);
+    s0 = madd<T>(s0, v128.load(r0 + off, 16), xv);
+    s1 = madd<T>(s1, v128.load(r1 + off, 16), xv);
+    s2 = madd<T>(s2, v128.load(r2 + off, 16), xv);
+    s3 = madd<T>(s3, v128.load(r3 + off, 16), xv);
+  }
+  if (j + L <= n) {
+    const xv = v128.load(x + off);
+    s0 = madd<T>(s0, v128.load(r0 + off), xv);
+    s1 = madd<T>(s1, v128.load(r1 + off), xv);
+    s2 = madd<T>(s2, v128.load(r2 + off), xv);
+    s3 = madd<T>(s3, v128.load(r3 + off), xv);
+    j += L;
+  }
+  let t0 = hsum<T>(s0);
+  let t1 = hsum<T>(s1);
+  let t2 = hsum<T>(s2);
+  let t3 = hsum<T>(s3);
+  for (; j < n; j++) {
+    const xj = ld<T>(x, j);
+    t0 += ld<T>(r0, j) * xj;
+    t1 += ld<T>(r1, j) * xj;
+    t2 += ld<T>(r2, j) * xj;
+    t3 += ld<T>(r3, j) * xj;
+  }
+  finish<T>(y0, alpha, t0, beta);
+  finish<T>(y1, alpha, t1, beta);
+  finish<T>(y2, alpha, t2, beta);
+  finish<T>(y3, alpha, t3, beta);
+}
+
+/** One row's dot with x in rows4's order (the rows left over by the groups of four). */
+// @ts-ignore: decorator
+@inline function rowDot<T>(n: i32, r: usize, x: usize): T {
+  const L = <i32>(16 / sizeof<T>());
+  let s = v128.splat<T>(0);
+  let j = 0;
+  for (; j + L <= n; j += L) s = madd<T>(s, v128.load(r + (<usize>j << alignof<T>())), v128.load(x + (<usize>j << alignof<T>())));
+  let t = hsum<T>(s);
+  for (; j < n; j++) t += ld<T>(r, j) * ld<T>(x, j);
+  return t;
+}
+
+/** y = alpha t + beta y (y not read when beta is 0), at the element address p. */
+// @ts-ignore: decorator
+@inline function finish<T>(p: usize, alpha: T, t: T, beta: T): void {
+  store<T>(p, beta == <T>0 ? alpha * t : alpha * t + beta * load<T>(p));
 }
 
 // @ts-ignore: decorator
@@ -145,7 +161,7 @@ function gemv<T>(m: i32, n: i32, alpha: T, a: usize, rsa: usize, csa: usize, x: 
     for (let i = 0; i < m; i++) {
       let t = <T>0;
       for (let j = 0; j < n; j++) t += ld<T>(a, <usize>i * rsa + <usize>j * csa) * ld<T>(x, <usize>j * incx);
-      finish<T>(y, <usize>i * incy, alpha, t, beta);
+      finish<T>(y + ((<usize>i * incy) << alignof<T>()), alpha, t, beta);
     }
   }
 }

@@ -106,8 +106,9 @@ function gemv(g: GemvArgs, bpe: 4 | 8): void {
     const a = mm.in(g.a, bpe, matrixExtent(g.m, g.n, g.rsa, g.csa));
     const x = mm.in(g.x, bpe, matrixExtent(g.n, 1, g.incx, 1));
     const y = mm.inout(g.y, bpe, matrixExtent(g.m, 1, g.incy, 1));
-    // Rows are split in multiples of 4: assembly/gemv.ts computes rows in groups of 4 and leftover
-    // rows with another summation order, so aligned ranges give every row the same arithmetic.
+    // Rows are split in multiples of 4: with contiguous columns, assembly/gemv.ts updates y four
+    // rows to a vector and leftover rows in scalar code (another rounding on the relaxed build), so
+    // aligned ranges give every row the same arithmetic. (With contiguous rows any split would do.)
     parallelRows(bpe === 4 ? 'gemv_f32' : 'gemv_f64', g.m, (r0, r1) => [
       r1 - r0, g.n, g.alpha, a + r0 * g.rsa * bpe, g.rsa, g.csa, x, g.incx, g.beta, y + r0 * g.incy * bpe, g.incy,
     ], { align: 4, minRowsPerThread: MIN_WORK_PER_THREAD / Math.max(g.n, 1) });
