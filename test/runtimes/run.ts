@@ -78,7 +78,7 @@ function probe(rt: Runtime, script: string, inputFile: string): ProbeOutput | st
   }
   const out = JSON.parse(line.slice(6)) as ProbeOutput | { error: string };
   if ('error' in out) return `the probe threw: ${out.error}`;
-  console.log(`  ${rt.name}: ${out.runtime}, ${Math.round(performance.now() - t0)} ms (model part ${out.model.ms} ms, ${out.threads.workerItems} GEMV items on workers)`);
+  console.log(`  ${rt.name}: ${out.runtime}, ${Math.round(performance.now() - t0)} ms (model part ${out.model.ms} ms: ppl ${out.model.ppl.toFixed(5)} -> ${out.model.pplInt4.toFixed(5)}; ${out.threads.workerItems} GEMV items on workers)`);
   return out;
 }
 
