@@ -8,7 +8,7 @@
  * - rows contiguous (csa == 1, incx == 1): 4 rows a quarter of the range apart share each load
  *   of x (rows4), every row summed in the same order wherever it falls (rowDot for leftovers);
  * - columns contiguous (rsa == 1, incy == 1; a row-major weight used as Wᵀ): y += x[j] * A[:, j],
- *   4 columns per pass over y (which stays in L1).
+ *   4 columns a quarter of the range apart per pass over y (which stays in L1).
  * Anything else takes the scalar loop. Not GEMM (gemm.ts), not packed weights (qmatmul).
  */
 import { hsum, ld, madd, st } from './inline/simd';
@@ -109,17 +109,20 @@ import { hsum, ld, madd, st } from './inline/simd';
   if (beta != <T>1) {
     for (let i = 0; i < m; i++) st<T>(y, i, beta == <T>0 ? <T>0 : beta * ld<T>(y, i));
   }
-  const colBytes = csa << alignof<T>();
-  let j = 0;
-  for (; j + 4 <= n; j += 4) {
+  // Columns j, j + q, j + 2q and j + 3q per pass over y (q = n / 4): four continuous weight
+  // streams, as rowsContiguous reads rows (22 against 39 GB/s for 4096x4096 f32 here).
+  const q = n >> 2;
+  const qBytes = (<usize>q * csa) << alignof<T>();
+  const qx = <usize>q * incx;
+  for (let j = 0; j < q; j++) {
     const c0 = a + ((<usize>j * csa) << alignof<T>());
-    const c1 = c0 + colBytes;
-    const c2 = c1 + colBytes;
-    const c3 = c2 + colBytes;
+    const c1 = c0 + qBytes;
+    const c2 = c1 + qBytes;
+    const c3 = c2 + qBytes;
     const x0 = alpha * ld<T>(x, <usize>j * incx);
-    const x1 = alpha * ld<T>(x, <usize>(j + 1) * incx);
-    const x2 = alpha * ld<T>(x, <usize>(j + 2) * incx);
-    const x3 = alpha * ld<T>(x, <usize>(j + 3) * incx);
+    const x1 = alpha * ld<T>(x, <usize>j * incx + qx);
+    const x2 = alpha * ld<T>(x, <usize>j * incx + 2 * qx);
+    const x3 = alpha * ld<T>(x, <usize>j * incx + 3 * qx);
     const v0 = v128.splat<T>(x0);
     const v1 = v128.splat<T>(x1);
     const v2 = v128.splat<T>(x2);
@@ -138,7 +141,7 @@ import { hsum, ld, madd, st } from './inline/simd';
       st<T>(y, i, ld<T>(y, i) + ld<T>(c0, i) * x0 + ld<T>(c1, i) * x1 + ld<T>(c2, i) * x2 + ld<T>(c3, i) * x3);
     }
   }
-  for (; j < n; j++) {
+  for (let j = q << 2; j < n; j++) {
     const c0 = a + ((<usize>j * csa) << alignof<T>());
     const x0 = alpha * ld<T>(x, <usize>j * incx);
     const v0 = v128.splat<T>(x0);

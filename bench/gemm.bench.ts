@@ -1,7 +1,8 @@
 /**
  * Dense f32 matmul suite: GEMM (Y = X W, X [m, k], W [k, n]) on the cache ladder and the model
  * shapes, and GEMV (y = W x, the decode case) where the weight read sets the speed, so it reports
- * GB/s of weights. Ours is the user-facing `matmul` op; the peers are onnxruntime-node MatMul,
+ * GB/s of weights. Ours is the user-facing `matmul` op (for GEMV in both layouts: W x with W (n, k),
+ * and `quantensor-xw`, x W with W (k, n)); the peers are onnxruntime-node MatMul,
  * onnxruntime-web MatMul, tfjs-core + wasm backend `matMul`, ml-matrix `mmul` (small sizes only:
  * it runs at well under 1 GFLOP/s) and numpy (OpenBLAS).
  *
@@ -139,6 +140,8 @@ export function gemmCases(ctx: SuiteContext): BenchCase[] {
     let cached: Operands | null = null;
     const op = (): Operands => (cached ??= operands(s));
     out.push({ ...base, lib: 'quantensor', prepare: () => ours(op(), gemv) });
+    // The peers' layout for the decode case too: x (1, k) · W (k, n), the columns-contiguous GEMV.
+    if (gemv) out.push({ ...base, lib: 'quantensor-xw', note: 'x · W with W (k, n) row-major, as the peers get it: the columns-contiguous GEMV, on one thread whatever the thread count', prepare: () => ours(op(), false) });
     out.push({ ...base, lib: 'onnxruntime-node', prepare: () => ort('onnxruntime-node', ctx.threads, op()) });
     out.push({ ...base, lib: 'onnxruntime-web', prepare: () => ort('onnxruntime-web', ctx.threads, op()) });
     out.push({ ...base, lib: 'numpy', prepare: () => numpyCase({ kernel: 'gemm', m: s.m, k: s.k, n: s.n, dtype: 'f32' }, ctx.threads) });
