@@ -4,14 +4,17 @@
  * WebAssembly.Memory, so tensors are never copied to a worker. Kernels split their work by output
  * rows (GEMM, GEMV and TRSM in src/kernels/wasm/*, packed GEMV and dequantize through
  * `parallelRows`; SYRK, Cholesky, triangular and Cholesky inverse replay their blocked algorithms
- * over threads in threads/linalg.ts). Every element is computed by exactly the same instruction
- * sequence whatever the split, so results are bit-identical for any thread count.
+ * over threads in threads/linalg.ts). A dense GEMV over a matrix with contiguous columns stays on
+ * the calling thread: a split by rows would cut its weight streams (src/kernels/wasm/gemm.ts).
+ * Every element is computed by exactly the same instruction sequence whatever the split, so
+ * results are bit-identical for any thread count.
  *
  * Where threads run (threads/spawn.ts):
  * - Node (>= 20.16, for `process.getBuiltinModule`), and runtimes implementing `node:worker_threads`
- *   the same way: worker_threads started from embedded source (`eval`), unref'd so they never keep
- *   a process alive. `setThreads` waits until the workers are up (tens of ms).
- * - Browsers and Deno when `crossOriginIsolated`: Workers from a Blob URL of the same source. They
+ *   the same way (Bun 1.4 and Deno 2.9 do: test/runtimes/run.ts): worker_threads started from
+ *   embedded source (`eval`), unref'd so they never keep a process alive. `setThreads` waits until
+ *   the workers are up (tens of ms).
+ * - Browsers (and a Deno without `process.getBuiltinModule`) when `crossOriginIsolated`: Workers from a Blob URL of the same source. They
  *   start after the page yields: `await threadsReady()`. The calling thread spins instead of
  *   Atomics.wait while workers run (a page's main thread may not block). Checked in headless
  *   Chromium by test/kernels/threads-browser.ts (run by hand: it needs /usr/bin/chromium) and in

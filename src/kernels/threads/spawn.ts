@@ -1,9 +1,10 @@
 /**
  * How kernel workers are started in each runtime. A spawner starts one worker running
  * WORKER_SOURCE with its `WorkerInit` and returns a handle to stop it.
- * - Node (and runtimes implementing `node:worker_threads`): `new Worker(source, { eval: true })`
- *   with the init as `workerData`; unref'd so it never keeps a process alive.
- * - Browsers (and Deno) with cross-origin isolation: a module-less classic Worker from a Blob URL of
+ * - Node (and runtimes implementing `node:worker_threads` behind `process.getBuiltinModule`: Bun,
+ *   Deno 2): `new Worker(source, { eval: true })` with the init as `workerData`; unref'd so it never
+ *   keeps a process alive.
+ * - Browsers (and a Deno without `process.getBuiltinModule`) with cross-origin isolation: a module-less classic Worker from a Blob URL of
  *   the same source, the init posted as its first message. Such workers start only once the page's
  *   event loop turns, so `threadsReady()` is how a page waits for them; until then kernels use the
  *   workers that are up (possibly none).
