@@ -14,9 +14,10 @@
  *   the same way (Bun 1.4 and Deno 2.9 do: test/runtimes/run.ts): worker_threads started from
  *   embedded source (`eval`), unref'd so they never keep a process alive. `setThreads` waits until
  *   the workers are up (tens of ms).
- * - Browsers (and a Deno without `process.getBuiltinModule`) when `crossOriginIsolated`: Workers from a Blob URL of the same source. They
- *   start after the page yields: `await threadsReady()`. The calling thread spins instead of
- *   Atomics.wait while workers run (a page's main thread may not block). Checked in headless
+ * - Browsers (and a Deno without `process.getBuiltinModule`) when `crossOriginIsolated`: Workers
+ *   from a Blob URL of the same source. They start after the page yields: `await threadsReady()`.
+ *   The calling thread spins instead of Atomics.wait while workers run (a page's main thread may
+ *   not block). Checked in headless
  *   Chromium by test/kernels/threads-browser.ts (run by hand: it needs /usr/bin/chromium) and in
  *   vitest through a Node shim of the Web Worker API.
  * - Anywhere else (no workers, a page without cross-origin isolation, a memory that is not shared,

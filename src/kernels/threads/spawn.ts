@@ -4,10 +4,10 @@
  * - Node (and runtimes implementing `node:worker_threads` behind `process.getBuiltinModule`: Bun,
  *   Deno 2): `new Worker(source, { eval: true })` with the init as `workerData`; unref'd so it never
  *   keeps a process alive.
- * - Browsers (and a Deno without `process.getBuiltinModule`) with cross-origin isolation: a module-less classic Worker from a Blob URL of
- *   the same source, the init posted as its first message. Such workers start only once the page's
- *   event loop turns, so `threadsReady()` is how a page waits for them; until then kernels use the
- *   workers that are up (possibly none).
+ * - Browsers (and a Deno without `process.getBuiltinModule`) with cross-origin isolation: a
+ *   module-less classic Worker from a Blob URL of the same source, the init posted as its first
+ *   message. Such workers start only once the page's event loop turns, so `threadsReady()` is how a
+ *   page waits for them; until then kernels use the workers that are up (possibly none).
  * Not the pool (pool.ts): a spawner knows nothing of the control protocol.
  */
 import { WORKER_SOURCE, type WorkerInit } from './worker-source.js';
