@@ -50,12 +50,13 @@ const runtimeName = (): string => {
 };
 
 /**
- * Runs a packed GEMV on one thread, then on two, ROUNDS times: the items the workers ran and whether
- * every result has the bits of one thread. The calling thread claims items too, so one call may
- * finish before a worker wakes; over several calls the workers must take part.
+ * Runs a packed GEMV on one thread, then on two: the items the workers ran and whether every result
+ * has the bits of one thread. The calling thread claims items too, so a call may finish before a
+ * worker wakes: at least MIN_ROUNDS calls, more (up to MAX_ROUNDS) until a worker has run an item.
  */
 async function threads(): Promise<ProbeOutput['threads']> {
-  const ROUNDS = 8;
+  const MIN_ROUNDS = 8;
+  const MAX_ROUNDS = 200;
   const w = qt.randn([1024, 4096], { seed: 3 });
   const x = qt.randn([1, 4096], { seed: 4 });
   const q = qt.quantize(w, { dtype: 'int4', groupSize: 128 });
@@ -64,7 +65,7 @@ async function threads(): Promise<ProbeOutput['threads']> {
   await qt.threadsReady();
   const before = threadStats().workerItems;
   let identical = true;
-  for (let i = 0; i < ROUNDS; i++) {
+  for (let i = 0; i < MAX_ROUNDS && (i < MIN_ROUNDS || threadStats().workerItems === before); i++) {
     const two = qt.linear(x, q);
     identical &&= Array.from(two.data() as Float32Array).every((v, j) => Object.is(v, one[j]));
     two.dispose();

@@ -5,7 +5,8 @@
  * their binaries under node_modules/.bin; never a downloaded one), and checks:
  * - every runtime instantiates the wasm module and its shared cases (test/portable/cases.ts) match
  *   Node's f64 dots and JS reference kernels (int8 activations and codes bit-identical);
- * - setThreads(2) starts workers that run part of a packed GEMV with the bits of one thread;
+ * - setThreads(2) starts workers that run part of a packed GEMV (within 200 calls) with the bits of
+ *   one thread;
  * - I/O: Bun and Deno read the bundled sharded bf16 checkpoint to the same f32 values as Node, and
  *   save a quantized file atomically (no temp file left) that reads back bit-identical;
  * - the model: GPTQ int4 of the bundled tiny Llama on two threads gives the perplexities Node gives
