@@ -141,7 +141,7 @@ export function gemmCases(ctx: SuiteContext): BenchCase[] {
     const op = (): Operands => (cached ??= operands(s));
     out.push({ ...base, lib: 'quantensor', prepare: () => ours(op(), gemv) });
     // The peers' layout for the decode case too: x (1, k) · W (k, n), the columns-contiguous GEMV.
-    if (gemv) out.push({ ...base, lib: 'quantensor-xw', note: 'x · W with W (k, n) row-major, as the peers get it: the columns-contiguous GEMV, on one thread whatever the thread count', prepare: () => ours(op(), false) });
+    if (gemv) out.push({ ...base, lib: 'quantensor-xw', note: 'x · W with W (k, n) row-major, as the peers get it: the columns-contiguous GEMV (from 2^20 weights in four column blocks shared out over the threads)', prepare: () => ours(op(), false) });
     out.push({ ...base, lib: 'onnxruntime-node', prepare: () => ort('onnxruntime-node', ctx.threads, op()) });
     out.push({ ...base, lib: 'onnxruntime-web', prepare: () => ort('onnxruntime-web', ctx.threads, op()) });
     out.push({ ...base, lib: 'numpy', prepare: () => numpyCase({ kernel: 'gemm', m: s.m, k: s.k, n: s.n, dtype: 'f32' }, ctx.threads) });

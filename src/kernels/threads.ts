@@ -4,10 +4,10 @@
  * WebAssembly.Memory, so tensors are never copied to a worker. Kernels split their work by output
  * rows (GEMM, GEMV and TRSM in src/kernels/wasm/*, packed GEMV and dequantize through
  * `parallelRows`; SYRK, Cholesky, triangular and Cholesky inverse replay their blocked algorithms
- * over threads in threads/linalg.ts). A dense GEMV over a matrix with contiguous columns stays on
- * the calling thread: a split by rows would cut its weight streams (src/kernels/wasm/gemm.ts).
- * Every element is computed by exactly the same instruction sequence whatever the split, so
- * results are bit-identical for any thread count.
+ * over threads in threads/linalg.ts; a dense GEMV over contiguous columns shares out fixed column
+ * blocks and adds their partial sums in a fixed order, src/kernels/wasm/gemm.ts). Every element is
+ * computed by exactly the same instruction sequence whatever the split, so results are
+ * bit-identical for any thread count.
  *
  * Where threads run (threads/spawn.ts):
  * - Node (>= 20.16, for `process.getBuiltinModule`), and runtimes implementing `node:worker_threads`

@@ -174,6 +174,12 @@ describe.each([Float32Array, Float64Array] as const)('gemv parity %s', (ctor) =>
     runGemv(ctor, 1031, 9, 'col', 1, 1, 1, 1, 8);
   });
 
+  it('large columns-contiguous products (the column-block path: m n >= 2^20)', () => {
+    runGemv(ctor, 1027, 1031, 'col', 1, 1, 1, 0, 9);
+    runGemv(ctor, 1024, 1029, 'col', 2, 1, -1.5, 2, 10);
+    runGemv(ctor, 262147, 5, 'col', 1, 1, 1, 1, 11);
+  });
+
   // The WASM kernel computes rows four at a time, a quarter of the call's rows apart, and leftover
   // rows alone: each row must come out with the same bits whichever rows share its pass.
   it('contiguous rows: any sub-range of rows gives the bits of the whole call', () => {

@@ -43,8 +43,7 @@ const bytesOf = (r: Ref, ctor: FloatCtor, n: number): Uint8Array => {
   return new Uint8Array(a.buffer, a.byteOffset, a.byteLength).slice();
 };
 
-/** oneThread: the call is designed to run on the calling thread whatever setThreads says. */
-type Case = { name: string; run: () => Uint8Array; oneThread?: boolean };
+type Case = { name: string; run: () => Uint8Array };
 
 /** M M^T / n + I for a random M: symmetric positive definite and well conditioned. */
 function spdMatrix<C extends FloatCtor>(ctor: C, n: number, next: () => number): InstanceType<C> {
@@ -90,9 +89,6 @@ function cases(): Case[] {
       const [incx, incy] = mode === 'strided' ? [2, 2] : [1, 1];
       return {
         name: `gemv_${t} ${m}x${n} ${mode} beta=${beta}`,
-        // contiguous columns stay on the calling thread (src/kernels/wasm/gemm.ts: a split by rows
-        // would cut the weight streams)
-        oneThread: mode === 'cols',
         run: () => {
           const y = refIn(y0, 'wasm');
           kernel(`gemv_${t}`)({ m, n, alpha: 1.25, a, rsa, csa, x, incx, beta, y, incy });
@@ -183,7 +179,7 @@ describe('threads', () => {
     expect(threadStats()).toEqual({ threads: 1, dispatches: 0, workerItems: 0 });
   });
 
-  it('gemm, gemv, syrk, cholesky, trsm, tri_inv and cholesky_inverse are bit-identical on 1, 2 and 3 threads, and 2 and 3 threads use workers (a columns-contiguous gemv stays on one)', () => {
+  it('gemm, gemv, syrk, cholesky, trsm, tri_inv and cholesky_inverse are bit-identical on 1, 2 and 3 threads, and 2 and 3 threads use workers', () => {
     const all = cases();
     setThreads(1);
     const want = all.map((c) => c.run());
@@ -194,8 +190,7 @@ describe('threads', () => {
       for (let i = 0; i < all.length; i++) {
         const before = threadStats().dispatches;
         const got = all[i].run();
-        if (all[i].oneThread) expect(threadStats().dispatches, `${all[i].name} on ${n} threads stays on the calling thread`).toBe(before);
-        else expect(threadStats().dispatches, `${all[i].name} on ${n} threads was dispatched to workers`).toBeGreaterThan(before);
+        expect(threadStats().dispatches, `${all[i].name} on ${n} threads was dispatched to workers`).toBeGreaterThan(before);
         expect(Buffer.compare(got, want[i]), `${all[i].name} on ${n} threads`).toBe(0);
       }
     }

@@ -99,6 +99,10 @@ function sharedPanels(g: GemmArgs, bpe: 4 | 8, mm: Marshal, a: number, b: number
   }
 }
 
+/** Column blocks of a large columns-contiguous GEMV, and the size (m n) from which it uses them (colsGemv). */
+const COL_BLOCKS = 4;
+const COL_BLOCKS_MIN = 1 << 20;
+
 function gemv(g: GemvArgs, bpe: 4 | 8): void {
   const rt = wasmRuntime();
   const mm = new Marshal(rt);
@@ -106,19 +110,48 @@ function gemv(g: GemvArgs, bpe: 4 | 8): void {
     const a = mm.in(g.a, bpe, matrixExtent(g.m, g.n, g.rsa, g.csa));
     const x = mm.in(g.x, bpe, matrixExtent(g.n, 1, g.incx, 1));
     const y = mm.inout(g.y, bpe, matrixExtent(g.m, 1, g.incy, 1));
-    // Rows are split in multiples of 4: with contiguous columns, assembly/gemv.ts updates y four
-    // rows to a vector and leftover rows in scalar code (another rounding on the relaxed build), so
-    // aligned ranges give every row the same arithmetic. (With contiguous rows any split would do.)
-    // Contiguous columns run on one thread: a split by rows cuts every column into pieces, and the
-    // weight streams with them (4096x4096 f32: 28 GB/s on two threads against 39 on one).
+    // the layouts assembly/gemv.ts takes: contiguous rows first, then contiguous columns
     const colsLayout = !(g.csa === 1 && g.incx === 1) && g.rsa === 1 && g.incy === 1;
-    parallelRows(bpe === 4 ? 'gemv_f32' : 'gemv_f64', g.m, (r0, r1) => [
-      r1 - r0, g.n, g.alpha, a + r0 * g.rsa * bpe, g.rsa, g.csa, x, g.incx, g.beta, y + r0 * g.incy * bpe, g.incy,
-    ], { align: 4, minRowsPerThread: colsLayout ? g.m : MIN_WORK_PER_THREAD / Math.max(g.n, 1) });
+    if (colsLayout && g.m * g.n >= COL_BLOCKS_MIN) {
+      colsGemv(g, bpe, mm, a, x, y);
+    } else {
+      // Rows are split in multiples of 4 (any split would do for contiguous rows: assembly/gemv.ts
+      // sums every row in the same order whichever rows share its pass); a small columns-contiguous
+      // GEMV runs as one call on the calling thread.
+      parallelRows(bpe === 4 ? 'gemv_f32' : 'gemv_f64', g.m, (r0, r1) => [
+        r1 - r0, g.n, g.alpha, a + r0 * g.rsa * bpe, g.rsa, g.csa, x, g.incx, g.beta, y + r0 * g.incy * bpe, g.incy,
+      ], { align: 4, minRowsPerThread: colsLayout ? g.m : MIN_WORK_PER_THREAD / Math.max(g.n, 1) });
+    }
     mm.commit();
   } finally {
     mm.release();
   }
+}
+
+/**
+ * A large GEMV over contiguous columns (y and x contiguous): the columns in COL_BLOCKS fixed blocks,
+ * each block's alpha A_b x_b by one kernel call into a partial vector (the calls shared out over the
+ * threads), then y = beta y + p0 + p1 + p2 + p3 by the same kernel over the partials (four columns,
+ * x all ones). A split by rows would cut every column, and its weight stream, into pieces
+ * (4096x4096 f32: 28 GB/s on two threads against 39 on one); the blocks keep each call's streams
+ * whole, and the order of the sums depends on the shape only, so the result is the same for any
+ * thread count.
+ */
+function colsGemv(g: GemvArgs, bpe: 4 | 8, mm: Marshal, a: number, x: number, y: number): void {
+  const rt = wasmRuntime();
+  const fn = bpe === 4 ? 'gemv_f32' : 'gemv_f64';
+  const blocks = splitRange(g.n, COL_BLOCKS, 4);
+  const parts = mm.scratch(COL_BLOCKS * g.m * bpe);
+  const ones = mm.scratch(COL_BLOCKS * bpe);
+  const items: WasmCall[][] = [];
+  for (let b = 0; b < COL_BLOCKS; b++) {
+    const [j0, j1] = blocks[b] ?? [g.n, g.n];
+    // an empty block still writes its zeros (beta 0, no columns)
+    items.push([{ fn, args: [g.m, j1 - j0, g.alpha, a + j0 * g.csa * bpe, 1, g.csa, x + j0 * g.incx * bpe, g.incx, 0, parts + b * g.m * bpe, 1] }]);
+  }
+  runParallel(items);
+  new (bpe === 4 ? Float32Array : Float64Array)(rt.memory.buffer, ones, COL_BLOCKS).fill(1);
+  (bpe === 4 ? rt.exports.gemv_f32 : rt.exports.gemv_f64)(g.m, COL_BLOCKS, 1, parts, 1, g.m, ones, 1, g.beta, y, 1);
 }
 
 /** WASM `gemm_f32` (see js/gemm.ts for the meaning). @example gemmF32Wasm(args); */
