@@ -1,8 +1,8 @@
 /**
  * The runtime test (`npm run test:runtimes`): the library in Node, Bun and Deno. It bundles
  * test/runtimes/probe.ts as ESM with tsup (platform node: node builtins stay imports), runs it with
- * each runtime (Bun and Deno are the pinned devDependencies `bun` and `deno`,
- * their binaries under node_modules/.bin; never a downloaded one), and checks:
+ * each runtime (Bun and Deno are the pinned devDependencies `bun` and `deno`, their binaries under
+ * node_modules/.bin; never a downloaded one), and checks:
  * - every runtime instantiates the wasm module and its shared cases (test/portable/cases.ts) match
  *   Node's f64 dots and JS reference kernels (int8 activations and codes bit-identical);
  * - setThreads(2) starts workers that run part of a packed GEMV (within 200 calls) with the bits of
