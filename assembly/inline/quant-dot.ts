@@ -378,10 +378,15 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
 /** The f32 dot (lanes) of 16 table codes (bytes of c) with x' at xq, planes P0..P3 held in registers. */
 // @ts-ignore: decorator
 @inline function tableHalf(c: v128, xq: usize, P0: v128, P1: v128, P2: v128, P3: v128): v128 {
-  const b0 = lut16(P0, c);
-  const b1 = lut16(P1, c);
-  const b2 = lut16(P2, c);
-  const b3 = lut16(P3, c);
+  return planesDot(lut16(P0, c), lut16(P1, c), lut16(P2, c), lut16(P3, c), xq);
+}
+
+/**
+ * The f32 dot (lanes) of 16 values given by their byte planes b0..b3 (byte i of bj: byte j of value
+ * i), reassembled into f32 lanes, with x' at xq.
+ */
+// @ts-ignore: decorator
+@inline function planesDot(b0: v128, b1: v128, b2: v128, b3: v128, xq: usize): v128 {
   const l01 = pairLo(b0, b1);
   const l23 = pairLo(b2, b3);
   const h01 = pairHi(b0, b1);
@@ -463,11 +468,7 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
 // @ts-ignore: decorator
 @inline function topHalf16(c: v128, xq: usize, P2: v128, P3: v128): v128 {
   const zero = i32x4.splat(0);
-  const b2 = lut16(P2, c);
-  const b3 = lut16(P3, c);
-  const lo = pairLo(b2, b3);
-  const hi = pairHi(b2, b3);
-  return dot16(wordsLo(zero, lo), wordsHi(zero, lo), wordsLo(zero, hi), wordsHi(zero, hi), xq);
+  return planesDot(zero, zero, lut16(P2, c), lut16(P3, c), xq);
 }
 
 /** The f32 dot (lanes) of one 32-code chunk v (LAYOUT_NIBBLE) of a bf16 table with x' at xq. */
