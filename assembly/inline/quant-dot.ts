@@ -333,24 +333,7 @@ export function dotAffineF32x4(r: i32, xp: usize, sx: usize, out: usize, ostride
       }
     }
     let acc = hsum4F(a0, a1, a2, a3);
-    if (j < j1) {
-      let t0: f32 = 0;
-      let t1: f32 = 0;
-      let t2: f32 = 0;
-      let t3: f32 = 0;
-      for (; j < j1; j++) {
-        const xj = load<f32>(xp + (<usize>j << 2));
-        t0 += <f32>readCode(row0, bits, j) * xj;
-        t1 += <f32>readCode(row0 + rb, bits, j) * xj;
-        t2 += <f32>readCode(row0 + 2 * rb, bits, j) * xj;
-        t3 += <f32>readCode(row0 + 3 * rb, bits, j) * xj;
-      }
-      let t = f32x4.splat(t0);
-      t = f32x4.replace_lane(t, 1, t1);
-      t = f32x4.replace_lane(t, 2, t2);
-      t = f32x4.replace_lane(t, 3, t3);
-      acc = f32x4.add(acc, t);
-    }
+    if (j < j1) acc = f32x4.add(acc, tail4(false, bits, row0, rb, xp, j, j1));
     let z4 = f32x4.splat(<f32>(1 << (bits - 1)));
     if (zrow) {
       const zp = zrow + <usize>g;
@@ -454,7 +437,7 @@ export function dotTableF32x4(r: i32, xp: usize, out: usize, ostride: usize): vo
       }
     }
     let acc = hsum4F(a0, a1, a2, a3);
-    if (j < j1) acc = f32x4.add(acc, tableTail4(row0, rb, xp, j, j1));
+    if (j < j1) acc = f32x4.add(acc, tail4(true, 4, row0, rb, xp, j, j1));
     y = f32x4.add(y, srow ? f32x4.mul(acc, scales4(srow, sstride << 2, g)) : acc);
   }
   storeRows4(out, ostride, y);
@@ -508,18 +491,21 @@ function topHalfChunkGroups(r: i32, xp: usize, out: usize, ostride: usize): void
   storeRows4(out, ostride, hsum4F(y0, y1, y2, y3));
 }
 
-/** The four rows' f32 dots of table codes j..j1-1 with x' (scalar: the tail of a group). */
-function tableTail4(row0: usize, rb: usize, xp: usize, j: i32, j1: i32): v128 {
+/**
+ * The four rows' f32 dots of codes j..j1-1 with x' (scalar: the tail of a group): the codes as
+ * numbers (affine) or, with `table`, their 4-bit table values.
+ */
+function tail4(table: bool, bits: i32, row0: usize, rb: usize, xp: usize, j: i32, j1: i32): v128 {
   let t0: f32 = 0;
   let t1: f32 = 0;
   let t2: f32 = 0;
   let t3: f32 = 0;
   for (; j < j1; j++) {
     const xj = load<f32>(xp + (<usize>j << 2));
-    t0 += tableValue(readCode(row0, 4, j)) * xj;
-    t1 += tableValue(readCode(row0 + rb, 4, j)) * xj;
-    t2 += tableValue(readCode(row0 + 2 * rb, 4, j)) * xj;
-    t3 += tableValue(readCode(row0 + 3 * rb, 4, j)) * xj;
+    t0 += codeValue(table, readCode(row0, bits, j)) * xj;
+    t1 += codeValue(table, readCode(row0 + rb, bits, j)) * xj;
+    t2 += codeValue(table, readCode(row0 + 2 * rb, bits, j)) * xj;
+    t3 += codeValue(table, readCode(row0 + 3 * rb, bits, j)) * xj;
   }
   let t = f32x4.splat(t0);
   t = f32x4.replace_lane(t, 1, t1);
@@ -536,6 +522,12 @@ function tableTail4(row0: usize, rb: usize, xp: usize, j: i32, j1: i32): v128 {
     (<u32>load<u8>(W_planes + 32 + <usize>c) << 16) |
     (<u32>load<u8>(W_planes + 48 + <usize>c) << 24);
   return reinterpret<f32>(bitsOf);
+}
+
+/** Code c as the f32 it stands for before the scale: its table value, or the number itself. */
+// @ts-ignore: decorator
+@inline function codeValue(table: bool, c: i32): f32 {
+  return table ? tableValue(c) : <f32>c;
 }
 
 /** Fused f32 dot of row r (4-bit table codes: nf4, fp4, mxfp4) with a token in nibble order. */
