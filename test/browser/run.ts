@@ -17,6 +17,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleEsm } from '../portable/bundle.js';
 import { caseMismatches, expected, makeInput, type CaseOutput } from '../portable/cases.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -48,24 +49,6 @@ async function stepOf<T>(name: string, ms: number, fn: () => Promise<T>): Promis
   } finally {
     clearTimeout(timer);
   }
-}
-
-/** Bundles the library (ESM, browser-neutral) into a temporary directory. */
-async function bundle(outDir: string): Promise<void> {
-  const { build } = await import('tsup');
-  await build({
-    entry: { index: join(ROOT, 'test/browser/entry.ts') },
-    format: ['esm'],
-    platform: 'neutral',
-    target: 'es2022',
-    external: [/^node:/],
-    outDir,
-    dts: false,
-    sourcemap: false,
-    clean: false,
-    silent: true,
-    config: false,
-  });
 }
 
 /** Serves the page at / and the bundle's files at /bundle/<name>. */
@@ -101,7 +84,7 @@ async function main(): Promise<void> {
   const cases = [makeInput(1, 256, 96, 1), makeInput(8, 256, 96, 2)];
   let passed = 0;
   try {
-    await stepOf('bundle the library (tsup, ESM)', 120_000, () => bundle(dir));
+    await stepOf('bundle the library (tsup, ESM)', 120_000, () => bundleEsm('index', join(ROOT, 'test/browser/entry.ts'), dir, 'neutral'));
     server = await stepOf('serve on 127.0.0.1', 5_000, () => serve(dir));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     const { chromium } = await import('playwright-core');

@@ -14,6 +14,7 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleEsm } from '../portable/bundle.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
@@ -86,12 +87,7 @@ async function main(): Promise<void> {
   try {
     step = 'bundle';
     writeFileSync(join(dir, 'entry.ts'), ENTRY);
-    const { build } = await import('tsup');
-    await build({
-      entry: { entry: join(dir, 'entry.ts') }, format: ['esm'], platform: 'neutral', target: 'es2022',
-      external: [/^node:/], outDir: join(dir, 'out'), dts: false, sourcemap: false, silent: true, config: false,
-    });
-    server = await serve(readFileSync(join(dir, 'out/entry.js'), 'utf8'));
+    server = await serve(readFileSync(await bundleEsm('entry', join(dir, 'entry.ts'), join(dir, 'out'), 'neutral'), 'utf8'));
     const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     step = `launch ${CHROMIUM}`;
     const { chromium } = await import('playwright-core');

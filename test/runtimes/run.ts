@@ -20,6 +20,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { bundleEsm } from '../portable/bundle.js';
 import { caseMismatches, expected, makeInput, mismatch } from '../portable/cases.js';
 import type { ProbeInput, ProbeOutput } from './probe.js';
 
@@ -46,24 +47,6 @@ function check(what: string, problem: string | null | undefined): void {
     failures++;
     console.error(`  FAIL ${what}: ${problem}`);
   }
-}
-
-async function bundle(outDir: string): Promise<string> {
-  const { build } = await import('tsup');
-  await build({
-    entry: { probe: join(ROOT, 'test/runtimes/probe.ts') },
-    format: ['esm'],
-    platform: 'node',
-    target: 'es2022',
-    outDir,
-    outExtension: () => ({ js: '.mjs' }),
-    dts: false,
-    sourcemap: false,
-    clean: false,
-    silent: true,
-    config: false,
-  });
-  return join(outDir, 'probe.mjs');
 }
 
 /** Runs the probe with one runtime: its output, or the reason there is none. */
@@ -110,7 +93,7 @@ async function compare(name: string, got: ProbeOutput, node: ProbeOutput, input:
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'qt-runtimes-'));
   try {
-    const script = await bundle(dir);
+    const script = await bundleEsm('probe', join(ROOT, 'test/runtimes/probe.ts'), dir, 'node', '.mjs');
     const input: ProbeInput = { cases: [makeInput(1, 256, 96, 1), makeInput(8, 256, 96, 2)], fixture: FIXTURE };
     const inputFile = join(dir, 'input.json');
     writeFileSync(inputFile, JSON.stringify(input));
