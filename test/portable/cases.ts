@@ -24,6 +24,9 @@ export interface CaseOutput {
   packedInt8: number[];
 }
 
+/** What a case must return (every field of CaseOutput but the backend). */
+export type CaseExpected = Omit<CaseOutput, 'backend'>;
+
 /** Deterministic inputs (a small LCG) with a spread of magnitudes. */
 export function makeInput(m: number, k: number, n: number, seed: number): CaseInput {
   let s = seed >>> 0;
@@ -79,7 +82,7 @@ export function runCase(qt: CaseApi, c: CaseInput): CaseOutput {
 }
 
 /** What an engine must return for a case: f64 dots and Node's JS reference kernels. */
-export async function expected(c: CaseInput): Promise<Omit<CaseOutput, 'backend'>> {
+export async function expected(c: CaseInput): Promise<CaseExpected> {
   const qt = await import('../../src/index.js');
   const before = qt.getBackend();
   qt.setBackend('js');
@@ -116,7 +119,7 @@ export function mismatch(what: string, got: readonly number[], want: readonly nu
 }
 
 /** Every check of one case's output against its expectation; the messages of those that fail. */
-export function caseMismatches(tag: string, got: CaseOutput, want: Omit<CaseOutput, 'backend'>): string[] {
+export function caseMismatches(tag: string, got: CaseOutput, want: CaseExpected): string[] {
   return [
     got.backend === 'wasm' ? null : `${tag}: ran on the '${got.backend}' backend, not wasm`,
     mismatch(`${tag} dense f32 matmul`, got.dense, want.dense, 1e-5),

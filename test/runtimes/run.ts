@@ -21,7 +21,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { bundleEsm } from '../portable/bundle.js';
-import { caseMismatches, expected, makeInput, mismatch } from '../portable/cases.js';
+import { caseMismatches, expected, makeInput, mismatch, type CaseExpected } from '../portable/cases.js';
 import type { ProbeInput, ProbeOutput } from './probe.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -68,13 +68,13 @@ function probe(rt: Runtime, script: string, inputFile: string): ProbeOutput | st
 
 const rel = (a: number, b: number): number => Math.abs(a - b) / Math.max(Math.abs(b), 1e-30);
 
-/** Checks one runtime's output against the expectations and against Node's. */
-async function compare(name: string, got: ProbeOutput, node: ProbeOutput, input: ProbeInput): Promise<void> {
+/** Checks one runtime's output against the expectations (wants: the cases' expected outputs) and against Node's. */
+function compare(name: string, got: ProbeOutput, node: ProbeOutput, input: ProbeInput, wants: CaseExpected[]): void {
   check(`${name} backend`, got.backend === 'wasm' ? null : `'${got.backend}', not wasm`);
   for (let i = 0; i < input.cases.length; i++) {
     const c = input.cases[i];
     const tag = `${name} ${c.m}x${c.k}x${c.n}`;
-    for (const m of caseMismatches(tag, got.cases[i], await expected(c))) check(tag, m);
+    for (const m of caseMismatches(tag, got.cases[i], wants[i])) check(tag, m);
   }
   const t = got.threads;
   check(`${name} threads`, t.threads === 2 ? null : `setThreads(2) gave ${t.threads} threads`);
@@ -107,7 +107,9 @@ async function main(): Promise<void> {
     if (node) {
       // Node's own run is checked against the expectations as well; Bun and Deno against Node too.
       check('node model', node.model.pplInt4 > node.model.ppl && node.model.pplInt4 < 1.05 * node.model.ppl ? null : `int4 perplexity ${node.model.pplInt4} against ${node.model.ppl}`);
-      for (const [name, out] of outs) await compare(name, out, node, input);
+      const wants: CaseExpected[] = [];
+      for (const c of input.cases) wants.push(await expected(c));
+      for (const [name, out] of outs) compare(name, out, node, input, wants);
     }
     const passed = RUNTIMES.filter((rt) => outs.has(rt.name)).length;
     if (failures) {
