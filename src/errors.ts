@@ -57,3 +57,19 @@ export class MemoryError extends QuantensorError {}
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
+
+/**
+ * Runs `f`; a library error it throws comes out as the same class with `op: ` before its message,
+ * so a check shared by many ops (axes, broadcasting) names the op the caller called. Other errors
+ * pass unchanged.
+ * @example
+ * const axes = withOp('sum', () => normalizeAxes(axis, t.shape)); // ShapeError "sum: axis 2 is out of range ..."
+ */
+export function withOp<T>(op: string, f: () => T): T {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof QuantensorError) || e.message.startsWith(`${op}: `)) throw e;
+    throw new (e.constructor as new (message: string) => QuantensorError)(`${op}: ${e.message}`);
+  }
+}

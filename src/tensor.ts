@@ -54,9 +54,11 @@ export function shapeSize(shape: readonly number[]): number {
 }
 
 /** Throws unless every dimension is a non-negative integer. */
-export function checkShape(shape: readonly number[]): void {
+export function checkShape(shape: readonly number[], op?: string): void {
+  const at = op ? `${op}: ` : '';
+  if (!Array.isArray(shape)) throw new ShapeError(`${at}a shape must be an array of dimensions, got ${typeof shape} ${String(shape)}`);
   for (const d of shape) {
-    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
+    if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${at}invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
   }
 }
 
@@ -283,7 +285,7 @@ export class Tensor {
   /**
    * Writes `value` into every element of this tensor (or view) in place and returns `this`.
    * @example
-   * const t = zeros([2, 3]); t.slice(null, [1]).fill(7); // column 1 of t is now 7
+   * const t = zeros([2, 3]); t.slice(null, 1).fill(7); // column 1 of t is now 7
    */
   fill(value: number): this {
     const raw = this.raw();
@@ -373,9 +375,26 @@ export class Tensor {
 /** Numbers nested as deep as a tensor's rank. */
 export type NestedArray = number | NestedArray[];
 
-/** An uninitialised (zeroed) tensor. */
+/**
+ * Throws a DTypeError naming `op` unless `dtype` is a dense dtype name (a check for callers from
+ * plain JavaScript, where the DenseDType type does not hold). Not exported from the package.
+ * @example
+ * checkDenseDType('zeros', 'int4'); // DTypeError: zeros: unknown dense dtype int4
+ */
+export function checkDenseDType(op: string, dtype: DenseDType): void {
+  if (!isDenseDType(dtype)) throw new DTypeError(`${op}: unknown dense dtype ${String(dtype)}`);
+}
+
+/**
+ * A zero-filled tensor of the given shape and dense dtype (default f32).
+ * @throws ShapeError for a bad shape; DTypeError for an unknown or non-dense dtype
+ * @example
+ * empty([2, 3]);           // f32 zeros
+ * empty([4], 'int32').toArray(); // [0, 0, 0, 0]
+ */
 export function empty(shape: readonly number[], dtype: DenseDType = 'f32'): Tensor {
-  checkShape(shape);
+  checkShape(shape, 'empty');
+  checkDenseDType('empty', dtype);
   return new Tensor(Storage.alloc(shapeSize(shape) * DTYPES[dtype].dense.bytes), dtype, [...shape]);
 }
 
@@ -388,7 +407,8 @@ export function empty(shape: readonly number[], dtype: DenseDType = 'f32'): Tens
  * (t.raw() as Float64Array).set([1, 2, 3, 4]);
  */
 export function scratchTensor(shape: readonly number[], dtype: DenseDType = 'f32'): Tensor {
-  checkShape(shape);
+  checkShape(shape, 'scratchTensor');
+  checkDenseDType('scratchTensor', dtype);
   return new Tensor(Storage.alloc(shapeSize(shape) * DTYPES[dtype].dense.bytes, { zero: false }), dtype, [...shape]);
 }
 
@@ -404,12 +424,12 @@ function inferShape(data: unknown): number[] {
 
 function flatten(data: unknown, shape: number[], dim: number, out: number[]): void {
   if (dim === shape.length) {
-    if (Array.isArray(data)) throw new ShapeError(`ragged nested array: expected a number at depth ${dim}`);
+    if (Array.isArray(data)) throw new ShapeError(`tensor: ragged nested array: expected a number at depth ${dim}`);
     out.push(typeof data === 'boolean' ? Number(data) : (data as number));
     return;
   }
   if (!Array.isArray(data) || data.length !== shape[dim]) {
-    throw new ShapeError(`ragged nested array: expected length ${shape[dim]} at depth ${dim} of inferred shape ${fmtShape(shape)}`);
+    throw new ShapeError(`tensor: ragged nested array: expected length ${shape[dim]} at depth ${dim} of inferred shape ${fmtShape(shape)}`);
   }
   for (const d of data) flatten(d, shape, dim + 1, out);
 }
@@ -424,7 +444,7 @@ function flatten(data: unknown, shape: number[], dim: number, out: number[]): vo
  * tensor(new Float64Array([0.5]));            // f64 [1]
  */
 export function tensor(data: NestedArray | boolean | ArrayLike<number> | TypedArray, shape?: readonly number[], dtype?: DenseDType): Tensor {
-  if (dtype !== undefined && !isDenseDType(dtype)) throw new DTypeError(`unknown dense dtype ${String(dtype)}`);
+  if (dtype !== undefined) checkDenseDType('tensor', dtype);
   let flat: ArrayLike<number> | BigInt64Array;
   let inferred: number[];
   let defaultDType: DenseDType = 'f32';
@@ -440,6 +460,9 @@ export function tensor(data: NestedArray | boolean | ArrayLike<number> | TypedAr
   } else if (typeof data === 'number' || typeof data === 'boolean') {
     flat = [Number(data)];
     inferred = [];
+  } else if (!Array.isArray(data) && typeof data === 'object' && data !== null && typeof (data as ArrayLike<number>).length === 'number') {
+    flat = Array.from(data as ArrayLike<number>); // an ArrayLike that is not an array: flat data
+    inferred = [flat.length];
   } else {
     inferred = inferShape(data);
     const out: number[] = [];
@@ -448,18 +471,20 @@ export function tensor(data: NestedArray | boolean | ArrayLike<number> | TypedAr
   }
   const dt = dtype ?? defaultDType;
   const shp = shape ? [...shape] : inferred;
-  checkShape(shp);
+  checkShape(shp, 'tensor');
   if (shapeSize(shp) !== flat.length) {
-    throw new ShapeError(`${flat.length} values do not fill shape ${fmtShape(shp)} (${shapeSize(shp)} elements)`);
+    throw new ShapeError(`tensor: ${flat.length} values do not fill shape ${fmtShape(shp)} (${shapeSize(shp)} elements)`);
   }
   const t = empty(shp, dt);
   const raw = t.raw();
   if (flat instanceof BigInt64Array) {
-    for (let i = 0; i < flat.length; i++) writeElement(dt, raw, i, Number(flat[i]));
+    // int64 to int64 is copied as it is: through a number it would lose the bits above 2^53
+    if (dt === 'int64') (raw as BigInt64Array).set(flat);
+    else for (let i = 0; i < flat.length; i++) writeElement(dt, raw, i, Number(flat[i]));
   } else {
     for (let i = 0; i < flat.length; i++) {
       const v = flat[i];
-      if (typeof v !== 'number') throw new ValueError(`tensor data must be numbers, got ${typeof v} at index ${i}`);
+      if (typeof v !== 'number') throw new ValueError(`tensor: data must be numbers, got ${typeof v} at index ${i}`);
       writeElement(dt, raw, i, v);
     }
   }

@@ -4,17 +4,18 @@
  *
  * Cast rules (every pair of dense dtypes, int64 included):
  * - into f32/f64: the nearest value, ties to even (IEEE); int64 goes through an f64 first.
- * - into f16/bf16: round to nearest even from the source value; bf16 from an f64 rounds to f32 first,
- *   as torch and ml_dtypes do (see src/dtype/half.ts).
+ * - into f16/bf16: round to nearest even from the source value; bf16 from a value that is not an f32
+ *   (an f64, an integer beyond 2^24) rounds to f32 first, as torch and ml_dtypes do (see
+ *   src/dtype/half.ts).
  * - into an integer dtype: truncate toward zero, then saturate at the dtype's [min, max]; ±Inf
  *   saturate, NaN becomes 0. Integer sources saturate too (int32 300 → int8 127), unlike numpy's wrap.
  * - into bool: `x !== 0` (NaN is true, as in numpy and torch).
  */
-import { DTYPES, type DenseDType, isDenseDType } from '../dtype/table.js';
+import { DTYPES, type DenseDType } from '../dtype/table.js';
+import { ValueError, withOp } from '../errors.js';
 import { toBF16Bits, toF16Bits } from '../dtype/half.js';
-import { DTypeError } from '../errors.js';
 import type { TypedArray } from '../memory/storage.js';
-import { Tensor, empty, writeElement } from '../tensor.js';
+import { Tensor, checkDenseDType, empty, writeElement } from '../tensor.js';
 import { isHalf } from './operand.js';
 import { broadcastStrides, copyStrided, forEachRow, type NumArray } from './strided.js';
 
@@ -113,7 +114,7 @@ function castInto(src: Tensor, dst: Tensor): void {
  * astype(tensor([1 + 2 ** -11]), 'f16').item();             // 1 (tie to even)
  */
 export function astype(t: Tensor, dtype: DenseDType): Tensor {
-  if (!isDenseDType(dtype)) throw new DTypeError(`astype: unknown dense dtype ${String(dtype)}`);
+  checkDenseDType('astype', dtype);
   if (t.dtype === dtype) return t;
   const out = empty(t.shape, dtype);
   castInto(t, out);
@@ -143,7 +144,8 @@ export function clone(t: Tensor): Tensor {
  */
 export function assign(dst: Tensor, src: Tensor | number): Tensor {
   if (typeof src === 'number') return dst.fill(src);
-  const strides = broadcastStrides(src.shape, src.strides, dst.shape);
+  if (!(src instanceof Tensor)) throw new ValueError(`assign: the source must be a tensor or a number, got ${src === null ? 'null' : typeof src}`);
+  const strides = withOp('assign', () => broadcastStrides(src.shape, src.strides, dst.shape));
   let s = new Tensor(src.storage, src.dtype, dst.shape, strides, src.offset);
   if (src.storage === dst.storage) s = clone(s);
   castInto(s, dst);

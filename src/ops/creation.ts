@@ -3,13 +3,15 @@
  * forms. `tensor(data)` and `empty(shape)` live in src/tensor.ts; random tensors in random.ts.
  * Values are converted to the dtype as a cast does (src/ops/cast.ts).
  */
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
-import { type DenseDType, isDenseDType } from '../dtype/table.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import type { DenseDType } from '../dtype/table.js';
 import { DEFAULT_FLOAT, DEFAULT_INT } from '../dtype/promote.js';
-import { Tensor, empty, writeElement } from '../tensor.js';
+import { Tensor, checkDenseDType, checkShape, empty, writeElement } from '../tensor.js';
 
-function checkDType(op: string, dtype: DenseDType): void {
-  if (!isDenseDType(dtype)) throw new DTypeError(`${op}: unknown dense dtype ${String(dtype)}`);
+/** The checks every creation op runs first, so its errors name it rather than the op it calls. */
+function checkArgs(op: string, shape: readonly number[], dtype: DenseDType): void {
+  checkShape(shape, op);
+  checkDenseDType(op, dtype);
 }
 
 /**
@@ -19,7 +21,7 @@ function checkDType(op: string, dtype: DenseDType): void {
  * zeros([4], 'int32');
  */
 export function zeros(shape: readonly number[], dtype: DenseDType = DEFAULT_FLOAT): Tensor {
-  checkDType('zeros', dtype);
+  checkArgs('zeros', shape, dtype);
   return empty(shape, dtype); // storage is allocated zeroed, and 0 is all-zero bits in every dtype
 }
 
@@ -29,6 +31,7 @@ export function zeros(shape: readonly number[], dtype: DenseDType = DEFAULT_FLOA
  * ones([3], 'bf16').toArray(); // [1, 1, 1]
  */
 export function ones(shape: readonly number[], dtype: DenseDType = DEFAULT_FLOAT): Tensor {
+  checkArgs('ones', shape, dtype);
   return full(shape, 1, dtype);
 }
 
@@ -41,7 +44,7 @@ export function ones(shape: readonly number[], dtype: DenseDType = DEFAULT_FLOAT
  */
 export function full(shape: readonly number[], value: number | boolean, dtype?: DenseDType): Tensor {
   const dt = dtype ?? (typeof value === 'boolean' ? 'bool' : DEFAULT_FLOAT);
-  checkDType('full', dt);
+  checkArgs('full', shape, dt);
   return empty(shape, dt).fill(Number(value));
 }
 
@@ -51,6 +54,7 @@ export function full(shape: readonly number[], value: number | boolean, dtype?: 
  * zerosLike(t).shape === t.shape
  */
 export function zerosLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
+  checkDenseDType('zerosLike', dtype);
   return zeros(t.shape, dtype);
 }
 
@@ -60,6 +64,7 @@ export function zerosLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
  * onesLike(zeros([2], 'int8')).toArray(); // [1, 1]
  */
 export function onesLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
+  checkDenseDType('onesLike', dtype);
   return ones(t.shape, dtype);
 }
 
@@ -69,13 +74,16 @@ export function onesLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
  * fullLike(zeros([2]), 3).toArray(); // [3, 3]
  */
 export function fullLike(t: Tensor, value: number | boolean, dtype: DenseDType = t.dtype): Tensor {
+  checkDenseDType('fullLike', dtype);
   return full(t.shape, value, dtype);
 }
 
 /**
  * Evenly spaced values in [start, stop): `arange(n)` is 0..n-1. Element i is `start + i * step`
  * (computed per element, not accumulated). The dtype defaults to int32 when start, stop and step are
- * integers, f32 otherwise.
+ * integers, f32 otherwise. The length is numpy's, `ceil((stop - start) / step)`, so with a fractional
+ * step round-off can put the last element at or past `stop`, as in numpy (f64 `arange(1, 1.3, 0.1)`
+ * ends with 1.3000000000000003); `linspace` gives exact endpoints.
  * @throws ValueError for a zero or non-finite step
  * @example
  * arange(4).toArray();            // [0, 1, 2, 3]  (int32)
@@ -91,7 +99,7 @@ export function arange(start: number, stop?: number, step = 1, dtype?: DenseDTyp
     throw new ValueError(`arange: start, stop and step must be finite and step non-zero, got ${start}, ${stop}, ${step}`);
   }
   const dt = dtype ?? (Number.isInteger(start) && Number.isInteger(stop) && Number.isInteger(step) ? DEFAULT_INT : DEFAULT_FLOAT);
-  checkDType('arange', dt);
+  checkDenseDType('arange', dt);
   const n = Math.max(0, Math.ceil((stop - start) / step));
   const t = empty([n], dt);
   const raw = t.raw();
@@ -114,7 +122,7 @@ export function linspace(
 ): Tensor {
   const { endpoint = true, dtype = DEFAULT_FLOAT } = opts;
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
-  checkDType('linspace', dtype);
+  checkDenseDType('linspace', dtype);
   const t = empty([num], dtype);
   const raw = t.raw();
   const div = endpoint ? num - 1 : num;
@@ -136,7 +144,7 @@ export function eye(n: number, m: number = n, opts: { k?: number; dtype?: DenseD
   for (const d of [n, m]) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`eye: invalid shape ${fmtShape([n, m])}`);
   }
-  checkDType('eye', dtype);
+  checkDenseDType('eye', dtype);
   const t = empty([n, m], dtype);
   const raw = t.raw();
   for (let i = 0; i < n; i++) {

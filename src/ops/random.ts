@@ -14,7 +14,7 @@
 import { DTypeError, ValueError } from '../errors.js';
 import { DTYPES, type DenseDType, isDenseDType } from '../dtype/table.js';
 import { DEFAULT_FLOAT, DEFAULT_INT } from '../dtype/promote.js';
-import { Tensor, empty, writeElement } from '../tensor.js';
+import { Tensor, checkDenseDType, empty, writeElement } from '../tensor.js';
 
 const TWO_32 = 4294967296;
 
@@ -247,7 +247,7 @@ export function randn(shape: readonly number[], opts: RandnOptions = {}): Tensor
  */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
   const dtype = opts.dtype ?? DEFAULT_INT;
-  if (!isDenseDType(dtype)) throw new DTypeError(`randint: unknown dense dtype ${String(dtype)}`);
+  checkDenseDType('randint', dtype);
   if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high <= low || high - low > TWO_32) {
     throw new ValueError(`randint: need integers low < high with high - low <= 2^32, got ${low} and ${high}`);
   }
