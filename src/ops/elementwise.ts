@@ -17,12 +17,13 @@
  *   compared with a float tensor is first rounded to that tensor's dtype.
  * - pow follows C99/numpy where JS differs: pow(1, y) = 1 and pow(-1, ±Inf) = 1 (JS gives NaN).
  */
-import { ShapeError } from '../errors.js';
+import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import {
   arithmeticDType,
   floatDType,
   isFloatDType,
   isIntDType,
+  checkComputable,
   resultType,
 } from '../dtype/promote.js';
 import type { DenseDType } from '../dtype/table.js';
@@ -40,11 +41,29 @@ type UnLoop = (a: NumArray, ia: number, sa: number, o: NumArray, io: number, n: 
 const dtypeOf = (x: Operand): DenseDType | number | boolean => (x instanceof Tensor ? x.dtype : x);
 const shapeOf = (x: Operand): readonly number[] => (x instanceof Tensor ? x.shape : []);
 
+/** What a value is, for an error message about a wrong argument. */
+function kindOf(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (Array.isArray(x)) return 'an array (wrap it in tensor())';
+  if (typeof x === 'object') return `an object (${(x as object).constructor?.name ?? 'no prototype'})`;
+  return `${typeof x} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`;
+}
+
+/**
+ * Throws a ValueError naming `op` unless x is an operand: a Tensor, or a number or boolean where
+ * scalars are allowed (plain-JS callers, for whom the types do not hold).
+ */
+function checkOperand(op: string, x: unknown, scalars = true): void {
+  if (x instanceof Tensor || (scalars && (typeof x === 'number' || typeof x === 'boolean'))) return;
+  throw new ValueError(`${op}: an operand must be a tensor${scalars ? ', a number or a boolean' : ''}, got ${kindOf(x)}`);
+}
+
+/** The broadcast shape of the operands, or a ShapeError naming `op` that quotes every operand's shape. */
 function broadcastFor(op: string, ...shapes: (readonly number[])[]): number[] {
   try {
     return broadcastShapes(...shapes);
   } catch (e) {
-    if (e instanceof ShapeError) throw new ShapeError(`${op}: ${e.message}`);
+    if (e instanceof ShapeError) throw new ShapeError(`${op}: shapes ${shapes.map(fmtShape).join(', ')} do not broadcast (${e.message})`);
     throw e;
   }
 }
@@ -59,6 +78,10 @@ function runBinary(
   toB: (x: number | boolean) => NumOperand,
   loop: BinLoop,
 ): Tensor {
+  // arith and floating check first (they read the dtypes before coming here); compare and the
+  // logical ops come straight here
+  checkOperand(op, a);
+  checkOperand(op, b);
   const shape = broadcastFor(op, shapeOf(a), shapeOf(b));
   const out = empty(shape, outDType);
   const ob = outBuffer(out);
@@ -76,6 +99,8 @@ function runBinary(
 
 /** Arithmetic family: result is the promoted dtype, bool computed as int32. */
 function arith(op: string, a: Operand, b: Operand, loop: BinLoop, intLoop: BinLoop = loop): Tensor {
+  checkOperand(op, a);
+  checkOperand(op, b);
   const rt = resultType(dtypeOf(a), dtypeOf(b));
   const out = arithmeticDType(rt);
   const toScalar = (x: number | boolean) => scalarOperand(x, out, op);
@@ -84,6 +109,8 @@ function arith(op: string, a: Operand, b: Operand, loop: BinLoop, intLoop: BinLo
 
 /** Float family (true division, pow): integer/bool results become f32. */
 function floating(op: string, a: Operand, b: Operand, loop: BinLoop): Tensor {
+  checkOperand(op, a);
+  checkOperand(op, b);
   const rt = resultType(dtypeOf(a), dtypeOf(b));
   const toScalar = (x: number | boolean) => scalarOperand(x, rt, op);
   return runBinary(op, a, b, floatDType(rt), toScalar, toScalar, loop);
@@ -225,11 +252,13 @@ export function minimum(a: Operand, b: Operand): Tensor {
  * clamp(tensor([-2, 0.5, 9]), 0, 1).toArray(); // [0, 0.5, 1]
  */
 export function clamp(x: Operand, lo?: Operand, hi?: Operand): Tensor {
+  checkOperand('clamp', x);
+  if (x instanceof Tensor) checkComputable('clamp', x.dtype); // also without bounds, as with them
   let out: Operand = x;
-  if (lo !== undefined) out = maximum(out, lo);
-  if (hi !== undefined) out = minimum(out, hi);
+  if (lo !== undefined) out = arith('clamp', out, lo, MAXIMUM);
+  if (hi !== undefined) out = arith('clamp', out, hi, MINIMUM);
   if (out instanceof Tensor) return out === x ? clone(out) : out;
-  return add(out, 0);
+  return arith('clamp', out, 0, ADD);
 }
 
 /**
@@ -320,6 +349,9 @@ export function logicalXor(a: Operand, b: Operand): Tensor {
  * where(tensor([1, 0, 1], undefined, 'bool'), tensor([1, 2, 3]), 0).toArray(); // [1, 0, 3]
  */
 export function where(cond: Tensor | boolean, a: Operand, b: Operand): Tensor {
+  if (!(cond instanceof Tensor) && typeof cond !== 'boolean') throw new ValueError(`where: the condition must be a tensor or a boolean, got ${kindOf(cond)}`);
+  checkOperand('where', a);
+  checkOperand('where', b);
   const rt = resultType(dtypeOf(a), dtypeOf(b));
   const shape = broadcastFor('where', shapeOf(cond), shapeOf(a), shapeOf(b));
   const out = empty(shape, rt);
@@ -358,6 +390,7 @@ export function where(cond: Tensor | boolean, a: Operand, b: Operand): Tensor {
 // ---- unary ops ----
 
 function runUnary(op: string, x: Tensor, outDType: DenseDType, loop: UnLoop): Tensor {
+  checkOperand(op, x, false);
   const out = empty(x.shape, outDType);
   const ob = outBuffer(out);
   const A = numOperand(x, op);
@@ -368,12 +401,17 @@ function runUnary(op: string, x: Tensor, outDType: DenseDType, loop: UnLoop): Te
   return out;
 }
 
+/** x's dtype, once x is known to be a tensor (before runUnary, which checks it again, is reached). */
+function unaryDType(op: string, x: Tensor): DenseDType {
+  checkOperand(op, x, false);
+  return x.dtype;
+}
 /** Same-dtype family (bool computes in int32). */
-const same = (op: string, x: Tensor, loop: UnLoop) => runUnary(op, x, arithmeticDType(x.dtype), loop);
+const same = (op: string, x: Tensor, loop: UnLoop) => runUnary(op, x, arithmeticDType(unaryDType(op, x)), loop);
 /** Float family: integer/bool inputs give f32. */
-const float = (op: string, x: Tensor, loop: UnLoop) => runUnary(op, x, floatDType(x.dtype), loop);
+const float = (op: string, x: Tensor, loop: UnLoop) => runUnary(op, x, floatDType(unaryDType(op, x)), loop);
 /** Rounding family: identity (a copy) on integers and bool. */
-const rounding = (op: string, x: Tensor, loop: UnLoop) => (isFloatDType(x.dtype) ? runUnary(op, x, x.dtype, loop) : clone(x));
+const rounding = (op: string, x: Tensor, loop: UnLoop) => (isFloatDType(unaryDType(op, x)) ? runUnary(op, x, x.dtype, loop) : clone(x));
 
 const NEG: UnLoop = (a, ia, sa, o, io, n) => {
   for (let k = 0; k < n; k++, ia += sa) o[io + k] = -a[ia];
@@ -486,7 +524,7 @@ export function sign(x: Tensor): Tensor {
  * square(tensor([3])).toArray(); // [9]
  */
 export function square(x: Tensor): Tensor {
-  const out = arithmeticDType(x.dtype);
+  const out = arithmeticDType(unaryDType('square', x));
   return runUnary('square', x, out, isIntDType(out) ? SQUARE_INT : SQUARE);
 }
 
