@@ -4,8 +4,9 @@
  *
  * How: the input is walked once in its logical row-major order (`forEachRow`) next to an f64
  * accumulator laid out like the output, with stride 0 on the reduced axes. So every reduction
- * accumulates in f64, whatever the input dtype (f32 and f16/bf16 sums are accumulated in f64 and
- * rounded once into the result), and each output's elements are added in row-major order: a sum
+ * accumulates in f64, whatever the input dtype (f32 and f16 sums are accumulated in f64 and rounded
+ * once into the result; bf16 results are rounded through f32, as every conversion to bf16 here,
+ * src/dtype/half.ts), and each output's elements are added in row-major order: a sum
  * equals the plain sequential f64 loop, independent of strides.
  *
  * Result dtypes: sum and prod keep float dtypes and give int32 for integers and bool (exact in the
@@ -16,7 +17,7 @@
  * like numpy (the first NaN wins). max/min/argmax/argmin of an empty axis throw ValueError; the sum
  * of nothing is 0, the product 1, the mean NaN.
  */
-import { ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, fmtShape, withOp } from '../errors.js';
 import { DEFAULT_INT, floatDType, isFloatDType, isIntDType } from '../dtype/promote.js';
 import type { DenseDType } from '../dtype/table.js';
 import { Tensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
@@ -125,8 +126,17 @@ interface Plan {
   count: number;
 }
 
-function plan(t: Tensor, axis: Axes, keepdims: boolean): Plan {
-  const axes = normalizeAxes(axis, t.shape);
+/** `keepdims` of a reduction's options, checked (plain-JS callers can pass anything). */
+function keepdimsOf(op: string, opts: ReduceOptions): boolean {
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  const { keepdims = false } = opts;
+  if (typeof keepdims !== 'boolean') throw new ValueError(`${op}: keepdims must be a boolean, got ${typeof keepdims} ${String(keepdims)}`);
+  return keepdims;
+}
+
+function plan(op: string, t: Tensor, axis: Axes, opts: ReduceOptions): Plan {
+  const keepdims = keepdimsOf(op, opts);
+  const axes = withOp(op, () => normalizeAxes(axis, t.shape));
   const red = new Set(axes);
   const kept = t.shape.map((d, i) => (red.has(i) ? 1 : d));
   const accStrides = contiguousStrides(kept).map((s, i) => (red.has(i) ? 0 : s));
@@ -170,7 +180,7 @@ const sumDType = (d: DenseDType): DenseDType => (isFloatDType(d) ? d : DEFAULT_I
  * sum(tensor([[1, 2], [3, 4]]), 1, { keepdims: true }).shape; // [2, 1]
  */
 export function sum(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('sum', t, axis, opts);
   return finish(p, sumDType(t.dtype), walk(numOperand(t, 'sum'), t.shape, p, SUM, 0));
 }
 
@@ -180,7 +190,7 @@ export function sum(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
  * prod(tensor([1, 2, 3, 4])).item(); // 24
  */
 export function prod(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('prod', t, axis, opts);
   const loop = isIntDType(t.dtype) || t.dtype === 'bool' ? PROD_INT : PROD;
   return finish(p, sumDType(t.dtype), walk(numOperand(t, 'prod'), t.shape, p, loop, 1));
 }
@@ -191,7 +201,7 @@ export function prod(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
  * mean(tensor([1, 2, 3, 4]), 0).item(); // 2.5
  */
 export function mean(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('mean', t, axis, opts);
   const acc = walk(numOperand(t, 'mean'), t.shape, p, SUM, 0);
   for (let i = 0; i < acc.length; i++) acc[i] /= p.count;
   return finish(p, floatDType(t.dtype), acc);
@@ -227,7 +237,7 @@ function varianceAcc(op: string, t: Tensor, p: Plan, correction: number): Float6
  * variance(tensor([1, 2, 3, 4]), null, { correction: 1 }).item(); // 1.6666666269302368 (f32)
  */
 export function variance(t: Tensor, axis?: Axes, opts: VarianceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('variance', t, axis, opts);
   return finish(p, floatDType(t.dtype), varianceAcc('variance', t, p, opts.correction ?? 0));
 }
 
@@ -237,7 +247,7 @@ export function variance(t: Tensor, axis?: Axes, opts: VarianceOptions = {}): Te
  * std(tensor([1, 3])).item(); // 1
  */
 export function std(t: Tensor, axis?: Axes, opts: VarianceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('std', t, axis, opts);
   const acc = varianceAcc('std', t, p, opts.correction ?? 0);
   for (let i = 0; i < acc.length; i++) acc[i] = Math.sqrt(acc[i]);
   return finish(p, floatDType(t.dtype), acc);
@@ -250,7 +260,7 @@ export function std(t: Tensor, axis?: Axes, opts: VarianceOptions = {}): Tensor 
  * max(tensor([[1, 5], [3, 2]]), 1).toArray(); // [5, 3]
  */
 export function max(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('max', t, axis, opts);
   emptyCheck('max', t, p);
   return finish(p, t.dtype, walk(numOperand(t, 'max'), t.shape, p, MAX, -Infinity));
 }
@@ -262,7 +272,7 @@ export function max(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
  * min(tensor([3, -1, 2])).item(); // -1
  */
 export function min(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('min', t, axis, opts);
   emptyCheck('min', t, p);
   return finish(p, t.dtype, walk(numOperand(t, 'min'), t.shape, p, MIN, Infinity));
 }
@@ -273,7 +283,7 @@ export function min(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
  * any(tensor([0, 0, 1])).item(); // 1
  */
 export function any(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('any', t, axis, opts);
   return finish(p, 'bool', walk(numOperand(t, 'any'), t.shape, p, ANY, 0));
 }
 
@@ -283,7 +293,7 @@ export function any(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
  * all(tensor([1, 2, 0])).item(); // 0
  */
 export function all(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('all', t, axis, opts);
   return finish(p, 'bool', walk(numOperand(t, 'all'), t.shape, p, ALL, 1));
 }
 
@@ -300,7 +310,7 @@ export function all(t: Tensor, axis?: Axes, opts: ReduceOptions = {}): Tensor {
  */
 export function norm(t: Tensor, ord = 2, axis?: Axes, opts: ReduceOptions = {}): Tensor {
   if (!(ord > 0 || ord === -Infinity)) throw new ValueError(`norm: ord must be > 0, Infinity or -Infinity, got ${ord}`);
-  const p = plan(t, axis, opts.keepdims ?? false);
+  const p = plan('norm', t, axis, opts);
   const A = numOperand(t, 'norm');
   const dt = floatDType(t.dtype);
   if (ord === Infinity) return finish(p, dt, walk(A, t.shape, p, MAXABS, 0));
@@ -335,13 +345,16 @@ export function norm(t: Tensor, ord = 2, axis?: Axes, opts: ReduceOptions = {}):
 /** Options of `argmax` and `argmin`. */
 export type ArgOptions = ReduceOptions;
 
-function argReduce(op: string, t: Tensor, axis: number | null | undefined, keepdims: boolean, isMax: boolean): Tensor {
+function argReduce(op: string, t: Tensor, axis: number | null | undefined, opts: ArgOptions, isMax: boolean): Tensor {
+  const keepdims = keepdimsOf(op, opts);
   if (axis === undefined || axis === null) {
     // Over all elements: the index into the flattened (row-major) tensor.
-    const flat = argReduce(op, reshape(t, [t.size]), 0, false, isMax);
+    if (t.size === 0) throw new ValueError(`${op} of an empty axis: shape ${fmtShape(t.shape)} along all axes`);
+    const flat = argReduce(op, reshape(t, [t.size]), 0, {}, isMax);
     return keepdims ? reshape(flat, t.shape.map(() => 1)) : flat;
   }
-  const a = normalizeAxis(axis, t.shape);
+  if (typeof axis !== 'number') throw new ShapeError(`${op} takes one axis, or null for all of them, got ${Array.isArray(axis) ? `[${(axis as readonly number[]).join(',')}]` : typeof axis}`);
+  const a = withOp(op, () => normalizeAxis(axis, t.shape));
   const n = t.shape[a];
   const kept = t.shape.filter((_, i) => i !== a);
   if (n === 0 && shapeSize(kept) > 0) {
@@ -387,7 +400,7 @@ function argReduce(op: string, t: Tensor, axis: number | null | undefined, keepd
  * argmax(tensor([[1, 5], [7, 2]])).item();       // 2
  */
 export function argmax(t: Tensor, axis?: number | null, opts: ArgOptions = {}): Tensor {
-  return argReduce('argmax', t, axis, opts.keepdims ?? false, true);
+  return argReduce('argmax', t, axis, opts, true);
 }
 
 /**
@@ -397,5 +410,5 @@ export function argmax(t: Tensor, axis?: number | null, opts: ArgOptions = {}): 
  * argmin(tensor([3, 1, 1])).item(); // 1
  */
 export function argmin(t: Tensor, axis?: number | null, opts: ArgOptions = {}): Tensor {
-  return argReduce('argmin', t, axis, opts.keepdims ?? false, false);
+  return argReduce('argmin', t, axis, opts, false);
 }
