@@ -3,7 +3,17 @@
  * user can act on the message alone. Not a logging facility: errors are thrown, never printed.
  */
 
-/** Base class of every error the library throws on purpose. */
+/**
+ * Base class of every error the library throws on purpose: catch it to tell the library's own
+ * refusals from bugs (a TypeError or RangeError escaping is one).
+ * @example
+ * try {
+ *   reshape(tensor([1, 2, 3]), [2, 2]);
+ * } catch (e) {
+ *   if (!(e instanceof QuantensorError)) throw e;
+ *   console.log(e.name, e.message); // ShapeError cannot reshape [3] (3 elements) to [2,2]
+ * }
+ */
 export class QuantensorError extends Error {
   constructor(message: string) {
     super(message);

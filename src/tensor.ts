@@ -46,7 +46,11 @@ export function contiguousStrides(shape: readonly number[]): number[] {
   return s;
 }
 
-/** Number of elements of a shape. */
+/**
+ * Number of elements of a shape (1 for the 0-d shape []).
+ * @example
+ * shapeSize([2, 3, 4]) === 24; shapeSize([]) === 1
+ */
 export function shapeSize(shape: readonly number[]): number {
   let n = 1;
   for (const d of shape) n *= d;

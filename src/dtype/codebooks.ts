@@ -7,6 +7,8 @@
  * NF4 (NormalFloat4), the 16 levels of QLoRA (Dettmers et al. 2023, §3 and Appendix E), exactly as
  * bitsandbytes evaluates them (`create_normal_map(offset=0.9677083)`, normalised to max 1 in float32;
  * the same literals its CUDA dequantize kernel uses). Code i decodes to NF4_VALUES[i] * scale.
+ * @example
+ * NF4_VALUES[0] === -1 && NF4_VALUES[7] === 0 && NF4_VALUES[15] === 1
  */
 export const NF4_VALUES: readonly number[] = Object.freeze([
   -1.0, -0.6961928009986877, -0.5250730514526367, -0.39491748809814453, -0.28444138169288635,
@@ -23,6 +25,8 @@ export const NF4_VALUES: readonly number[] = Object.freeze([
  *  code  0    1    2    3    4    5    6    7  |  8..15: the same with the sign bit set
  *  value 0   0.5   1   1.5   2    3    4    6  |  -0 -0.5 -1 -1.5 -2 -3 -4 -6
  * ```
+ * @example
+ * FP4_E2M1_VALUES[5] === 3 && FP4_E2M1_VALUES[13] === -3
  */
 export const FP4_E2M1_VALUES: readonly number[] = Object.freeze([
   0, 0.5, 1, 1.5, 2, 3, 4, 6, -0, -0.5, -1, -1.5, -2, -3, -4, -6,

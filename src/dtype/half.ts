@@ -100,12 +100,20 @@ export function f32ToBF16Array(src: ArrayLike<number>, dst = new Uint16Array(src
   return dst;
 }
 
-/** Rounds a number to the nearest f16 value (as a number). */
+/**
+ * Rounds a number to the nearest f16 value (as a number).
+ * @example
+ * roundToF16(0.1) === 0.0999755859375; roundToF16(65520) === Infinity
+ */
 export function roundToF16(x: number): number {
   return fromF16Bits(toF16Bits(x));
 }
 
-/** Rounds a number to the nearest bf16 value (as a number). */
+/**
+ * Rounds a number to the nearest bf16 value (as a number).
+ * @example
+ * roundToBF16(0.1) === 0.10009765625
+ */
 export function roundToBF16(x: number): number {
   return fromBF16Bits(toBF16Bits(x));
 }

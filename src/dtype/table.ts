@@ -90,7 +90,11 @@ export interface QuantFacts {
 /** Precision in which group scales are kept (and counted in bits per weight). */
 export type ScaleDType = 'f32' | 'f16' | 'bf16' | 'e8m0';
 
-/** Bits of storage of one scale, per scale dtype. */
+/**
+ * Bits of storage of one scale, per scale dtype.
+ * @example
+ * SCALE_BITS.f16 === 16
+ */
 export const SCALE_BITS = { f32: 32, f16: 16, bf16: 16, e8m0: 8 } as const satisfies Record<ScaleDType, number>;
 
 /**
@@ -118,7 +122,12 @@ const affine = (bits: number): QuantFacts => ({
   zeroPoint: true,
 });
 
-/** Every dtype. Add a row here and the property tests, docs and kernel table pick it up. */
+/**
+ * Every dtype. Add a row here and the property tests, docs and kernel table pick it up.
+ * @example
+ * DTYPES.f16.dense.bytes === 2;
+ * DTYPES.int4.quant.codeMin === -8 && DTYPES.int4.quant.ucodeMax === 15;
+ */
 export const DTYPES = {
   f32: {
     name: 'f32',
@@ -235,27 +244,53 @@ export type DenseDType = { [K in DTypeName]: (typeof DTYPES)[K] extends { dense:
 /** Dtypes a `QTensor` can hold. */
 export type QuantDType = { [K in DTypeName]: (typeof DTYPES)[K] extends { quant: QuantFacts } ? K : never }[DTypeName];
 
-/** All names, in table order. */
+/**
+ * All names, in table order.
+ * @example
+ * DTYPE_NAMES.includes('nf4') === true
+ */
 export const DTYPE_NAMES = Object.keys(DTYPES) as DTypeName[];
-/** Names of the dense dtypes, in table order. */
+/**
+ * Names of the dense dtypes, in table order.
+ * @example
+ * DENSE_DTYPES; // ['f32', 'f64', 'f16', 'bf16', 'int8', 'uint8', 'int16', 'int32', 'int64', 'bool']
+ */
 export const DENSE_DTYPES = DTYPE_NAMES.filter((n) => 'dense' in DTYPES[n]) as DenseDType[];
-/** Names of every dtype a `QTensor` can hold, in table order. */
+/**
+ * Names of every dtype a `QTensor` can hold, in table order.
+ * @example
+ * QTENSOR_DTYPES.includes('pvq') === true
+ */
 export const QTENSOR_DTYPES = DTYPE_NAMES.filter((n) => 'quant' in DTYPES[n]) as QuantDType[];
 /**
  * Names of the quantized dtypes `quantize` (src/ops/quant.ts) encodes, in table order: every QTensor
  * dtype except those made by a quantizer of their own (`QuantFacts.quantizer`, e.g. pvq).
+ * @example
+ * for (const dtype of QUANT_DTYPES) if (dtype !== 'codebook') quantize(w, { dtype, groupSize: 32 });
  */
 export const QUANT_DTYPES = QTENSOR_DTYPES.filter((n) => !(DTYPES[n].quant as QuantFacts).quantizer);
 
-/** Whether a string names a dtype. */
+/**
+ * Whether a string names a dtype.
+ * @example
+ * isDTypeName('nf4') === true; isDTypeName('i32') === false
+ */
 export function isDTypeName(s: string): s is DTypeName {
   return Object.prototype.hasOwnProperty.call(DTYPES, s);
 }
-/** Whether a string names a dense dtype. */
+/**
+ * Whether a string names a dense dtype.
+ * @example
+ * isDenseDType('bf16') === true; isDenseDType('nf4') === false
+ */
 export function isDenseDType(s: string): s is DenseDType {
   return isDTypeName(s) && 'dense' in DTYPES[s];
 }
-/** Whether a string names a quantized dtype. */
+/**
+ * Whether a string names a quantized dtype.
+ * @example
+ * isQuantDType('nf4') === true; isQuantDType('bf16') === false
+ */
 export function isQuantDType(s: string): s is QuantDType {
   return isDTypeName(s) && 'quant' in DTYPES[s];
 }

@@ -30,7 +30,11 @@ import type { QuantReport } from '../quantizers/report.js';
 import { LlamaModel, type LinearGroup, type LlamaLayer, type ProjectionName } from './llama.js';
 import { openLlama, readF32, readLayer } from './load.js';
 
-/** The quantization methods `quantizeModel` runs. */
+/**
+ * The quantization methods `quantizeModel` runs.
+ * @example
+ * QUANT_METHODS; // ['rtn', 'gptq', 'awq', 'awq+gptq', 'pvq', 'vq']
+ */
 export const QUANT_METHODS = ['rtn', 'gptq', 'awq', 'awq+gptq', 'pvq', 'vq'] as const;
 /** A quantization method. */
 export type QuantMethod = (typeof QUANT_METHODS)[number];

@@ -24,7 +24,11 @@ import { llamaConfig, type LlamaConfig } from './config.js';
 import { LlamaModel, PROJECTIONS, type LlamaLayer, type Weight } from './llama.js';
 import { layerTensorNames } from './load.js';
 
-/** Checkpoint layouts `saveModel` writes. */
+/**
+ * Checkpoint layouts `saveModel` writes.
+ * @example
+ * for (const format of SAVE_FORMATS) await saveModel(model, `out/${format}`, { format });
+ */
 export const SAVE_FORMATS = ['quantensor', 'gptq'] as const;
 /** A checkpoint layout. */
 export type SaveFormat = (typeof SAVE_FORMATS)[number];
@@ -37,7 +41,12 @@ export interface SaveModelOptions {
   readonly maxShardBytes?: number;
 }
 
-/** The config in Hugging Face `config.json` keys. */
+/**
+ * The config in Hugging Face `config.json` keys (what `saveModel` writes as config.json).
+ * @example
+ * const model = await loadModel('out/tiny-w4');
+ * hfConfig(model.config).num_hidden_layers === model.config.numLayers
+ */
 export function hfConfig(c: LlamaConfig): Record<string, unknown> {
   return {
     architectures: ['LlamaForCausalLM'],

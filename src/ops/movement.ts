@@ -116,7 +116,12 @@ export function flatten(t: Tensor, startAxis = 0, endAxis = -1): Tensor {
   return reshape(t, s);
 }
 
-/** A row-major copy of `t` (or `t` itself when it already is one); see `Tensor.contiguous`. */
+/**
+ * A row-major copy of `t` (or `t` itself when it already is one); see `Tensor.contiguous`.
+ * @example
+ * const t = transpose(tensor([[1, 2, 3], [4, 5, 6]])); // a view, strides [1, 3]
+ * contiguous(t).strides;                              // [2, 1]
+ */
 export function contiguous(t: Tensor): Tensor {
   return t.contiguous();
 }
