@@ -63,6 +63,22 @@ export class LinAlgError extends QuantensorError {}
  */
 export class MemoryError extends QuantensorError {}
 
+/**
+ * What a value is, for an error about a wrong argument (callers from plain JavaScript, for whom the
+ * types do not hold): `undefined`, `null`, `an array`, `an object (Map)`, `a function (f)`,
+ * `string "x"` (long strings cut), `number 3`. Internal, not exported from the package.
+ * @example
+ * throw new ValueError(`sum: the input must be a Tensor, got ${describeValue(x)}`);
+ */
+export function describeValue(x: unknown): string {
+  if (x === null || x === undefined) return String(x);
+  if (Array.isArray(x)) return 'an array';
+  if (typeof x === 'object') return `an object (${(x as object).constructor?.name ?? 'no prototype'})`;
+  if (typeof x === 'function') return `a function (${x.name || 'anonymous'})`;
+  if (typeof x === 'string') return `string ${JSON.stringify(x.length > 60 ? `${x.slice(0, 60)}...` : x)}`;
+  return `${typeof x} ${String(x)}`;
+}
+
 /** Formats a shape as `[2,384]` for error messages. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

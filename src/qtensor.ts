@@ -34,7 +34,7 @@
  *   [rows, 1] (groupSize = cols); value in the rotated basis f32(y_i · f32(ρ_r · levels[a] / ‖y‖₂)),
  *   rotated back by the randomized Hadamard `rotation` when stored: src/qtensor-pvq.ts.
  */
-import { DTypeError, MemoryError, ShapeError, ValueError, fmtShape } from './errors.js';
+import { DTypeError, MemoryError, ShapeError, ValueError, describeValue, fmtShape } from './errors.js';
 import { DTYPES, E8M0, SCALE_BITS, isQuantDType, quantInfo, type QuantDType, type QuantFacts, type ScaleDType } from './dtype/table.js';
 import { fromBF16Bits, fromF16Bits, roundToF16, toBF16Bits, toF16Bits } from './dtype/half.js';
 import { kernel } from './kernels/table.js';
@@ -187,7 +187,7 @@ export interface QCheck {
   readonly geometry: QGeometry;
 }
 
-function checkTensor(t: Tensor | undefined, what: string, dtype: string, shape: readonly number[]): Tensor {
+function checkPart(t: Tensor | undefined, what: string, dtype: string, shape: readonly number[]): Tensor {
   if (!t) throw new ValueError(`${what} is missing: expected ${dtype} ${fmtShape(shape)}`);
   if (!(t instanceof Tensor)) throw new ValueError(`${what} must be a Tensor`);
   if (t.storage.disposed) throw new MemoryError(`${what} ${t.dtype} ${fmtShape(t.shape)} was disposed`);
@@ -244,7 +244,7 @@ export function checkQParams(dtype: QuantDType, shape: readonly number[], qp: QP
   if (!facts.zeroPoint && !qp.symmetric) throw new ValueError(`${dtype} has no zero point, so qparams must be symmetric`);
   const sShape = [g.scaleRows, g.nGroups];
   if (qp.scales || !isCodebook) {
-    const s = checkTensor(qp.scales, `${dtype} scales`, 'f32', sShape).data() as Float32Array;
+    const s = checkPart(qp.scales, `${dtype} scales`, 'f32', sShape).data() as Float32Array;
     for (let i = 0; i < s.length; i++) {
       if (!(s[i] >= 0) || !isScaleRepresentable(s[i], qp.scaleDtype)) {
         throw new ValueError(
@@ -257,7 +257,7 @@ export function checkQParams(dtype: QuantDType, shape: readonly number[], qp: QP
     }
   }
   if (facts.zeroPoint && !qp.symmetric) {
-    const z = checkTensor(qp.zeros, `${dtype} zeros`, 'uint8', sShape).data() as Uint8Array;
+    const z = checkPart(qp.zeros, `${dtype} zeros`, 'uint8', sShape).data() as Uint8Array;
     for (let i = 0; i < z.length; i++) {
       if (z[i] > facts.ucodeMax) throw new ValueError(`zero point ${z[i]} at [${Math.floor(i / g.nGroups)}, ${i % g.nGroups}] exceeds ${facts.ucodeMax}`);
     }
@@ -265,7 +265,7 @@ export function checkQParams(dtype: QuantDType, shape: readonly number[], qp: QP
     throw new ValueError(`${dtype} ${qp.symmetric ? 'symmetric ' : ''}qparams must not have zeros`);
   }
   if (isCodebook) {
-    const cb = checkTensor(qp.codebook, `${dtype} codebook`, 'f32', [2 ** bits, vectorDim]).data() as Float32Array;
+    const cb = checkPart(qp.codebook, `${dtype} codebook`, 'f32', [2 ** bits, vectorDim]).data() as Float32Array;
     const cd = qp.codebookDtype ?? 'f32';
     if (!(cd in CODEBOOK_BITS) || (cd as string) === 'e8m0') throw new ValueError(`codebookDtype must be f32, f16, bf16 or int8, got ${String(cd)}`);
     // int8: integer codes (times the tensor's scales), so they are stored and counted in 8 bits.
@@ -279,11 +279,11 @@ export function checkQParams(dtype: QuantDType, shape: readonly number[], qp: QP
     }
   }
   if (qp.perm) {
-    const p = checkTensor(qp.perm, 'perm', 'int32', [g.cols]).data() as Int32Array;
+    const p = checkPart(qp.perm, 'perm', 'int32', [g.cols]).data() as Int32Array;
     checkPermutation(p);
   }
   if (qp.inputScale) {
-    const a = checkTensor(qp.inputScale, 'inputScale', 'f32', [g.cols]).data() as Float32Array;
+    const a = checkPart(qp.inputScale, 'inputScale', 'f32', [g.cols]).data() as Float32Array;
     for (let i = 0; i < a.length; i++) {
       if (!(a[i] > 0) || !Number.isFinite(a[i]) || roundToF16(a[i]) !== a[i]) {
         throw new ValueError(`inputScale ${a[i]} at [${i}] is not a positive finite f16 value`);
@@ -341,7 +341,7 @@ export class QTensor {
     this.shape = Object.freeze([...shape]);
     this.bits = chk.bits;
     this.geometry = chk.geometry;
-    checkTensor(codes, `${dtype} codes`, 'uint8', [chk.geometry.rows, chk.geometry.rowBytes]);
+    checkPart(codes, `${dtype} codes`, 'uint8', [chk.geometry.rows, chk.geometry.rowBytes]);
     if (!codes.isContiguous) throw new ValueError(`${dtype} codes must be contiguous (row-major [rows, rowBytes])`);
   }
 
@@ -528,6 +528,16 @@ function copyRange(t: Tensor, from: number, n: number, shape: number[]): Tensor 
   return out;
 }
 
+/**
+ * Throws a ValueError naming `op` unless `x` is a QTensor (the entry check of the public functions
+ * that take one; see `checkTensor` in src/tensor.ts). Not exported from the package.
+ * @example
+ * checkQTensor('dequantize', w); // ValueError: dequantize: the input must be a QTensor, got an object (Tensor)
+ */
+export function checkQTensor(op: string, x: unknown, what = 'the input'): asserts x is QTensor {
+  if (!(x instanceof QTensor)) throw new ValueError(`${op}: ${what} must be a QTensor, got ${describeValue(x)}`);
+}
+
 // ---------------------------------------------------------------------------------------------
 // dequantize: the reference
 
@@ -541,6 +551,7 @@ function copyRange(t: Tensor, from: number, n: number, shape: number[]): Tensor 
  * dequantize(q).toArray(); // [[0, 1, 2, 3]]
  */
 export function dequantize(q: QTensor): Tensor {
+  checkQTensor('dequantize', q);
   q.checkAlive();
   if (q.family === 'pvq') return dequantizePvq(q);
   const { rows, cols } = q.geometry;

@@ -10,11 +10,11 @@
  * Invariant: strides are non-negative (0 on broadcast dimensions). Slicing with a negative step and
  * `flip` therefore copy (src/ops/movement.ts).
  */
-import { DTypeError, ShapeError, ValueError, fmtShape } from './errors.js';
-import { DTYPES, type DenseDType, isDenseDType } from './dtype/table.js';
+import { ShapeError, ValueError, describeValue, fmtShape } from './errors.js';
+import { DTYPES, type DenseDType, checkDenseDType } from './dtype/table.js';
 import { fromBF16Bits, fromF16Bits, toBF16Bits, toF16Bits } from './dtype/half.js';
 import { Storage, type TypedArray, type TypedArrayCtor } from './memory/storage.js';
-import { copyStrided } from './ops/strided.js';
+import { checkShapeArray, copyStrided } from './ops/strided.js';
 import * as movement from './ops/movement.js';
 import * as cast from './ops/cast.js';
 import type { SliceSpec } from './ops/movement.js';
@@ -52,6 +52,7 @@ export function contiguousStrides(shape: readonly number[]): number[] {
  * shapeSize([2, 3, 4]) === 24; shapeSize([]) === 1
  */
 export function shapeSize(shape: readonly number[]): number {
+  checkShapeArray('shapeSize', shape);
   let n = 1;
   for (const d of shape) n *= d;
   return n;
@@ -60,7 +61,7 @@ export function shapeSize(shape: readonly number[]): number {
 /** Throws unless every dimension is a non-negative integer. */
 export function checkShape(shape: readonly number[], op?: string): void {
   const at = op ? `${op}: ` : '';
-  if (!Array.isArray(shape)) throw new ShapeError(`${at}a shape must be an array of dimensions, got ${typeof shape} ${String(shape)}`);
+  checkShapeArray(op, shape);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`${at}invalid shape ${fmtShape(shape)}: dimensions must be non-negative integers`);
   }
@@ -380,13 +381,24 @@ export class Tensor {
 export type NestedArray = number | NestedArray[];
 
 /**
- * Throws a DTypeError naming `op` unless `dtype` is a dense dtype name (a check for callers from
- * plain JavaScript, where the DenseDType type does not hold). Not exported from the package.
+ * `describeValue` with a hint for arrays, for messages about a value that should have been a tensor.
  * @example
- * checkDenseDType('zeros', 'int4'); // DTypeError: zeros: unknown dense dtype int4
+ * describeNonTensor([1, 2]); // 'an array (wrap it in tensor())'
  */
-export function checkDenseDType(op: string, dtype: DenseDType): void {
-  if (!isDenseDType(dtype)) throw new DTypeError(`${op}: unknown dense dtype ${String(dtype)}`);
+export function describeNonTensor(x: unknown): string {
+  return Array.isArray(x) ? 'an array (wrap it in tensor())' : describeValue(x);
+}
+
+/**
+ * Throws a ValueError naming `op` unless `x` is a Tensor: the check at the entry of every public
+ * function that takes one (for callers from plain JavaScript, where the types do not hold), before
+ * the first property read. One instanceof, so cheap on hot paths. Not exported from the package.
+ * @example
+ * checkTensor('sum', undefined);           // ValueError: sum: the input must be a Tensor, got undefined
+ * checkTensor('matmul', b, 'the right operand');
+ */
+export function checkTensor(op: string, x: unknown, what = 'the input'): asserts x is Tensor {
+  if (!(x instanceof Tensor)) throw new ValueError(`${op}: ${what} must be a Tensor, got ${describeNonTensor(x)}`);
 }
 
 /**

@@ -33,13 +33,20 @@
  * For the `codebook` dtype the codes are vector indices (indexBits wide, one per `vectorDim` columns),
  * packed the same way.
  */
-import { ValueError } from '../errors.js';
+import { ValueError, describeValue } from '../errors.js';
 
-/** Throws unless `bits` is a code width this module packs (an integer 1..8). */
-export function checkBits(bits: number): void {
+/** Throws unless `bits` is a code width this module packs (an integer 1..8); names `op` when given. */
+export function checkBits(bits: number, op?: string): void {
   if (!Number.isInteger(bits) || bits < 1 || bits > 8) {
-    throw new ValueError(`code width must be an integer from 1 to 8 bits, got ${bits}`);
+    throw new ValueError(`${op ? `${op}: ` : ''}code width must be an integer from 1 to 8 bits, got ${bits}`);
   }
+}
+
+/** `packedBytes` with its errors naming `op` (the public function the caller called). */
+function bytesFor(op: string, count: number, bits: number): number {
+  checkBits(bits, op);
+  if (!Number.isInteger(count) || count < 0) throw new ValueError(`${op}: code count must be a non-negative integer, got ${count}`);
+  return Math.ceil((count * bits) / 8);
 }
 
 /**
@@ -48,9 +55,19 @@ export function checkBits(bits: number): void {
  * packedBytes(5, 3) === 2; packedBytes(4096, 4) === 2048
  */
 export function packedBytes(count: number, bits: number): number {
-  checkBits(bits);
-  if (!Number.isInteger(count) || count < 0) throw new ValueError(`code count must be a non-negative integer, got ${count}`);
-  return Math.ceil((count * bits) / 8);
+  return bytesFor('packedBytes', count, bits);
+}
+
+/** Throws unless `codes` is an array or typed array (checked before its length is read). */
+function checkCodesArg(op: string, codes: ArrayLike<number>): void {
+  if (typeof codes !== 'object' || codes === null || typeof codes.length !== 'number') {
+    throw new ValueError(`${op}: codes must be an array or typed array of integers, got ${describeValue(codes)}`);
+  }
+}
+
+/** Throws unless `bytes` is a Uint8Array (checked before its length is read). */
+function checkBytesArg(op: string, bytes: Uint8Array): void {
+  if (!(bytes instanceof Uint8Array)) throw new ValueError(`${op}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
 }
 
 function checkCodes(codes: ArrayLike<number>, bits: number): void {
@@ -173,7 +190,8 @@ function unpackInto(bytes: Uint8Array, o: number, n: number, bits: number, out: 
  * packBits([1, 2, 3, 4, 5], 3);    // Uint8Array [0xd1, 0x58]
  */
 export function packBits(codes: ArrayLike<number>, bits: number, out?: Uint8Array): Uint8Array {
-  const n = packedBytes(codes.length, bits);
+  checkCodesArg('packBits', codes);
+  const n = bytesFor('packBits', codes.length, bits);
   checkCodes(codes, bits);
   const dst = outBuffer(n, out, 'packBits');
   packInto(codes, 0, codes.length, bits, dst, 0);
@@ -188,7 +206,8 @@ export function packBits(codes: ArrayLike<number>, bits: number, out?: Uint8Arra
  * unpackBits(new Uint8Array([0x21, 0x03]), 4, 3); // Uint8Array [1, 2, 3]
  */
 export function unpackBits(bytes: Uint8Array, bits: number, count: number, out?: Uint8Array): Uint8Array {
-  const n = packedBytes(count, bits);
+  checkBytesArg('unpackBits', bytes);
+  const n = bytesFor('unpackBits', count, bits);
   if (bytes.length < n) throw new ValueError(`unpackBits: ${count} codes of ${bits} bits need ${n} bytes, got ${bytes.length}`);
   const dst = out ?? new Uint8Array(count);
   if (dst.length < count) throw new ValueError(`unpackBits: output of ${dst.length} elements is smaller than the ${count} codes`);
@@ -204,7 +223,8 @@ export function unpackBits(bytes: Uint8Array, bits: number, count: number, out?:
  * packRows([1, 2, 3, 4, 5, 6], 2, 3, 4); // Uint8Array [0x21, 0x03, 0x54, 0x06]
  */
 export function packRows(codes: ArrayLike<number>, rows: number, cols: number, bits: number, out?: Uint8Array): Uint8Array {
-  const rb = packedBytes(cols, bits);
+  checkCodesArg('packRows', codes);
+  const rb = bytesFor('packRows', cols, bits);
   if (codes.length !== rows * cols) {
     throw new ValueError(`packRows: ${codes.length} codes do not fill [${rows},${cols}] (${rows * cols} codes)`);
   }
@@ -220,7 +240,8 @@ export function packRows(codes: ArrayLike<number>, rows: number, cols: number, b
  * unpackRows(new Uint8Array([0x21, 0x03, 0x54, 0x06]), 2, 3, 4); // Uint8Array [1, 2, 3, 4, 5, 6]
  */
 export function unpackRows(bytes: Uint8Array, rows: number, cols: number, bits: number, out?: Uint8Array): Uint8Array {
-  const rb = packedBytes(cols, bits);
+  checkBytesArg('unpackRows', bytes);
+  const rb = bytesFor('unpackRows', cols, bits);
   if (bytes.length < rows * rb) {
     throw new ValueError(`unpackRows: [${rows},${cols}] codes of ${bits} bits need ${rows * rb} bytes, got ${bytes.length}`);
   }

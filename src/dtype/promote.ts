@@ -20,8 +20,8 @@
  * (`floatDType`); comparisons give bool. int64 is a storage/I-O dtype: arithmetic on it throws
  * DTypeError (`checkComputable`); cast it with `astype('f64')` first.
  */
-import { DTypeError } from '../errors.js';
-import { DENSE_DTYPES, DTYPES, type DenseDType } from './table.js';
+import { DTypeError, describeValue } from '../errors.js';
+import { DENSE_DTYPES, DTYPES, checkDenseDType, type DenseDType } from './table.js';
 
 /** The float dtype results fall back to (int / int, sqrt of an int, ...). */
 export const DEFAULT_FLOAT: DenseDType = 'f32';
@@ -42,6 +42,8 @@ const BY_RANK: readonly DenseDType[] = [...DENSE_DTYPES].sort((a, b) => DTYPES[a
  * promoteTypes('int32', 'f16') === 'f16';
  */
 export function promoteTypes(a: DenseDType, b: DenseDType): DenseDType {
+  checkDenseDType('promoteTypes', a);
+  checkDenseDType('promoteTypes', b);
   if (a === b) return a;
   const ka = kindOf(a);
   const kb = kindOf(b);
@@ -90,12 +92,21 @@ export function promoteWithScalar(d: DenseDType, x: number | boolean): DenseDTyp
   return DEFAULT_FLOAT;
 }
 
+/** Throws a DTypeError naming resultType unless `x` is a dense dtype name, a number or a boolean. */
+function checkResultOperand(x: unknown): void {
+  if (typeof x === 'number' || typeof x === 'boolean') return;
+  if (typeof x !== 'string') throw new DTypeError(`resultType: an operand must be a dense dtype name, a number or a boolean, got ${describeValue(x)}`);
+  checkDenseDType('resultType', x as DenseDType);
+}
+
 /**
  * The promoted dtype of two operands, each a dtype (a tensor's) or a JS scalar (weak).
  * @example
  * resultType('int32', 'f32') === 'f32'; resultType('int8', 2) === 'int8'; resultType(1, 2.5) === 'f32';
  */
 export function resultType(a: DenseDType | number | boolean, b: DenseDType | number | boolean): DenseDType {
+  checkResultOperand(a);
+  checkResultOperand(b);
   const sa = typeof a !== 'string';
   const sb = typeof b !== 'string';
   if (sa && sb) return promoteTypes(scalarDType(a), scalarDType(b));

@@ -11,6 +11,7 @@
  * - quant: the code format of a `QTensor`. `bits` is the width of one packed code. `int8` is both:
  *   a dense storage type and the 8-bit affine code format.
  */
+import { DTypeError } from '../errors.js';
 import { FP4_E2M1_VALUES, NF4_VALUES } from './codebooks.js';
 import { pvqBits } from './pvq/count.js';
 
@@ -296,19 +297,33 @@ export function isQuantDType(s: string): s is QuantDType {
 }
 
 /**
+ * Throws a DTypeError naming `op` unless `dtype` is a dense dtype name (a check for callers from
+ * plain JavaScript, where the DenseDType type does not hold). Not exported from the package.
+ * @example
+ * checkDenseDType('zeros', 'int4'); // DTypeError: zeros: unknown dense dtype int4
+ */
+export function checkDenseDType(op: string, dtype: DenseDType): void {
+  if (!isDenseDType(dtype)) throw new DTypeError(`${op}: unknown dense dtype ${String(dtype)}`);
+}
+
+/**
  * The dense facts of a dtype.
+ * @throws DTypeError for a name that is not a dense dtype
  * @example
  * denseInfo('bf16').bytes === 2
  */
 export function denseInfo(d: DenseDType): DenseFacts {
+  checkDenseDType('denseInfo', d);
   return DTYPES[d].dense;
 }
 
 /**
  * The quant facts of a dtype.
+ * @throws DTypeError for a name that is not a quantized dtype
  * @example
  * quantInfo('int4').ucodeMax === 15
  */
 export function quantInfo(d: QuantDType): QuantFacts {
+  if (!isQuantDType(d)) throw new DTypeError(`quantInfo: unknown quantized dtype ${String(d)}`);
   return DTYPES[d].quant;
 }

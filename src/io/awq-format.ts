@@ -16,14 +16,15 @@
  * divide `in` can be written. Symmetric QTensors are written with explicit zero points 8.
  * Not the AWQ scale search (src/quantizers/awq.ts).
  */
-import { DTypeError, FormatError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, FormatError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
 import { packBits, packedBytes, unpackBits } from '../dtype/pack.js';
 import { roundToF16 } from '../dtype/half.js';
-import { QTensor } from '../qtensor.js';
+import { QTensor, checkQTensor } from '../qtensor.js';
 import { Tensor, empty, tensor } from '../tensor.js';
+import { checkCheckpointInput } from './args.js';
 import { readConfig, type CheckpointFiles } from './checkpoint.js';
 import { isJsonObject } from './json.js';
-import { readLayoutCheckpoint, writeLayoutCheckpoint } from './layout-checkpoint.js';
+import { checkLayerParts, checkLayoutArgs, readLayoutCheckpoint, writeLayoutCheckpoint } from './layout-checkpoint.js';
 import { gatherWords, scatterWords } from './packed-words.js';
 
 /** Nibble k of a packed word holds channel ORDER[k] of its 8 (AutoAWQ's `AWQ_ORDER`). */
@@ -67,6 +68,7 @@ function unpackInterleaved(bytes: Uint8Array, n: number): Uint8Array {
  * a.qweight.shape; // [in, out / 8]
  */
 export function qtensorToAwq(q: QTensor, name = 'QTensor'): AwqTensors {
+  checkQTensor('qtensorToAwq', q);
   q.checkAlive();
   if (q.dtype !== 'int4') throw new DTypeError(`${name}: the AWQ GEMM layout stores int4 codes, got ${q.dtype}`);
   if (q.shape.length !== 2) throw new ShapeError(`${name}: AWQ stores 2-D [out, in] weights, got shape ${fmtShape(q.shape)}`);
@@ -124,6 +126,8 @@ function expectShape(t: Tensor, what: string, dtype: string, shape: readonly num
  * const q = awqToQTensor(layer, { bits: 4, group_size: 128, zero_point: true, version: 'gemm' });
  */
 export function awqToQTensor(t: AwqTensors, config: AwqConfig, name = 'AWQ layer'): QTensor {
+  checkLayerParts('awqToQTensor', t, ['qweight', 'qzeros', 'scales']);
+  if (!isJsonObject(config)) throw new ValueError(`awqToQTensor: config must be an AWQ config object { bits, group_size, ... }, got ${describeValue(config)}`);
   if (t.qweight.ndim !== 2) throw new FormatError(`${name}.qweight must be 2-D, got ${fmtShape(t.qweight.shape)}`);
   const [inn, words] = t.qweight.shape;
   const out = words * 8;
@@ -185,6 +189,7 @@ export async function exportAwq(
   tensors: Readonly<Record<string, Tensor | QTensor>>,
   opts: { config?: Readonly<Record<string, unknown>>; maxShardBytes?: number } = {},
 ): Promise<AwqConfig> {
+  checkLayoutArgs('exportAwq', dir, tensors);
   const qs = Object.entries(tensors).filter((e): e is [string, QTensor] => e[1] instanceof QTensor);
   if (qs.length === 0) throw new ValueError('exportAwq needs at least one QTensor');
   const gsOf = (q: QTensor) => (q.qparams.perTensor ? q.shape[1] : q.qparams.groupSize);
@@ -205,6 +210,7 @@ export async function exportAwq(
  * const { tensors } = await importAwq('out-awq');
  */
 export async function importAwq(input: string | CheckpointFiles): Promise<{ tensors: Record<string, Tensor | QTensor>; config: AwqConfig }> {
+  checkCheckpointInput('importAwq', input);
   const cfg = await readConfig(input);
   const qc = cfg.quantization_config;
   const label = 'config.json quantization_config';

@@ -8,6 +8,7 @@
  * Blob/File/bytes (e.g. from a directory picker). Not a downloader and not a writer (safetensors-write.ts).
  */
 import { FormatError, ValueError } from '../errors.js';
+import { checkCheckpointInput } from './args.js';
 import { isJsonObject, parseJsonStrict } from './json.js';
 import { openSafetensors, type SafetensorsFile, type TensorInfo, type TensorReader } from './safetensors.js';
 import { importFs, type SourceInput } from './sources.js';
@@ -132,6 +133,7 @@ function parseIndex(text: string, label: string): ParsedIndex {
  * await ckpt.close();
  */
 export async function openCheckpoint(input: string | CheckpointFiles): Promise<Checkpoint> {
+  checkCheckpointInput('openCheckpoint', input);
   let loc: Location;
   let indexFile: string | null = INDEX_FILE;
   let singleFile = SINGLE_FILE;
@@ -233,6 +235,7 @@ function fromShards(
  * cfg.hidden_size; // 384
  */
 export async function readConfig(input: string | CheckpointFiles, file = 'config.json'): Promise<Record<string, unknown>> {
+  checkCheckpointInput('readConfig', input);
   const loc = typeof input === 'string' ? await dirLocation(input) : filesLocation(input);
   const text = await loc.readText(file);
   if (text === null) throw new FormatError(`${loc.label}: ${file} not found`);

@@ -28,15 +28,16 @@
  *
  * Not a quantizer and not the safetensors codec (safetensors.ts / safetensors-write.ts).
  */
-import { DTypeError, FormatError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, FormatError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
 import { quantInfo, type QuantDType } from '../dtype/table.js';
 import { packBits, unpackBits, packedBytes } from '../dtype/pack.js';
 import { roundToF16 } from '../dtype/half.js';
-import { QTensor } from '../qtensor.js';
+import { QTensor, checkQTensor } from '../qtensor.js';
 import { Tensor, empty, tensor } from '../tensor.js';
+import { checkCheckpointInput } from './args.js';
 import { readConfig, type CheckpointFiles } from './checkpoint.js';
 import { isJsonObject } from './json.js';
-import { readLayoutCheckpoint, writeLayoutCheckpoint } from './layout-checkpoint.js';
+import { checkLayerParts, checkLayoutArgs, readLayoutCheckpoint, writeLayoutCheckpoint } from './layout-checkpoint.js';
 import { gatherWords, scatterWords } from './packed-words.js';
 
 /** Which zero-point convention a GPTQ checkpoint uses (see the file header). */
@@ -85,6 +86,7 @@ function checkExportable(q: QTensor, name: string): { out: number; inn: number; 
  * g.qweight.shape; // [in / 8, out]
  */
 export function qtensorToGptq(q: QTensor, format: GptqFormat = 'gptq', name = 'QTensor'): GptqTensors {
+  checkQTensor('qtensorToGptq', q);
   const { out, inn, bits } = checkExportable(q, name);
   const qp = q.qparams;
   const { rowBytes, nGroups } = q.geometry;
@@ -152,6 +154,8 @@ function expectTensor(t: Tensor, what: string, dtype: string, shape: readonly nu
  * const q = gptqToQTensor(layer, { bits: 4, group_size: 128, desc_act: false, sym: true, checkpoint_format: 'gptq' });
  */
 export function gptqToQTensor(t: GptqTensors, config: GptqConfig, name = 'GPTQ layer'): QTensor {
+  checkLayerParts('gptqToQTensor', t, ['qweight', 'qzeros', 'scales', 'g_idx']);
+  if (!isJsonObject(config)) throw new ValueError(`gptqToQTensor: config must be a GPTQ config object { bits, group_size, ... }, got ${describeValue(config)}`);
   const bits = config.bits;
   const dtype = GPTQ_DTYPES[bits];
   if (!dtype) throw new FormatError(`${name}: GPTQ bits must be 2, 3, 4 or 8, got ${bits}`);
@@ -282,6 +286,7 @@ export async function exportGptq(
   tensors: Readonly<Record<string, Tensor | QTensor>>,
   opts: ExportGptqOptions = {},
 ): Promise<GptqConfig> {
+  checkLayoutArgs('exportGptq', dir, tensors);
   const format = opts.format ?? 'gptq';
   const qs = Object.entries(tensors).filter((e): e is [string, QTensor] => e[1] instanceof QTensor);
   const config = configOf(qs, format);
@@ -326,6 +331,7 @@ function parseGptqConfig(raw: unknown, label: string): GptqConfig {
  * dequantize(tensors['model.layers.0.mlp.up_proj.weight'] as QTensor);
  */
 export async function importGptq(input: string | CheckpointFiles): Promise<{ tensors: Record<string, Tensor | QTensor>; config: GptqConfig }> {
+  checkCheckpointInput('importGptq', input);
   let rawConfig: unknown;
   let label = 'quantize_config.json';
   try {

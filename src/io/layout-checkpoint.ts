@@ -5,9 +5,10 @@
  * converter, and reads one back into QTensors through a per-layout builder. The layouts themselves
  * are gptq-format.ts and awq-format.ts. Not a format of its own.
  */
-import { FormatError, ValueError } from '../errors.js';
+import { FormatError, ValueError, describeValue } from '../errors.js';
 import { QTensor } from '../qtensor.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkTensor } from '../tensor.js';
+import { checkPath, checkRecord } from './args.js';
 import { writeFileAtomic } from './atomic.js';
 import { openCheckpoint, type CheckpointFiles } from './checkpoint.js';
 import { saveCheckpoint } from './safetensors-write.js';
@@ -19,6 +20,33 @@ import { saveCheckpoint } from './safetensors-write.js';
  */
 export function prefixOf(name: string): string {
   return name.endsWith('.weight') ? name.slice(0, -'.weight'.length) : name;
+}
+
+/**
+ * The entry check of exportGptq and exportAwq: `dir` is a path and `tensors` an object of Tensors
+ * and QTensors.
+ * @example
+ * checkLayoutArgs('exportGptq', dir, tensors);
+ */
+export function checkLayoutArgs(op: string, dir: unknown, tensors: unknown): void {
+  checkPath(op, dir, 'dir');
+  checkRecord(op, tensors, 'tensors');
+  for (const [name, t] of Object.entries(tensors)) {
+    if (!(t instanceof Tensor) && !(t instanceof QTensor)) throw new ValueError(`${op}: tensor "${name}" must be a Tensor or a QTensor, got ${describeValue(t)}`);
+  }
+}
+
+/**
+ * The entry check of gptqToQTensor and awqToQTensor: `layer` is an object holding a Tensor for every
+ * name in `parts`.
+ * @example
+ * checkLayerParts('awqToQTensor', layer, ['qweight', 'qzeros', 'scales']);
+ */
+export function checkLayerParts(op: string, layer: unknown, parts: readonly string[]): void {
+  if (typeof layer !== 'object' || layer === null) {
+    throw new ValueError(`${op}: the layer must be an object of tensors { ${parts.join(', ')} }, got ${describeValue(layer)}`);
+  }
+  for (const k of parts) checkTensor(op, (layer as Record<string, unknown>)[k], k);
 }
 
 /**

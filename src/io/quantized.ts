@@ -23,11 +23,12 @@ import { isDenseDType, isQuantDType, type DenseDType, type QuantDType } from '..
 import { roundToBF16, roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
 import { Tensor } from '../tensor.js';
+import { checkCheckpointInput, checkPath, checkRecord } from './args.js';
 import { isJsonObject } from './json.js';
 import { openCheckpoint, type CheckpointFiles } from './checkpoint.js';
 import { openSafetensors, type TensorReader } from './safetensors.js';
 import { saveCheckpoint, saveSafetensors, serializeSafetensors, type SaveCheckpointOptions } from './safetensors-write.js';
-import type { SourceInput } from './sources.js';
+import { checkSource, type SourceInput } from './sources.js';
 
 /** Metadata key holding the QTensor descriptions. */
 export const QTENSORS_KEY = 'quantensor.qtensors';
@@ -169,6 +170,8 @@ export async function saveQuantized(
   metadata?: Readonly<Record<string, string>>,
   opts: QuantizedOptions = {},
 ): Promise<void> {
+  checkPath('saveQuantized', path);
+  checkRecord('saveQuantized', tensors, 'tensors');
   const p = toQuantizedParts(tensors, metadata, opts);
   try {
     await saveSafetensors(path, p.tensors, p.metadata);
@@ -187,6 +190,7 @@ export async function serializeQuantized(
   metadata?: Readonly<Record<string, string>>,
   opts: QuantizedOptions = {},
 ): Promise<Uint8Array> {
+  checkRecord('serializeQuantized', tensors, 'tensors');
   const p = toQuantizedParts(tensors, metadata, opts);
   try {
     return await serializeSafetensors(p.tensors, p.metadata);
@@ -206,6 +210,8 @@ export async function saveQuantizedCheckpoint(
   tensors: Readonly<Record<string, unknown>>,
   opts: SaveCheckpointOptions & QuantizedOptions = {},
 ): Promise<void> {
+  checkPath('saveQuantizedCheckpoint', dir, 'dir');
+  checkRecord('saveQuantizedCheckpoint', tensors, 'tensors');
   const p = toQuantizedParts(tensors, opts.metadata ?? { format: 'pt' }, opts);
   try {
     await saveCheckpoint(dir, p.tensors, { ...opts, metadata: p.metadata });
@@ -282,6 +288,16 @@ export interface QuantizedReader {
   close(): Promise<void>;
 }
 
+/** Checks the input of openQuantized/loadQuantized (naming `op`); true for a `{ checkpoint }`. */
+function checkQuantizedInput(op: string, input: unknown): boolean {
+  if (typeof input === 'object' && input !== null && 'checkpoint' in input) {
+    checkCheckpointInput(op, (input as { checkpoint: unknown }).checkpoint);
+    return true;
+  }
+  checkSource(op, input);
+  return false;
+}
+
 /**
  * Opens a file or checkpoint in the quantized format (any safetensors file opens; one without
  * QTensors reads as dense tensors).
@@ -290,7 +306,7 @@ export interface QuantizedReader {
  * const r = await openQuantized({ checkpoint: 'out' });
  */
 export async function openQuantized(input: SourceInput | { checkpoint: string | CheckpointFiles }, opts: QuantizedOptions = {}): Promise<QuantizedReader> {
-  const isCkpt = typeof input === 'object' && input !== null && 'checkpoint' in input;
+  const isCkpt = checkQuantizedInput('openQuantized', input);
   const reader: TensorReader & { metadata: Readonly<Record<string, string>>; label: string } = isCkpt
     ? await openCheckpoint((input as { checkpoint: string | CheckpointFiles }).checkpoint)
     : await openSafetensors(input as SourceInput);
@@ -372,6 +388,7 @@ export async function loadQuantized(
   input: SourceInput | { checkpoint: string | CheckpointFiles },
   opts: QuantizedOptions = {},
 ): Promise<{ tensors: Record<string, AnyTensor>; metadata: Readonly<Record<string, string>> }> {
+  checkQuantizedInput('loadQuantized', input);
   const r = await openQuantized(input, opts);
   const tensors: Record<string, AnyTensor> = {};
   try {

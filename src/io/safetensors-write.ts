@@ -14,7 +14,8 @@
  */
 import { ValueError } from '../errors.js';
 import { DTYPES } from '../dtype/table.js';
-import type { Tensor } from '../tensor.js';
+import { checkTensor, type Tensor } from '../tensor.js';
+import { checkPath, checkRecord } from './args.js';
 import { writeFileAtomic, writeTemp, syncDir, type FileFill, type PendingFile, type WriteSink } from './atomic.js';
 import { INDEX_FILE, SINGLE_FILE } from './checkpoint.js';
 import { SAFETENSORS_DTYPES } from './safetensors-header.js';
@@ -67,6 +68,12 @@ async function writeTensor(sink: WriteSink, t: Tensor): Promise<void> {
   }
 }
 
+/** The entry check of the writers: `tensors` is an object whose every value is a Tensor. */
+function checkTensors(op: string, tensors: Readonly<Record<string, Tensor>>): void {
+  checkRecord(op, tensors, 'tensors');
+  for (const [name, t] of Object.entries(tensors)) checkTensor(op, t, `tensor "${name}"`);
+}
+
 function fillFor(tensors: Readonly<Record<string, Tensor>>, metadata?: Readonly<Record<string, string>>): FileFill {
   const head = headerBytes(tensors, metadata);
   return async (sink) => {
@@ -86,6 +93,7 @@ export async function serializeSafetensors(
   tensors: Readonly<Record<string, Tensor>>,
   metadata?: Readonly<Record<string, string>>,
 ): Promise<Uint8Array> {
+  checkTensors('serializeSafetensors', tensors);
   // The size is known from the header and the shapes, so the bytes are written once, in place.
   let total = headerBytes(tensors, metadata).length;
   for (const t of Object.values(tensors)) total += t.size * elemBytes(t);
@@ -115,6 +123,8 @@ export async function saveSafetensors(
   tensors: Readonly<Record<string, Tensor>>,
   metadata?: Readonly<Record<string, string>>,
 ): Promise<void> {
+  checkPath('saveSafetensors', path);
+  checkTensors('saveSafetensors', tensors);
   await writeFileAtomic(path, fillFor(tensors, metadata));
 }
 
@@ -177,6 +187,8 @@ export async function saveCheckpoint(
   tensors: Readonly<Record<string, Tensor>>,
   opts: SaveCheckpointOptions = {},
 ): Promise<SavedCheckpoint> {
+  checkPath('saveCheckpoint', dir, 'dir');
+  checkTensors('saveCheckpoint', tensors);
   const { mkdir, rm } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const metadata = opts.metadata ?? { format: 'pt' };

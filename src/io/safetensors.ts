@@ -11,7 +11,7 @@ import type { DenseDType } from '../dtype/table.js';
 import { Storage } from '../memory/storage.js';
 import { Tensor } from '../tensor.js';
 import { PREFIX_BYTES, headerLength, parseSafetensorsHeader, type SafetensorsEntry } from './safetensors-header.js';
-import { openSource, readBytes, type ByteSource, type SourceInput } from './sources.js';
+import { checkSource, openSource, readBytes, type ByteSource, type SourceInput } from './sources.js';
 
 /** What a tensor is, without reading it. */
 export interface TensorInfo {
@@ -91,6 +91,7 @@ async function readIntoStorage(src: ByteSource, position: number, byteLength: nu
  * await f.close();
  */
 export async function openSafetensors(source: SourceInput, label?: string): Promise<SafetensorsFile> {
+  checkSource('openSafetensors', source);
   if (!LITTLE_ENDIAN) throw new ValueError('safetensors data is little-endian; this platform is big-endian, which is not supported');
   const src = await openSource(source, label);
   try {
@@ -144,6 +145,7 @@ async function openFromSource(src: ByteSource): Promise<SafetensorsFile> {
 export async function loadSafetensors(
   source: SourceInput,
 ): Promise<{ tensors: Record<string, Tensor>; metadata: Readonly<Record<string, string>> }> {
+  checkSource('loadSafetensors', source);
   const f = await openSafetensors(source);
   const tensors: Record<string, Tensor> = {};
   try {

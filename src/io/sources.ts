@@ -10,7 +10,7 @@
  * Not a cache and not a stream: every read goes to the source. Bounds are checked before any
  * allocation, so a read can never allocate more than the source holds.
  */
-import { FormatError, ValueError } from '../errors.js';
+import { FormatError, ValueError, describeValue } from '../errors.js';
 
 /**
  * Random-access bytes of known size.
@@ -154,15 +154,35 @@ function isByteSource(x: unknown): x is ByteSource {
 }
 
 /**
+ * Throws a ValueError naming `op` unless `input` is a `SourceInput` (checked before any I/O, so the
+ * public readers name themselves).
+ * @example
+ * checkSource('openSafetensors', {}); // ValueError: openSafetensors: cannot read from an object (Object): pass a path, ...
+ */
+export function checkSource(op: string, input: unknown): asserts input is SourceInput {
+  if (
+    typeof input === 'string' ||
+    input instanceof URL ||
+    (typeof Blob !== 'undefined' && input instanceof Blob) ||
+    input instanceof ArrayBuffer ||
+    ArrayBuffer.isView(input) ||
+    isByteSource(input)
+  ) {
+    return;
+  }
+  throw new ValueError(`${op}: cannot read from ${describeValue(input)}: pass a path, Blob, ArrayBuffer, typed array or ByteSource`);
+}
+
+/**
  * Opens any `SourceInput` as a ByteSource: paths and `file:` URLs as files, Blobs by slicing,
  * ArrayBuffers and typed arrays in memory; a ByteSource is returned as is.
  * @example
  * const src = await openSource(new Uint8Array(bytes), 'weights');
  */
 export async function openSource(input: SourceInput, label?: string): Promise<ByteSource> {
+  checkSource('openSource', input);
   if (typeof input === 'string' || input instanceof URL) return fileSource(input);
   if (typeof Blob !== 'undefined' && input instanceof Blob) return blobSource(input, label);
   if (input instanceof ArrayBuffer || ArrayBuffer.isView(input)) return bytesSource(input, label);
-  if (isByteSource(input)) return input;
-  throw new ValueError(`cannot read from ${Object.prototype.toString.call(input)}: pass a path, Blob, ArrayBuffer, typed array or ByteSource`);
+  return input as ByteSource;
 }

@@ -11,7 +11,7 @@
  *
  * Not the kernel table (table.ts) and not the loader (wasm/module.ts).
  */
-import { ValueError } from '../errors.js';
+import { ValueError, describeValue } from '../errors.js';
 import { setHeap, setHeapInit } from '../memory/storage.js';
 import { hasRelaxedSimd } from './wasm/module.js';
 import { createRuntimeAsync, createRuntimeSync, type WasmRuntime } from './wasm/runtime.js';
@@ -72,7 +72,7 @@ setHeapInit(initBackend);
  */
 export function setBackend(name: BackendName): void {
   if (name !== 'auto' && name !== 'wasm' && name !== 'js') {
-    throw new ValueError(`backend must be 'auto', 'wasm' or 'js', got ${String(name)}`);
+    throw new ValueError(`setBackend: backend must be 'auto', 'wasm' or 'js', got ${describeValue(name)}`);
   }
   requested = name;
   activate();
@@ -89,11 +89,12 @@ export function setBackend(name: BackendName): void {
  * when the module is instantiated (the first tensor or kernel call), so opt in before that. Returns
  * whether the relaxed build runs (or will): false where the runtime lacks relaxed SIMD (Node 20
  * without --experimental-wasm-relaxed-simd), which keeps the SIMD128 build; it never throws for that.
- * @throws ValueError when the module already runs the other build
+ * @throws ValueError when the module already runs the other build, or for an `on` that is not a boolean
  * @example
  * useRelaxedSimd(); // true on Node 22+, or on Node 20 started with --experimental-wasm-relaxed-simd
  */
 export function useRelaxedSimd(on = true): boolean {
+  if (typeof on !== 'boolean') throw new ValueError(`useRelaxedSimd: on must be a boolean, got ${describeValue(on)}`);
   const relaxed = on && hasRelaxedSimd();
   if (runtime && runtime.relaxed !== relaxed) {
     throw new ValueError(

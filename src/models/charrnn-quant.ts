@@ -5,14 +5,14 @@
  * layer, as the Llama pipeline does block by block). The embedding and softmax stay f32.
  * Not the evaluation (charRnnBitsPerChar).
  */
-import { ValueError } from '../errors.js';
+import { ValueError, describeValue } from '../errors.js';
 import type { QuantDType } from '../dtype/table.js';
 import { Tensor } from '../tensor.js';
 import { HessianAccumulator } from '../quantizers/hessian.js';
 import { gptq } from '../quantizers/gptq.js';
 import { rtn } from '../quantizers/rtn.js';
 import type { QuantReport } from '../quantizers/report.js';
-import type { CharRnn } from './charrnn.js';
+import { checkCharRnn, type CharRnn } from './charrnn.js';
 
 /** Options of `quantizeCharRnn`. */
 export interface CharRnnQuantOptions {
@@ -36,6 +36,8 @@ export interface CharRnnQuantOptions {
  * const reports = quantizeCharRnn(rnn, { method: 'gptq', dtype: 'int4', groupSize: 128, calib: text });
  */
 export function quantizeCharRnn(model: CharRnn, opts: CharRnnQuantOptions): QuantReport<object>[] {
+  checkCharRnn('quantizeCharRnn', model);
+  if (typeof opts !== 'object' || opts === null) throw new ValueError(`quantizeCharRnn: options must be an object { method, dtype, ... }, got ${describeValue(opts)}`);
   const common = { dtype: opts.dtype, groupSize: opts.groupSize ?? 128 };
   const reports: QuantReport<object>[] = [];
   let ids: Int32Array | null = null;

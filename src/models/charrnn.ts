@@ -13,11 +13,12 @@
  *
  * Not a trainer and not a sampler.
  */
-import { FormatError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { FormatError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
 import { Tensor, empty, tensor } from '../tensor.js';
 import type { QTensor } from '../qtensor.js';
 import { crossEntropySum, f32View } from './fused.js';
 import { linear } from '../ops/linear.js';
+import { checkPath } from '../io/args.js';
 
 /** One LSTM layer: W [4·hidden, in + hidden] (gates i, j, f, o) and bias f32 [4·hidden]. */
 export interface LstmLayer {
@@ -25,6 +26,16 @@ export interface LstmLayer {
   readonly bias: Tensor;
   readonly inputSize: number;
   readonly hidden: number;
+}
+
+/**
+ * Throws a ValueError naming `op` unless `x` is a CharRnn (the entry check of the functions that
+ * take one).
+ * @example
+ * checkCharRnn('quantizeCharRnn', rnn);
+ */
+export function checkCharRnn(op: string, x: unknown): asserts x is CharRnn {
+  if (!(x instanceof CharRnn)) throw new ValueError(`${op}: the model must be a CharRnn (from loadCharRnn), got ${describeValue(x)}`);
 }
 
 /**
@@ -177,6 +188,7 @@ interface ManifestEntry {
  * const rnn = await loadCharRnn('../shared/models/charrnn/darwin');
  */
 export async function loadCharRnn(dir: string): Promise<CharRnn> {
+  checkPath('loadCharRnn', dir, 'dir');
   const fs = await import('node:fs/promises');
   const path = await import('node:path');
   const manifest = JSON.parse(await fs.readFile(path.join(dir, 'manifest.json'), 'utf8')) as Record<string, ManifestEntry>;
@@ -245,6 +257,8 @@ export interface CharRnnEval {
  * charRnnBitsPerChar(rnn, text, { streams: 32, maxChars: 16384 }).bitsPerChar;
  */
 export function charRnnBitsPerChar(model: CharRnn, text: string, opts: CharRnnEvalOptions = {}): CharRnnEval {
+  checkCharRnn('charRnnBitsPerChar', model);
+  if (typeof text !== 'string') throw new ValueError(`charRnnBitsPerChar: text must be a string, got ${describeValue(text)}`);
   const t0 = performance.now();
   const B = opts.streams ?? 32;
   if (!Number.isInteger(B) || B < 1) throw new ValueError(`streams must be a positive integer, got ${B}`);

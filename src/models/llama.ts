@@ -8,7 +8,7 @@
  * Not the loading of files (./load.ts), not perplexity (./perplexity.ts), not calibration
  * (./quantize-model.ts).
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
 import { QTensor } from '../qtensor.js';
 import { PvqTensor } from '../quantizers/pvq/pvq-tensor.js';
 import { Tensor } from '../tensor.js';
@@ -59,6 +59,16 @@ export type LinearGroup = 'qkv' | 'o' | 'gateup' | 'down';
 
 /** Receives the input [T, in] of each linear group of a block (valid only during the call). */
 export type GroupObserver = (group: LinearGroup, input: Tensor) => void;
+
+/**
+ * Throws a ValueError naming `op` unless `x` is a LlamaModel (the entry check of the functions that
+ * take one).
+ * @example
+ * checkLlamaModel('saveModel', model);
+ */
+export function checkLlamaModel(op: string, x: unknown): asserts x is LlamaModel {
+  if (!(x instanceof LlamaModel)) throw new ValueError(`${op}: the model must be a LlamaModel (from loadLlama or loadModel), got ${describeValue(x)}`);
+}
 
 function checkWeight(name: string, w: Weight, out: number, inp: number): void {
   if (w.shape.length !== 2 || w.shape[0] !== out || w.shape[1] !== inp) {

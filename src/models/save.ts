@@ -11,7 +11,8 @@
  *
  * Not the formats themselves (src/io) and not the model (llama.ts).
  */
-import { FormatError, ValueError } from '../errors.js';
+import { FormatError, ValueError, describeValue, withOp } from '../errors.js';
+import { checkPath } from '../io/args.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readConfig } from '../io/checkpoint.js';
 import { exportGptq, importGptq } from '../io/gptq-format.js';
@@ -21,7 +22,7 @@ import { QTensor } from '../qtensor.js';
 import { PvqTensor, type PvqRotation } from '../quantizers/pvq/pvq-tensor.js';
 import { Tensor } from '../tensor.js';
 import { llamaConfig, type LlamaConfig } from './config.js';
-import { LlamaModel, PROJECTIONS, type LlamaLayer, type Weight } from './llama.js';
+import { LlamaModel, PROJECTIONS, checkLlamaModel, type LlamaLayer, type Weight } from './llama.js';
 import { layerTensorNames } from './load.js';
 
 /**
@@ -43,12 +44,14 @@ export interface SaveModelOptions {
 
 /**
  * The config in Hugging Face `config.json` keys (what `saveModel` writes as config.json).
+ * @throws ValueError naming the field when `c` is not a valid LlamaConfig
  * @example
  * const model = await loadModel('out/tiny-w4');
  * hfConfig(model.config).num_hidden_layers === model.config.numLayers
  */
 export function hfConfig(c: LlamaConfig): Record<string, unknown> {
-  return {
+  if (typeof c !== 'object' || c === null) throw new ValueError(`hfConfig: the config must be a LlamaConfig (model.config), got ${describeValue(c)}`);
+  const hf = {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
     hidden_size: c.hiddenSize,
@@ -67,6 +70,9 @@ export function hfConfig(c: LlamaConfig): Record<string, unknown> {
     attention_bias: false,
     mlp_bias: false,
   };
+  // The one validator of configs checks the result, so a field missing from `c` is named here.
+  withOp('hfConfig', () => llamaConfig(hf));
+  return hf;
 }
 
 /**
@@ -75,6 +81,7 @@ export function hfConfig(c: LlamaConfig): Record<string, unknown> {
  * Object.keys(modelTensors(model)).length; // 2 + 9 per layer (+ lm_head when untied)
  */
 export function modelTensors(model: LlamaModel): Record<string, Weight> {
+  checkLlamaModel('modelTensors', model);
   const out: Record<string, Weight> = { 'model.embed_tokens.weight': model.embedTokens, 'model.norm.weight': model.norm };
   model.layers.forEach((l, i) => {
     const names = layerTensorNames(i);
@@ -119,6 +126,12 @@ function f32(t: Weight, name: string, label: string): Tensor {
  * const model = modelFromTensors(await readConfig(dir), tensors, dir);
  */
 export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, Weight>>, label: string): LlamaModel {
+  if (typeof tensors !== 'object' || tensors === null) throw new ValueError(`modelFromTensors: tensors must be an object of tensors by name, got ${describeValue(tensors)}`);
+  return withOp('modelFromTensors', () => buildModel(raw, tensors, label));
+}
+
+/** modelFromTensors without the argument checks and the name prefix (for loadModel). */
+function buildModel(raw: unknown, tensors: Readonly<Record<string, Weight>>, label: string): LlamaModel {
   const config = llamaConfig(raw);
   const get = (n: string): Weight => {
     const t = tensors[n];
@@ -153,6 +166,8 @@ export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, 
  * const again = await loadModel('out/tiny-w4');
  */
 export async function saveModel(model: LlamaModel, dir: string, opts: SaveModelOptions = {}): Promise<void> {
+  checkLlamaModel('saveModel', model);
+  checkPath('saveModel', dir, 'dir');
   const tensors = modelTensors(model);
   if ((opts.format ?? 'quantensor') === 'gptq') {
     const plain: Record<string, Tensor | QTensor> = {};
@@ -193,7 +208,8 @@ async function isGptq(dir: string): Promise<boolean> {
  * perplexity(model, text).ppl;
  */
 export async function loadModel(dir: string): Promise<LlamaModel> {
+  checkPath('loadModel', dir, 'dir');
   const raw = await readConfig(dir);
   const { tensors } = (await isGptq(dir)) ? await importGptq(dir) : await loadQuantized({ checkpoint: dir }, { codecs: [PVQ_CODEC] });
-  return modelFromTensors(raw, tensors as Record<string, Weight>, dir);
+  return buildModel(raw, tensors as Record<string, Weight>, dir);
 }

@@ -11,11 +11,11 @@
  *   saturate, NaN becomes 0. Integer sources saturate too (int32 300 → int8 127), unlike numpy's wrap.
  * - into bool: `x !== 0` (NaN is true, as in numpy and torch).
  */
-import { DTYPES, type DenseDType } from '../dtype/table.js';
+import { DTYPES, checkDenseDType, type DenseDType } from '../dtype/table.js';
 import { ValueError, withOp } from '../errors.js';
 import { toBF16Bits, toF16Bits } from '../dtype/half.js';
 import type { TypedArray } from '../memory/storage.js';
-import { Tensor, checkDenseDType, empty, writeElement } from '../tensor.js';
+import { Tensor, checkTensor, empty, writeElement } from '../tensor.js';
 import { isHalf } from './operand.js';
 import { broadcastStrides, copyStrided, forEachRow, type NumArray } from './strided.js';
 
@@ -114,6 +114,7 @@ function castInto(src: Tensor, dst: Tensor): void {
  * astype(tensor([1 + 2 ** -11]), 'f16').item();             // 1 (tie to even)
  */
 export function astype(t: Tensor, dtype: DenseDType): Tensor {
+  checkTensor('astype', t);
   checkDenseDType('astype', dtype);
   if (t.dtype === dtype) return t;
   const out = empty(t.shape, dtype);
@@ -127,6 +128,7 @@ export function astype(t: Tensor, dtype: DenseDType): Tensor {
  * const c = clone(t); c.set([0], 9); // t is unchanged
  */
 export function clone(t: Tensor): Tensor {
+  checkTensor('clone', t);
   const out = empty(t.shape, t.dtype);
   copyStrided(t.raw(), t.shape, t.strides, t.offset, out.raw(), 0);
   return out;
@@ -143,6 +145,7 @@ export function clone(t: Tensor): Tensor {
  * assign(t.slice(null, [0, 4, 2]), 7);       // columns 0 and 2 are 7
  */
 export function assign(dst: Tensor, src: Tensor | number): Tensor {
+  checkTensor('assign', dst, 'the destination');
   if (typeof src === 'number') return dst.fill(src);
   if (!(src instanceof Tensor)) throw new ValueError(`assign: the source must be a tensor or a number, got ${src === null ? 'null' : typeof src}`);
   const strides = withOp('assign', () => broadcastStrides(src.shape, src.strides, dst.shape));

@@ -4,9 +4,9 @@
  * Values are converted to the dtype as a cast does (src/ops/cast.ts).
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
-import type { DenseDType } from '../dtype/table.js';
+import { checkDenseDType, type DenseDType } from '../dtype/table.js';
 import { DEFAULT_FLOAT, DEFAULT_INT } from '../dtype/promote.js';
-import { Tensor, checkDenseDType, checkShape, empty, writeElement } from '../tensor.js';
+import { Tensor, checkShape, checkTensor, empty, writeElement } from '../tensor.js';
 
 /** The checks every creation op runs first, so its errors name it rather than the op it calls. */
 function checkArgs(op: string, shape: readonly number[], dtype: DenseDType): void {
@@ -53,9 +53,11 @@ export function full(shape: readonly number[], value: number | boolean, dtype?: 
  * @example
  * zerosLike(t).shape === t.shape
  */
-export function zerosLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
-  checkDenseDType('zerosLike', dtype);
-  return zeros(t.shape, dtype);
+export function zerosLike(t: Tensor, dtype?: DenseDType): Tensor {
+  checkTensor('zerosLike', t);
+  const dt = dtype === undefined ? t.dtype : dtype;
+  checkDenseDType('zerosLike', dt);
+  return zeros(t.shape, dt);
 }
 
 /**
@@ -63,9 +65,11 @@ export function zerosLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
  * @example
  * onesLike(zeros([2], 'int8')).toArray(); // [1, 1]
  */
-export function onesLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
-  checkDenseDType('onesLike', dtype);
-  return ones(t.shape, dtype);
+export function onesLike(t: Tensor, dtype?: DenseDType): Tensor {
+  checkTensor('onesLike', t);
+  const dt = dtype === undefined ? t.dtype : dtype;
+  checkDenseDType('onesLike', dt);
+  return ones(t.shape, dt);
 }
 
 /**
@@ -73,9 +77,11 @@ export function onesLike(t: Tensor, dtype: DenseDType = t.dtype): Tensor {
  * @example
  * fullLike(zeros([2]), 3).toArray(); // [3, 3]
  */
-export function fullLike(t: Tensor, value: number | boolean, dtype: DenseDType = t.dtype): Tensor {
-  checkDenseDType('fullLike', dtype);
-  return full(t.shape, value, dtype);
+export function fullLike(t: Tensor, value: number | boolean, dtype?: DenseDType): Tensor {
+  checkTensor('fullLike', t);
+  const dt = dtype === undefined ? t.dtype : dtype;
+  checkDenseDType('fullLike', dt);
+  return full(t.shape, value, dt);
 }
 
 /**

@@ -27,7 +27,7 @@ import {
   resultType,
 } from '../dtype/promote.js';
 import type { DenseDType } from '../dtype/table.js';
-import { Tensor, contiguousStrides, empty } from '../tensor.js';
+import { Tensor, contiguousStrides, describeNonTensor, empty } from '../tensor.js';
 import { clone } from './cast.js';
 import { exactScalar, numOperand, outBuffer, scalarOperand, type NumOperand } from './operand.js';
 import { broadcastShapes, broadcastStrides, forEachRow, type NumArray } from './strided.js';
@@ -41,21 +41,13 @@ type UnLoop = (a: NumArray, ia: number, sa: number, o: NumArray, io: number, n: 
 const dtypeOf = (x: Operand): DenseDType | number | boolean => (x instanceof Tensor ? x.dtype : x);
 const shapeOf = (x: Operand): readonly number[] => (x instanceof Tensor ? x.shape : []);
 
-/** What a value is, for an error message about a wrong argument. */
-function kindOf(x: unknown): string {
-  if (x === null || x === undefined) return String(x);
-  if (Array.isArray(x)) return 'an array (wrap it in tensor())';
-  if (typeof x === 'object') return `an object (${(x as object).constructor?.name ?? 'no prototype'})`;
-  return `${typeof x} ${typeof x === 'string' ? JSON.stringify(x) : String(x)}`;
-}
-
 /**
  * Throws a ValueError naming `op` unless x is an operand: a Tensor, or a number or boolean where
  * scalars are allowed (plain-JS callers, for whom the types do not hold).
  */
 function checkOperand(op: string, x: unknown, scalars = true): void {
   if (x instanceof Tensor || (scalars && (typeof x === 'number' || typeof x === 'boolean'))) return;
-  throw new ValueError(`${op}: an operand must be a tensor${scalars ? ', a number or a boolean' : ''}, got ${kindOf(x)}`);
+  throw new ValueError(`${op}: an operand must be a tensor${scalars ? ', a number or a boolean' : ''}, got ${describeNonTensor(x)}`);
 }
 
 /** The broadcast shape of the operands, or a ShapeError naming `op` that quotes every operand's shape. */
@@ -349,7 +341,7 @@ export function logicalXor(a: Operand, b: Operand): Tensor {
  * where(tensor([1, 0, 1], undefined, 'bool'), tensor([1, 2, 3]), 0).toArray(); // [1, 0, 3]
  */
 export function where(cond: Tensor | boolean, a: Operand, b: Operand): Tensor {
-  if (!(cond instanceof Tensor) && typeof cond !== 'boolean') throw new ValueError(`where: the condition must be a tensor or a boolean, got ${kindOf(cond)}`);
+  if (!(cond instanceof Tensor) && typeof cond !== 'boolean') throw new ValueError(`where: the condition must be a tensor or a boolean, got ${describeNonTensor(cond)}`);
   checkOperand('where', a);
   checkOperand('where', b);
   const rt = resultType(dtypeOf(a), dtypeOf(b));

@@ -13,14 +13,16 @@
 import { DTypeError, LinAlgError, ShapeError, ValueError, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import type { Ref } from '../kernels/ref.js';
-import { Tensor, empty, scratchTensor } from '../tensor.js';
+import { Tensor, checkTensor, empty, scratchTensor } from '../tensor.js';
 import { assign, clone } from './cast.js';
 
 type FloatDT = 'f32' | 'f64';
 
 const refOfTensor = (t: Tensor): Ref => ({ storage: t.storage, offset: t.offset });
 
+/** The entry check of every op here: `t` is an f32 or f64 Tensor; returns its dtype. */
 function floatDType(op: string, t: Tensor, what: string): FloatDT {
+  checkTensor(op, t, what);
   if (t.dtype !== 'f32' && t.dtype !== 'f64') {
     throw new DTypeError(`${op}: ${what} must be f32 or f64, got ${t.dtype} (cast it with astype first)`);
   }
@@ -118,6 +120,7 @@ export function solveTriangular(t: Tensor, b: Tensor, opts: SolveTriangularOptio
   const op = 'solveTriangular';
   const dt = floatDType(op, t, 'T');
   const n = squareSize(op, t, 'T');
+  checkTensor(op, b, 'B');
   if (b.dtype !== dt) throw new DTypeError(`${op}: B is ${b.dtype} but T is ${dt}; cast one of them`);
   const left = opts.left ?? true;
   const both = `T ${fmtShape(t.shape)} and B ${fmtShape(b.shape)}`;
@@ -210,6 +213,7 @@ export function syrk(x: Tensor, opts: SyrkOptions = {}): Tensor {
   const want = `[${n},${n}]`;
   for (const [name, t] of [['C', opts.c], ['out', opts.out]] as const) {
     if (!t) continue;
+    checkTensor(op, t, name);
     if (t.ndim !== 2 || t.shape[0] !== n || t.shape[1] !== n) {
       throw new ShapeError(`${op}: ${name} ${fmtShape(t.shape)} must be ${want} for X ${fmtShape(x.shape)} (trans ${trans})`);
     }

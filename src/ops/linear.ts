@@ -15,13 +15,13 @@
  * Not the kernels (src/kernels/js/quant.ts) and not the general matrix product (matmul.ts, which the
  * dense path uses on a transposed view of W).
  */
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import { qweightArgs } from '../kernels/qweight.js';
 import { QTensor } from '../qtensor.js';
 import { codebookMatmulInto } from '../qtensor-codebook.js';
 import { pvqMatmulInto } from '../qtensor-pvq.js';
-import { Tensor, empty, shapeSize } from '../tensor.js';
+import { Tensor, checkTensor, empty, shapeSize } from '../tensor.js';
 import { matmul } from './matmul.js';
 
 /** Options of `linear`. */
@@ -39,9 +39,10 @@ export interface LinearOptions {
 const FLOAT_DTYPES = new Set(['f32', 'f64', 'f16', 'bf16']);
 
 function checkInputs(x: Tensor, w: Tensor | QTensor, opts: LinearOptions): { inF: number; outF: number } {
+  checkTensor('linear', x, 'x');
+  if (!(w instanceof Tensor) && !(w instanceof QTensor)) throw new ValueError(`linear: the weight must be a Tensor or a QTensor, got ${describeValue(w)}`);
   const wShape = w.shape;
   const both = `x ${fmtShape(x.shape)} and weight ${fmtShape(wShape)}`;
-  if (!(x instanceof Tensor)) throw new ValueError(`linear: x must be a Tensor`);
   if (!FLOAT_DTYPES.has(x.dtype)) throw new DTypeError(`linear: x must be a float tensor (f32, f64, f16, bf16), got ${x.dtype}`);
   if (x.ndim === 0) throw new ShapeError(`linear: x must have at least one dimension, got ${both}`);
   if (wShape.length !== 2) throw new ShapeError(`linear: the weight must be 2-D [out, in], got ${both}`);
@@ -50,7 +51,7 @@ function checkInputs(x: Tensor, w: Tensor | QTensor, opts: LinearOptions): { inF
   if (xin !== inF) throw new ShapeError(`linear: input features ${xin} of x ${fmtShape(x.shape)} do not match in = ${inF} of weight ${fmtShape(wShape)} [out, in]`);
   if (opts.bias !== undefined) {
     const b = opts.bias;
-    if (!(b instanceof Tensor)) throw new ValueError(`linear: bias must be a Tensor`);
+    checkTensor('linear', b, 'bias');
     if (b.ndim !== 1 || b.shape[0] !== outF) {
       throw new ShapeError(`linear: bias ${fmtShape(b.shape)} must have shape [${outF}] (out of weight ${fmtShape(wShape)})`);
     }

@@ -12,7 +12,7 @@ import { checkComputable, promoteTypes } from '../dtype/promote.js';
 import { ShapeError, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import type { Ref } from '../kernels/ref.js';
-import { Tensor, empty, shapeSize } from '../tensor.js';
+import { Tensor, checkTensor, empty, shapeSize } from '../tensor.js';
 import { broadcastShapes, broadcastStrides } from './strided.js';
 
 /** A matrix operand: a ref plus its rows, columns and strides (in elements). */
@@ -107,6 +107,8 @@ function asMat(t: Tensor, asRow: boolean): Mat {
  * matmul(a.transpose(), a).shape;      // [2, 2] (no copy of the transposed view)
  */
 export function matmul(a: Tensor, b: Tensor): Tensor {
+  checkTensor('matmul', a, 'the left operand');
+  checkTensor('matmul', b, 'the right operand');
   const both = `${fmtShape(a.shape)} x ${fmtShape(b.shape)}`;
   if (a.ndim === 0 || b.ndim === 0) throw new ShapeError(`matmul: operands must have at least one dimension, got ${both}`);
   const dt = computeDType(a, b);

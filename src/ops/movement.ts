@@ -9,12 +9,14 @@
  * Strides stay non-negative (a Tensor invariant), so a negative step or `flip` returns a copy, not a
  * view: writing into it does not change the source.
  */
-import { ShapeError, ValueError, DTypeError, fmtShape } from '../errors.js';
-import { Tensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
-import { broadcastStrides, copyStrided, normalizeAxes, normalizeAxis } from './strided.js';
+import { ShapeError, ValueError, DTypeError, describeValue, fmtShape, withOp } from '../errors.js';
+import { Tensor, checkTensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
+import { broadcastStrides, checkShapeArray, copyStrided, normalizeAxes, normalizeAxis } from './strided.js';
 
-/** Resolves one `-1` in a target shape from the element count. */
+/** Checks the arguments of view and reshape, and resolves one `-1` in the target shape. */
 function resolveShape(t: Tensor, shape: readonly number[], op: string): number[] {
+  checkTensor(op, t);
+  checkShapeArray(op, shape);
   let infer = -1;
   let known = 1;
   for (let i = 0; i < shape.length; i++) {
@@ -108,6 +110,7 @@ export function reshape(t: Tensor, shape: readonly number[]): Tensor {
  * flatten(zeros([2, 3, 4]), 1).shape; // [2, 12]
  */
 export function flatten(t: Tensor, startAxis = 0, endAxis = -1): Tensor {
+  checkTensor('flatten', t);
   if (t.ndim === 0) return reshape(t, [1]);
   const a = normalizeAxis(startAxis, t.shape);
   const b = normalizeAxis(endAxis, t.shape);
@@ -123,6 +126,7 @@ export function flatten(t: Tensor, startAxis = 0, endAxis = -1): Tensor {
  * contiguous(t).strides;                              // [2, 1]
  */
 export function contiguous(t: Tensor): Tensor {
+  checkTensor('contiguous', t);
   return t.contiguous();
 }
 
@@ -133,6 +137,8 @@ export function contiguous(t: Tensor): Tensor {
  * permute(zeros([2, 3, 4]), [2, 0, 1]).shape; // [4, 2, 3]
  */
 export function permute(t: Tensor, axes: readonly number[]): Tensor {
+  checkTensor('permute', t);
+  if (!Array.isArray(axes)) throw new ShapeError(`permute: axes must be an array of axes, got ${describeValue(axes)}`);
   if (axes.length !== t.ndim) {
     throw new ShapeError(`permute: [${axes.join(',')}] is not a permutation of the axes of shape ${fmtShape(t.shape)}`);
   }
@@ -156,6 +162,7 @@ export function permute(t: Tensor, axes: readonly number[]): Tensor {
  * transpose(zeros([2, 3, 4]), 0, 2).shape;             // [4, 3, 2]
  */
 export function transpose(t: Tensor, axis0?: number, axis1?: number): Tensor {
+  checkTensor('transpose', t);
   if (axis0 === undefined && axis1 === undefined) return permute(t, t.shape.map((_, i) => t.ndim - 1 - i));
   if (axis0 === undefined || axis1 === undefined) {
     throw new ValueError(`transpose: give both axes or none, got ${axis0} and ${axis1}`);
@@ -192,6 +199,7 @@ export type SliceSpec =
  * slice(t, [null, null, -1]).toArray(); // rows reversed (a copy)
  */
 export function slice(t: Tensor, ...specs: SliceSpec[]): Tensor {
+  checkTensor('slice', t);
   if (specs.length > t.ndim) {
     throw new ShapeError(`slice: ${specs.length} specs for ${t.ndim} axes of shape ${fmtShape(t.shape)}`);
   }
@@ -265,6 +273,7 @@ function sliceRange(n: number, startIn: number | null | undefined, stopIn: numbe
  * narrow(zeros([4, 8]), 1, 2, 3).shape; // [4, 3]
  */
 export function narrow(t: Tensor, axis: number, start: number, length: number): Tensor {
+  checkTensor('narrow', t);
   const a = normalizeAxis(axis, t.shape);
   const n = t.shape[a];
   const s = start < 0 ? start + n : start;
@@ -282,7 +291,8 @@ export function narrow(t: Tensor, axis: number, start: number, length: number): 
  * flip(tensor([1, 2, 3])).toArray(); // [3, 2, 1]
  */
 export function flip(t: Tensor, axes?: number | readonly number[]): Tensor {
-  const ax = normalizeAxes(axes, t.shape);
+  checkTensor('flip', t);
+  const ax = withOp('flip', () => normalizeAxes(axes, t.shape));
   const out = empty(t.shape, t.dtype);
   if (out.size === 0) return out;
   const strides = [...t.strides];
@@ -303,6 +313,8 @@ export function flip(t: Tensor, axes?: number | readonly number[]): Tensor {
  * broadcastTo(tensor([1, 2, 3]), [2, 3]).toArray(); // [[1, 2, 3], [1, 2, 3]]
  */
 export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('broadcastTo', t);
+  checkShapeArray('broadcastTo', shape);
   for (const d of shape) {
     if (!Number.isInteger(d) || d < 0) throw new ShapeError(`broadcastTo: invalid target shape ${fmtShape(shape)}`);
   }
@@ -317,6 +329,8 @@ export function broadcastTo(t: Tensor, shape: readonly number[]): Tensor {
  * expand(zeros([3, 1]), [-1, 4]).shape; // [3, 4]
  */
 export function expand(t: Tensor, shape: readonly number[]): Tensor {
+  checkTensor('expand', t);
+  checkShapeArray('expand', shape);
   const off = shape.length - t.ndim;
   if (off < 0) throw new ShapeError(`cannot expand ${fmtShape(t.shape)} to ${fmtShape(shape)}: fewer dimensions`);
   const target = shape.map((d, i) => {
@@ -334,8 +348,9 @@ export function expand(t: Tensor, shape: readonly number[]): Tensor {
  * squeeze(zeros([1, 3, 1]), 0).shape; // [3, 1]
  */
 export function squeeze(t: Tensor, axes?: number | readonly number[]): Tensor {
+  checkTensor('squeeze', t);
   const drop = new Set(
-    axes === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : normalizeAxes(axes, t.shape),
+    axes === undefined ? t.shape.flatMap((d, i) => (d === 1 ? [i] : [])) : withOp('squeeze', () => normalizeAxes(axes, t.shape)),
   );
   for (const a of drop) {
     if (t.shape[a] !== 1) throw new ShapeError(`squeeze: axis ${a} of shape ${fmtShape(t.shape)} has size ${t.shape[a]}, not 1`);
@@ -357,6 +372,7 @@ export function squeeze(t: Tensor, axes?: number | readonly number[]): Tensor {
  * unsqueeze(zeros([3]), -1).shape; // [3, 1]
  */
 export function unsqueeze(t: Tensor, axis: number): Tensor {
+  checkTensor('unsqueeze', t);
   const a = normalizeAxis(axis, t.shape, t.ndim + 1);
   const shape = [...t.shape];
   const strides = [...t.strides];
@@ -366,6 +382,13 @@ export function unsqueeze(t: Tensor, axis: number): Tensor {
   return new Tensor(t.storage, t.dtype, shape, strides, t.offset);
 }
 
+/** Throws unless `tensors` is a non-empty array of Tensors (the first argument of concat and stack). */
+function checkTensorList(op: string, tensors: readonly Tensor[]): void {
+  if (!Array.isArray(tensors)) throw new ValueError(`${op}: the first argument must be an array of tensors, got ${describeValue(tensors)}`);
+  if (tensors.length === 0) throw new ValueError(`${op} needs at least one tensor`);
+  for (let i = 0; i < tensors.length; i++) checkTensor(op, tensors[i], `tensors[${i}]`);
+}
+
 /**
  * Joins tensors of one dtype along an existing axis (a new contiguous tensor). All other dimensions
  * must match.
@@ -373,7 +396,7 @@ export function unsqueeze(t: Tensor, axis: number): Tensor {
  * concat([zeros([2, 3]), ones([1, 3])], 0).shape; // [3, 3]
  */
 export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new ValueError('concat needs at least one tensor');
+  checkTensorList('concat', tensors);
   const first = tensors[0];
   const a = normalizeAxis(axis, first.shape);
   let total = 0;
@@ -402,7 +425,7 @@ export function concat(tensors: readonly Tensor[], axis = 0): Tensor {
  * stack([zeros([3]), ones([3])], 0).shape; // [2, 3]
  */
 export function stack(tensors: readonly Tensor[], axis = 0): Tensor {
-  if (tensors.length === 0) throw new ValueError('stack needs at least one tensor');
+  checkTensorList('stack', tensors);
   const s = tensors[0].shape;
   for (const t of tensors) {
     if (t.ndim !== s.length || t.shape.some((d, i) => d !== s[i])) {

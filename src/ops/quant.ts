@@ -55,7 +55,7 @@ import {
   roundToScaleDType,
   type QParams,
 } from '../qtensor.js';
-import { Tensor, empty, tensor } from '../tensor.js';
+import { Tensor, checkTensor, empty, tensor } from '../tensor.js';
 import { nearestIndex, roundHalfEven } from '../dtype/round.js';
 
 export { dequantize } from '../qtensor.js';
@@ -134,7 +134,7 @@ interface Spec {
 }
 
 function checkInput(x: Tensor, dtype: unknown): { rows: number; cols: number } {
-  if (!(x instanceof Tensor)) throw new ValueError(`quantize expects a Tensor, got ${typeof x}`);
+  checkTensor('quantize', x);
   if (typeof dtype !== 'string' || !isQuantDType(dtype)) {
     throw new DTypeError(`dtype must be a quantized dtype, got ${String(dtype)}`);
   }
@@ -563,6 +563,7 @@ function buildQParams(spec: Spec, scales: Float32Array | null, zeros: Uint8Array
  * qp.scales!.shape; // [rows, ceil(cols / 128)]
  */
 export function chooseQParams(x: Tensor, opts: QuantizeOptions): QParams {
+  checkTensor('chooseQParams', x);
   if (opts?.qparams !== undefined) throw new ValueError(`chooseQParams computes qparams; do not pass opts.qparams`);
   const spec = resolveOptions(x, opts);
   return chooseFromData(readInput(x, spec), spec);
@@ -718,6 +719,7 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QTensor {
  * const wq = fakeQuantize(w, { dtype: 'nf4', groupSize: 64 });
  */
 export function fakeQuantize(x: Tensor, opts: QuantizeOptions): Tensor {
+  checkTensor('fakeQuantize', x);
   const q = quantize(x, opts);
   try {
     return dequantize(q);

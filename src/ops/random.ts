@@ -12,9 +12,9 @@
  * in all but rare cases. Not cryptographic. Not the Philox/Mersenne streams of torch or numpy.
  */
 import { DTypeError, ValueError } from '../errors.js';
-import { DTYPES, type DenseDType, isDenseDType } from '../dtype/table.js';
+import { DTYPES, checkDenseDType, type DenseDType, isDenseDType } from '../dtype/table.js';
 import { DEFAULT_FLOAT, DEFAULT_INT } from '../dtype/promote.js';
-import { Tensor, checkDenseDType, empty, writeElement } from '../tensor.js';
+import { Tensor, empty, writeElement } from '../tensor.js';
 
 const TWO_32 = 4294967296;
 

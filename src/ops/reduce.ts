@@ -20,7 +20,7 @@
 import { ShapeError, ValueError, fmtShape, withOp } from '../errors.js';
 import { DEFAULT_INT, floatDType, isFloatDType, isIntDType } from '../dtype/promote.js';
 import type { DenseDType } from '../dtype/table.js';
-import { Tensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
+import { Tensor, checkTensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
 import { reshape } from './movement.js';
 import { numOperand, storeF64, type NumOperand } from './operand.js';
 import { forEachRow, normalizeAxes, normalizeAxis, type NumArray } from './strided.js';
@@ -134,7 +134,9 @@ function keepdimsOf(op: string, opts: ReduceOptions): boolean {
   return keepdims;
 }
 
+/** The entry of every reduction but argmax/argmin: checks the arguments and lays out the walk. */
 function plan(op: string, t: Tensor, axis: Axes, opts: ReduceOptions): Plan {
+  checkTensor(op, t);
   const keepdims = keepdimsOf(op, opts);
   const axes = withOp(op, () => normalizeAxes(axis, t.shape));
   const red = new Set(axes);
@@ -346,6 +348,7 @@ export function norm(t: Tensor, ord = 2, axis?: Axes, opts: ReduceOptions = {}):
 export type ArgOptions = ReduceOptions;
 
 function argReduce(op: string, t: Tensor, axis: number | null | undefined, opts: ArgOptions, isMax: boolean): Tensor {
+  checkTensor(op, t);
   const keepdims = keepdimsOf(op, opts);
   if (axis === undefined || axis === null) {
     // Over all elements: the index into the flattened (row-major) tensor.

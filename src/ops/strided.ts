@@ -4,8 +4,18 @@
  * after merging dimensions that are laid out back to back (so a contiguous tensor is one row and a
  * kernel's inner loop runs without per-element calls). Not an op: nothing here allocates tensors.
  */
-import { ShapeError, fmtShape } from '../errors.js';
+import { ShapeError, describeValue, fmtShape } from '../errors.js';
 import type { TypedArray } from '../memory/storage.js';
+
+/**
+ * Throws a ShapeError (naming `op` when given) unless `shape` is an array; its entries are the
+ * caller's to check (`checkShape`, or a `-1` allowed by reshape).
+ * @example
+ * checkShapeArray('reshape', 'x'); // ShapeError: reshape: a shape must be an array of dimensions, got string "x"
+ */
+export function checkShapeArray(op: string | undefined, shape: unknown): asserts shape is readonly unknown[] {
+  if (!Array.isArray(shape)) throw new ShapeError(`${op ? `${op}: ` : ''}a shape must be an array of dimensions, got ${describeValue(shape)}`);
+}
 
 /** Typed arrays whose elements are JS numbers (every dense storage but int64). */
 export type NumArray = Float32Array | Float64Array | Uint16Array | Int8Array | Uint8Array | Int16Array | Int32Array;
@@ -19,6 +29,7 @@ export type NumArray = Float32Array | Float64Array | Uint16Array | Int8Array | U
 export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
   let out: number[] = [];
   for (const s of shapes) {
+    checkShapeArray('broadcastShapes', s);
     const r = Math.max(out.length, s.length);
     const next = new Array<number>(r);
     for (let i = 0; i < r; i++) {
@@ -57,11 +68,13 @@ export function broadcastStrides(shape: readonly number[], strides: readonly num
  * @example
  * normalizeAxis(-1, [2, 3]); // 1
  */
-export function normalizeAxis(axis: number, shape: readonly number[], rank = shape.length): number {
-  if (!Number.isInteger(axis) || axis < -rank || axis >= rank) {
+export function normalizeAxis(axis: number, shape: readonly number[], rank?: number): number {
+  checkShapeArray('normalizeAxis', shape);
+  const r = rank ?? shape.length;
+  if (!Number.isInteger(axis) || axis < -r || axis >= r) {
     throw new ShapeError(`axis ${axis} is out of range for shape ${fmtShape(shape)}`);
   }
-  return axis < 0 ? axis + rank : axis;
+  return axis < 0 ? axis + r : axis;
 }
 
 /**
@@ -71,6 +84,7 @@ export function normalizeAxis(axis: number, shape: readonly number[], rank = sha
  * normalizeAxes([-1, 0], [2, 3, 4]); // [0, 2]
  */
 export function normalizeAxes(axes: number | readonly number[] | undefined | null, shape: readonly number[]): number[] {
+  checkShapeArray('normalizeAxes', shape);
   if (axes === undefined || axes === null) return shape.map((_, i) => i);
   if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(`axes must be an integer, a list of integers or null, got ${typeof axes}`);
   const list = typeof axes === 'number' ? [axes] : axes;

@@ -22,7 +22,7 @@ import { DTYPES, quantInfo, type QuantDType, type ScaleDType } from '../dtype/ta
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
 import { packedBytes, packRows } from '../dtype/pack.js';
-import { Tensor, empty, scratchTensor } from '../tensor.js';
+import { Tensor, checkTensor, empty, scratchTensor } from '../tensor.js';
 import { fromArray } from './arrays.js';
 import { HessianAccumulator } from './hessian.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from './gptq/error-feedback.js';
@@ -96,7 +96,8 @@ export interface GptqExtras {
  */
 export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOptions): { q: QTensor; report: QuantReport<GptqExtras> } {
   const sw = new Phases();
-  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`gptq expects a weight [out, in], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  checkTensor('gptq', w, 'the weight');
+  if (w.ndim !== 2) throw new ShapeError(`gptq expects a weight [out, in], got ${fmtShape(w.shape)}`);
   const [rows, cols] = w.shape;
   const facts = quantInfo(opts.dtype);
   if (facts.family === 'codebook') throw new ValueError(`gptq quantizes scalar dtypes; ${opts.dtype} needs a codebook encoder (use errorFeedback)`);

@@ -15,7 +15,7 @@
  */
 import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { syrk } from '../ops/linalg.js';
-import { Tensor, empty } from '../tensor.js';
+import { Tensor, checkTensor, empty } from '../tensor.js';
 import { QTensor } from '../qtensor.js';
 import { kernel } from '../kernels/table.js';
 import { tensorRef } from '../kernels/ref.js';
@@ -71,7 +71,7 @@ export class HessianAccumulator {
    * acc.add(tensor(x, [tokens, 384], 'bf16'));
    */
   add(x: Tensor): this {
-    if (!(x instanceof Tensor)) throw new ValueError(`HessianAccumulator.add expects a Tensor`);
+    checkTensor('HessianAccumulator.add', x, 'the activations');
     const f = this.features;
     if (x.ndim < 1 || x.shape[x.ndim - 1] !== f) {
       throw new ShapeError(`activations ${fmtShape(x.shape)} must have ${f} input channels on the last axis`);
@@ -199,7 +199,8 @@ export class HessianAccumulator {
  * const h = hessianOf(x);  // f32 [in, in]
  */
 export function hessianOf(x: Tensor, opts: HessianOptions = {}): Tensor {
-  if (!(x instanceof Tensor) || x.ndim < 1) throw new ShapeError(`hessianOf needs activations [..., in]`);
+  checkTensor('hessianOf', x, 'the activations');
+  if (x.ndim < 1) throw new ShapeError(`hessianOf needs activations [..., in]`);
   const acc = new HessianAccumulator(x.shape[x.ndim - 1], opts);
   try {
     return acc.add(x).hessian();
@@ -264,7 +265,8 @@ export function groupOutputErrors(delta: Float64Array, rows: number, cols: numbe
  * outputError(w, gptq(w, acc, { dtype: 'int4' }).q, acc); // mean ‖(W − Q)x‖² over the tokens
  */
 export function outputError(w: Tensor, q: QTensor | Tensor, h: Tensor | HessianAccumulator): number {
-  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`outputError needs a weight [out, in]`);
+  checkTensor('outputError', w, 'the weight');
+  if (w.ndim !== 2) throw new ShapeError(`outputError needs a weight [out, in]`);
   const [rows, cols] = w.shape;
   const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;
   const qd = q instanceof QTensor ? q.dequantize() : q;

@@ -14,7 +14,7 @@ import { ShapeError, ValueError, fmtShape } from '../errors.js';
 import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import type { QParams, QTensor } from '../qtensor.js';
 import { chooseQParams, dequantize, quantize, type QuantizeOptions } from '../ops/quant.js';
-import { Tensor, empty } from '../tensor.js';
+import { Tensor, checkTensor, empty } from '../tensor.js';
 import { fromArray } from './arrays.js';
 import { Phases, makeReport, type QuantReport } from './report.js';
 import { groupOutputErrors } from './hessian.js';
@@ -177,6 +177,7 @@ function errorsOf(q: QTensor, w: Float64Array, rows: number, cols: number, gs: n
  * report.bitsPerWeight; // 4 + 16 / 128 + 4 / 128
  */
 export function rtn(w: Tensor, opts: RtnOptions): { q: QTensor; report: QuantReport<RtnExtras> } {
+  checkTensor('rtn', w, 'the weight');
   const sw = new Phases();
   const { qparams, clip } = chooseGroupQParams(w, opts);
   sw.lap('choose');

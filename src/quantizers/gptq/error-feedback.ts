@@ -31,7 +31,7 @@
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
-import { Tensor, empty, scratchTensor } from '../../tensor.js';
+import { Tensor, checkTensor, empty, scratchTensor } from '../../tensor.js';
 
 /** A block of working columns [j0, j1) of W, row-major [rows, j1 − j0] (a copy: writes are ignored). */
 export interface ColumnBlock {
@@ -105,7 +105,8 @@ const SUB_BLOCK = 16;
  * errorFeedback(w, v, { width: 4, groupSize: 64, startGroup: (b) => fitScales(b), encode: (b) => nearestVectors(b) });
  */
 export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts: ErrorFeedbackOptions = {}): ErrorFeedbackResult {
-  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`errorFeedback needs a weight [rows, cols], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  checkTensor('errorFeedback', w, 'the weight');
+  if (w.ndim !== 2) throw new ShapeError(`errorFeedback needs a weight [rows, cols], got ${fmtShape(w.shape)}`);
   const [rows, cols] = w.shape;
   if (!(v instanceof Tensor) || v.ndim !== 2 || v.shape[0] !== cols || v.shape[1] !== cols) {
     throw new ShapeError(`errorFeedback: V must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${v instanceof Tensor ? fmtShape(v.shape) : typeof v}`);

@@ -14,7 +14,7 @@
  * Hessian and is a ValueError before any work. Not the column loop (./error-feedback.ts).
  */
 import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { Tensor, scratchTensor } from '../../tensor.js';
+import { Tensor, checkTensor, scratchTensor } from '../../tensor.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
 
@@ -60,8 +60,9 @@ export interface PreparedHessian {
  * p.percDamp;  // 0.01, or 0.1, 1, ... when the Cholesky had to be retried
  */
 export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): PreparedHessian {
-  if (!(h instanceof Tensor) || h.ndim !== 2 || h.shape[0] !== h.shape[1]) {
-    throw new ShapeError(`the Hessian must be a square matrix [in, in], got ${h instanceof Tensor ? fmtShape(h.shape) : typeof h}`);
+  checkTensor('prepareHessian', h, 'the Hessian');
+  if (h.ndim !== 2 || h.shape[0] !== h.shape[1]) {
+    throw new ShapeError(`prepareHessian: the Hessian must be a square matrix [in, in], got ${fmtShape(h.shape)}`);
   }
   const n = h.shape[0];
   const percDamp0 = opts.percDamp ?? 0.01;

@@ -14,7 +14,7 @@
  * accumulation (src/quantizers/hessian.ts) nor the damping (src/quantizers/gptq/hessian-prep.ts).
  */
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
-import { Tensor } from '../../tensor.js';
+import { Tensor, checkTensor } from '../../tensor.js';
 import { fromArray } from '../arrays.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from '../gptq/error-feedback.js';
 import { prepareHessian } from '../gptq/hessian-prep.js';
@@ -64,7 +64,8 @@ function upperBlock(v: ArrayLike<number>, n: number, j0: number, D: number): Flo
  */
 export function pvqGptq(w: Tensor, h: Tensor | HessianAccumulator, opts: PvqGptqOptions = {}): { q: PvqTensor; report: PvqReport } {
   const sw = new Phases();
-  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`pvqGptq expects a weight [out, in], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  checkTensor('pvqGptq', w, 'the weight');
+  if (w.ndim !== 2) throw new ShapeError(`pvqGptq expects a weight [out, in], got ${fmtShape(w.shape)}`);
   const [rows, cols] = w.shape;
   const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;
   if (!(ht instanceof Tensor) || ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {

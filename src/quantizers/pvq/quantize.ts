@@ -11,7 +11,7 @@
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import type { ScaleDType } from '../../dtype/table.js';
 import { roundToScaleDType } from '../../qtensor.js';
-import { Tensor } from '../../tensor.js';
+import { Tensor, checkTensor } from '../../tensor.js';
 import { fromArray } from '../arrays.js';
 import { RandomHadamard } from '../../ops/hadamard.js';
 import { Phases } from '../report.js';
@@ -261,7 +261,8 @@ export class PvqGroupEncoder {
  */
 export function pvqQuantize(w: Tensor, opts: PvqOptions = {}): { q: PvqTensor; report: PvqReport } {
   const sw = new Phases();
-  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`pvqQuantize expects a weight [out, in], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  checkTensor('pvqQuantize', w, 'the weight');
+  if (w.ndim !== 2) throw new ShapeError(`pvqQuantize expects a weight [out, in], got ${fmtShape(w.shape)}`);
   const [rows, cols] = w.shape;
   const cfg = resolvePvqOptions(rows, cols, opts);
   const wr = rotatedRows(w, cfg, 'pvqQuantize');

@@ -27,7 +27,7 @@
  * a function of (points, weights, k, iters, seed). Not the rounding of the codebook to its storage
  * dtype (./codebook.ts) and not error feedback (./vq.ts).
  */
-import { ValueError } from '../../errors.js';
+import { ValueError, withOp } from '../../errors.js';
 import { Rng } from '../../ops/random.js';
 import { checkPoints, nearestCentroids, type WeightedPoints } from './assign.js';
 
@@ -128,7 +128,7 @@ export function pointDist(p: WeightedPoints, i: number, cent: Float64Array, c: n
  * objective.at(-1)! <= objective[0]; // true
  */
 export function kmeans(p: WeightedPoints, opts: KMeansOptions): KMeansResult {
-  checkPoints(p);
+  withOp('kmeans', () => checkPoints(p));
   const { points, n, d, weights } = p;
   const { k } = opts;
   const iters = opts.iters ?? 25;

@@ -42,7 +42,7 @@
 import { ShapeError, ValueError, fmtShape } from '../../errors.js';
 import { Rng } from '../../ops/random.js';
 import { packRows } from '../../dtype/pack.js';
-import { Tensor, tensor } from '../../tensor.js';
+import { Tensor, checkTensor, tensor } from '../../tensor.js';
 import { HessianAccumulator } from '../hessian.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from '../gptq/error-feedback.js';
 import { prepareHessian } from '../gptq/hessian-prep.js';
@@ -146,7 +146,8 @@ interface Resolved {
 }
 
 function resolve(w: Tensor, opts: VqOptions): Resolved {
-  if (!(w instanceof Tensor) || w.ndim !== 2) throw new ShapeError(`vqQuantize expects a weight [out, in], got ${w instanceof Tensor ? fmtShape(w.shape) : typeof w}`);
+  checkTensor('vqQuantize', w, 'the weight');
+  if (w.ndim !== 2) throw new ShapeError(`vqQuantize expects a weight [out, in], got ${fmtShape(w.shape)}`);
   const [rows, cols] = w.shape;
   if (rows < 1 || cols < 1) throw new ShapeError(`vqQuantize: the weight ${fmtShape(w.shape)} is empty`);
   const d = opts?.dim;
