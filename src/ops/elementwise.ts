@@ -27,7 +27,7 @@ import {
   resultType,
 } from '../dtype/promote.js';
 import type { DenseDType } from '../dtype/table.js';
-import { Tensor, contiguousStrides, describeNonTensor, empty } from '../tensor.js';
+import { Tensor, checkTensor, contiguousStrides, describeNonTensor, empty } from '../tensor.js';
 import { clone } from './cast.js';
 import { exactScalar, numOperand, outBuffer, scalarOperand, type NumOperand } from './operand.js';
 import { broadcastShapes, broadcastStrides, forEachRow, type NumArray } from './strided.js';
@@ -42,12 +42,12 @@ const dtypeOf = (x: Operand): DenseDType | number | boolean => (x instanceof Ten
 const shapeOf = (x: Operand): readonly number[] => (x instanceof Tensor ? x.shape : []);
 
 /**
- * Throws a ValueError naming `op` unless x is an operand: a Tensor, or a number or boolean where
- * scalars are allowed (plain-JS callers, for whom the types do not hold).
+ * Throws a ValueError naming `op` unless x is an operand of a binary op: a Tensor, a number or a
+ * boolean (plain-JS callers, for whom the types do not hold). Unary ops take tensors: checkTensor.
  */
-function checkOperand(op: string, x: unknown, scalars = true): void {
-  if (x instanceof Tensor || (scalars && (typeof x === 'number' || typeof x === 'boolean'))) return;
-  throw new ValueError(`${op}: an operand must be a tensor${scalars ? ', a number or a boolean' : ''}, got ${describeNonTensor(x)}`);
+function checkOperand(op: string, x: unknown): void {
+  if (x instanceof Tensor || typeof x === 'number' || typeof x === 'boolean') return;
+  throw new ValueError(`${op}: an operand must be a tensor, a number or a boolean, got ${describeNonTensor(x)}`);
 }
 
 /** The broadcast shape of the operands, or a ShapeError naming `op` that quotes every operand's shape. */
@@ -382,7 +382,7 @@ export function where(cond: Tensor | boolean, a: Operand, b: Operand): Tensor {
 // ---- unary ops ----
 
 function runUnary(op: string, x: Tensor, outDType: DenseDType, loop: UnLoop): Tensor {
-  checkOperand(op, x, false);
+  checkTensor(op, x);
   const out = empty(x.shape, outDType);
   const ob = outBuffer(out);
   const A = numOperand(x, op);
@@ -395,7 +395,7 @@ function runUnary(op: string, x: Tensor, outDType: DenseDType, loop: UnLoop): Te
 
 /** x's dtype, once x is known to be a tensor (before runUnary, which checks it again, is reached). */
 function unaryDType(op: string, x: Tensor): DenseDType {
-  checkOperand(op, x, false);
+  checkTensor(op, x);
   return x.dtype;
 }
 /** Same-dtype family (bool computes in int32). */
