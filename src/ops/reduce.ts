@@ -17,7 +17,7 @@
  * like numpy (the first NaN wins). max/min/argmax/argmin of an empty axis throw ValueError; the sum
  * of nothing is 0, the product 1, the mean NaN.
  */
-import { ShapeError, ValueError, fmtShape, withOp } from '../errors.js';
+import { ShapeError, ValueError, describeValue, fmtShape, withOp } from '../errors.js';
 import { DEFAULT_INT, floatDType, isFloatDType, isIntDType } from '../dtype/promote.js';
 import type { DenseDType } from '../dtype/table.js';
 import { Tensor, checkTensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
@@ -128,9 +128,9 @@ interface Plan {
 
 /** `keepdims` of a reduction's options, checked (plain-JS callers can pass anything). */
 function keepdimsOf(op: string, opts: ReduceOptions): boolean {
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${opts === null ? 'null' : typeof opts}`);
+  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describeValue(opts)}`);
   const { keepdims = false } = opts;
-  if (typeof keepdims !== 'boolean') throw new ValueError(`${op}: keepdims must be a boolean, got ${typeof keepdims} ${String(keepdims)}`);
+  if (typeof keepdims !== 'boolean') throw new ValueError(`${op}: keepdims must be a boolean, got ${describeValue(keepdims)}`);
   return keepdims;
 }
 
@@ -356,7 +356,7 @@ function argReduce(op: string, t: Tensor, axis: number | null | undefined, opts:
     const flat = argReduce(op, reshape(t, [t.size]), 0, {}, isMax);
     return keepdims ? reshape(flat, t.shape.map(() => 1)) : flat;
   }
-  if (typeof axis !== 'number') throw new ShapeError(`${op} takes one axis, or null for all of them, got ${Array.isArray(axis) ? `[${(axis as readonly number[]).join(',')}]` : typeof axis}`);
+  if (typeof axis !== 'number') throw new ShapeError(`${op} takes one axis, or null for all of them, got ${Array.isArray(axis) ? `[${(axis as readonly number[]).join(',')}]` : describeValue(axis)}`);
   const a = withOp(op, () => normalizeAxis(axis, t.shape));
   const n = t.shape[a];
   const kept = t.shape.filter((_, i) => i !== a);

@@ -86,7 +86,7 @@ export function normalizeAxis(axis: number, shape: readonly number[], rank?: num
 export function normalizeAxes(axes: number | readonly number[] | undefined | null, shape: readonly number[]): number[] {
   checkShapeArray('normalizeAxes', shape);
   if (axes === undefined || axes === null) return shape.map((_, i) => i);
-  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(`axes must be an integer, a list of integers or null, got ${typeof axes}`);
+  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(`axes must be an integer, a list of integers or null, got ${describeValue(axes)}`);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, shape));
   const seen = new Set<number>();
