@@ -37,7 +37,7 @@ export { packBits, unpackBits, packRows, unpackRows, packedBytes } from './dtype
 
 // Tensors and ops.
 export { Tensor, tensor, empty, shapeSize } from './tensor.js';
-export type { NestedArray } from './tensor.js';
+export type { NestedArray, NestedInput } from './tensor.js';
 export * from './ops/index.js';
 
 // Quantized tensors.

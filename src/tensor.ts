@@ -380,6 +380,9 @@ export class Tensor {
 /** Numbers nested as deep as a tensor's rank. */
 export type NestedArray = number | NestedArray[];
 
+/** What `tensor()` reads as nested data: numbers or booleans (as 1 and 0), nested as deep as the rank. */
+export type NestedInput = number | boolean | NestedInput[];
+
 /**
  * `describeValue` with a hint for arrays, for messages about a value that should have been a tensor.
  * @example
@@ -451,15 +454,17 @@ function flatten(data: unknown, shape: number[], dim: number, out: number[]): vo
 }
 
 /**
- * Creates a tensor from nested arrays, a flat array or a typed array (copied).
+ * Creates a tensor from nested arrays (of numbers or booleans), a flat array, any other ArrayLike, or
+ * a typed array (copied; an int64 one exactly).
  * @param shape defaults to the nesting of `data` (or [length] for flat data)
  * @param dtype defaults to f32 (f64 for Float64Array, the matching integer type for integer arrays)
  * @example
  * tensor([[1, 2, 3], [4, 5, 6]]);            // f32 [2,3]
  * tensor([1, 2, 3, 4], [2, 2], 'int32');
  * tensor(new Float64Array([0.5]));            // f64 [1]
+ * tensor([true, false], undefined, 'bool');  // bool [2]
  */
-export function tensor(data: NestedArray | boolean | ArrayLike<number> | TypedArray, shape?: readonly number[], dtype?: DenseDType): Tensor {
+export function tensor(data: NestedInput | ArrayLike<number> | TypedArray, shape?: readonly number[], dtype?: DenseDType): Tensor {
   if (dtype !== undefined) checkDenseDType('tensor', dtype);
   let flat: ArrayLike<number> | BigInt64Array;
   let inferred: number[];

@@ -491,8 +491,8 @@ describe('tensor()', () => {
     expect(tensor(true).item()).toBe(1);
     expect(tensor(false).item()).toBe(0);
     // Arrays of booleans are flattened to 0/1 at run time, though NestedArray does not admit them.
-    expect(tensor([true, false, true] as never).toArray()).toEqual([1, 0, 1]);
-    const b = tensor([[true, false], [false, true]] as never, undefined, 'bool');
+    expect(tensor([true, false, true]).toArray()).toEqual([1, 0, 1]);
+    const b = tensor([[true, false], [false, true]], undefined, 'bool');
     expect(b.dtype).toBe('bool');
     expect(b.toArray()).toEqual([
       [1, 0],
