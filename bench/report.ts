@@ -2,11 +2,12 @@
  * Writes docs/benchmarks.md from a JSON run of bench/run.ts, so no number in it is typed by hand:
  *
  *   npm run bench -- --json docs/benchmarks.json
- *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md [bench/notes.md] [--repeats FILE]...
+ *   npx tsx bench/report.ts docs/benchmarks.json docs/benchmarks.md [bench/notes.md] [--repeats FILE]... [--runtimes FILE]
  *
  * The page has the machine, the commands, the targets (each a ratio of ours to the named peer or
  * to our own reference row), with each --repeats the same targets over the runs of a
- * bench/repeat.ts file (median and range), and one table per family with every library side by side.
+ * bench/repeat.ts file (median and range), with --runtimes the GEMVs in Node, Bun and Deno
+ * (bench/runtimes.ts), and one table per family with every library side by side.
  * Not the runner (bench/run.ts).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -15,6 +16,7 @@ import { CEILING_KERNEL, RELAXED_LIB } from './lib.js';
 import { sameCpu } from './machine.js';
 import type { RunFile } from './merge.js';
 import type { RepeatFile } from './repeat.js';
+import { runtimesSection, type RuntimesFile } from './runtimes-table.js';
 import { RELAXED_TARGETS, TARGETS, rowFor, targetRatio, targetsOverRuns, valueOf, type Sel, type Spread, type Target } from './targets.js';
 
 const f = (x: number | null | undefined, d = 2): string => (x === null || x === undefined ? '–' : x >= 100 ? x.toFixed(0) : x.toFixed(d));
@@ -122,7 +124,7 @@ function familyTable(rows: readonly BenchResult[]): string[] {
  * @example
  * writeFileSync('docs/benchmarks.md', renderReport(JSON.parse(readFileSync('docs/benchmarks.json', 'utf8'))));
  */
-function renderReport(run: RunFile, jsonPath: string, repeats: readonly Repeats[] = []): string {
+function renderReport(run: RunFile, jsonPath: string, repeats: readonly Repeats[] = [], runtimes?: { file: RuntimesFile; path: string }): string {
   const m = run.machine;
   const families = [...new Set(run.results.map((r) => r.family))];
   const out: string[] = [
@@ -155,7 +157,7 @@ function renderReport(run: RunFile, jsonPath: string, repeats: readonly Repeats[
     ...(repeats.length
       ? [
           `npx tsx bench/repeat.ts --runs 4 --pause 120 --json ${repeats[0].path} "quant 1x4096x4096"   # selections of cases, several runs minutes apart`,
-          `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md bench/notes.md ${repeats.map((r) => `--repeats ${r.path}`).join(' ')}`,
+          `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md bench/notes.md ${repeats.map((r) => `--repeats ${r.path}`).join(' ')}${runtimes ? ` --runtimes ${runtimes.path}` : ''}`,
         ]
       : []),
     '```',
@@ -174,6 +176,7 @@ function renderReport(run: RunFile, jsonPath: string, repeats: readonly Repeats[
     ...targetRows(run.results),
     '',
     ...repeatSection(repeats),
+    ...(runtimes ? runtimesSection(runtimes.file, runtimes.path) : []),
   ];
   for (const fam of families) {
     out.push(`## ${fam}`, '', ...familyTable(run.results.filter((r) => r.family === fam)), '');
@@ -191,15 +194,22 @@ function main(): void {
   const args = process.argv.slice(2);
   const positional: string[] = [];
   const repeatPaths: string[] = [];
+  let runtimesPath: string | undefined;
   for (let i = 0; i < args.length; i++) {
-    if (args[i] !== '--repeats') positional.push(args[i]);
-    else if (args[i + 1] === undefined) throw new Error('--repeats needs a file written by bench/repeat.ts');
-    else repeatPaths.push(args[++i]);
+    if (args[i] === '--repeats' || args[i] === '--runtimes') {
+      const path = args[i + 1];
+      if (path === undefined) throw new Error(`${args[i]} needs a file (written by bench/${args[i] === '--repeats' ? 'repeat' : 'runtimes'}.ts)`);
+      if (args[i] === '--repeats') repeatPaths.push(path);
+      else runtimesPath = path;
+      i++;
+    } else positional.push(args[i]);
   }
   const [jsonPath, mdPath, notesPath] = positional;
-  if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md] [--repeats REPEATS.json]...');
+  if (!jsonPath || !mdPath) throw new Error('usage: tsx bench/report.ts RUN.json OUT.md [NOTES.md] [--repeats REPEATS.json]... [--runtimes RUNTIMES.json]');
   const run = JSON.parse(readFileSync(jsonPath, 'utf8')) as RunFile;
   const repeats = repeatPaths.map((path) => ({ file: JSON.parse(readFileSync(path, 'utf8')) as RepeatFile, path }));
+  const runtimes = runtimesPath ? { file: JSON.parse(readFileSync(runtimesPath, 'utf8')) as RuntimesFile, path: runtimesPath } : undefined;
+  if (runtimes && !sameCpu(runtimes.file.machine, run.machine)) throw new Error(`${runtimes.path} was run on another CPU than ${jsonPath}`);
   // one page, one kind of CPU: a series from another machine would sit beside rows it cannot be compared with
   for (const { file, path } of repeats) {
     const other = file.runs.find((r) => !sameCpu(r.machine, run.machine));
@@ -207,7 +217,7 @@ function main(): void {
   }
   // Optional hand-written notes (peer install problems, caveats) appended verbatim.
   const notes = notesPath ? `\n${readFileSync(notesPath, 'utf8')}` : '';
-  writeFileSync(mdPath, `${renderReport(run, jsonPath, repeats)}\n${notes}`);
+  writeFileSync(mdPath, `${renderReport(run, jsonPath, repeats, runtimes)}\n${notes}`);
   const runs = repeats.reduce((n, r) => n + r.file.runs.length, 0);
   console.log(`wrote ${mdPath} from ${run.results.length} results${runs ? ` and ${runs} repeated runs` : ''}`);
 }

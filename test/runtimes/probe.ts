@@ -17,6 +17,7 @@ import { join } from 'node:path';
 import * as qt from '../../src/index.js';
 import { threadStats } from '../../src/kernels/threads.js';
 import { runCase, type CaseApi, type CaseInput, type CaseOutput } from '../portable/cases.js';
+import { programArgs, runtimeName } from '../portable/runtime-name.js';
 
 /** The driver's input. */
 export interface ProbeInput {
@@ -41,13 +42,6 @@ export interface ProbeOutput {
   };
   readonly model: { readonly ppl: number; readonly pplInt4: number; readonly ms: number };
 }
-
-const runtimeName = (): string => {
-  const g = globalThis as { Bun?: { version: string }; Deno?: { version: { deno: string } }; process?: { versions?: { node?: string } } };
-  if (g.Bun) return `bun ${g.Bun.version}`;
-  if (g.Deno) return `deno ${g.Deno.version.deno}`;
-  return `node ${g.process?.versions?.node}`;
-};
 
 /**
  * Runs a packed GEMV on one thread, then on two: the items the workers ran and whether every result
@@ -124,8 +118,7 @@ async function model(fixture: string): Promise<ProbeOutput['model']> {
 }
 
 async function main(): Promise<void> {
-  const g = globalThis as { Deno?: { args: string[] }; process?: { argv: string[] } };
-  const file = g.Deno ? g.Deno.args[0] : g.process?.argv[2];
+  const [file] = programArgs();
   if (!file) throw new Error('usage: probe <input.json>');
   const input = JSON.parse(await readFile(file, 'utf8')) as ProbeInput;
   const backend = await qt.ready();
