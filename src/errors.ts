@@ -79,6 +79,33 @@ export function describeValue(x: unknown): string {
   return `${typeof x} ${String(x)}`;
 }
 
+/**
+ * Throws a ValueError naming `op` unless `opts` is an options object: a plain object (`{...}`,
+ * `Object.create(null)`), or undefined when the options are optional (their defaults apply).
+ * Refused: null, strings, numbers, arrays, functions and class instances (`linear(x, w, bias)`
+ * would otherwise ignore the bias). Only the object: its fields are the caller's to check.
+ * Internal, not exported from the package.
+ * @example
+ * checkOptions('randn', opts);           // randn([2], null): ValueError "randn: options must be a plain object, got null"
+ * checkOptions('rtn', opts, 'required'); // rtn(w): ValueError "rtn: options must be a plain object, got undefined"
+ */
+export function checkOptions(op: string, opts: unknown, presence: 'optional' | 'required' = 'optional'): void {
+  if (opts === undefined && presence === 'optional') return;
+  if (!isPlainObject(opts)) throw new ValueError(`${op}: options must be a plain object, got ${describeValue(opts)}`);
+}
+
+/**
+ * Whether `x` is a plain object (`{...}`, `Object.fromEntries`, or no prototype), not a class
+ * instance, array or null: what options and records of tensors by name must be. Internal.
+ * @example
+ * isPlainObject({ a: 1 }) === true; isPlainObject(new Map()) === false
+ */
+export function isPlainObject(x: unknown): x is Readonly<Record<string, unknown>> {
+  if (typeof x !== 'object' || x === null) return false;
+  const proto = Object.getPrototypeOf(x);
+  return proto === Object.prototype || proto === null;
+}
+
 /** Formats a shape as `[2,384]` for error messages. */
 export function fmtShape(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;

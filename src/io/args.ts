@@ -4,15 +4,8 @@
  * not a TypeError from deep inside or a file system error about a path like "[object Object]".
  * Which byte sources are readable is sources.ts's `checkSource`. Not a validator of file contents.
  */
-import { ValueError, describeValue } from '../errors.js';
+import { ValueError, describeValue, isPlainObject } from '../errors.js';
 import type { CheckpointFiles } from './checkpoint.js';
-
-/** Whether `x` is a plain object (`{...}`, `Object.fromEntries`, or no prototype), not a class instance. */
-function isPlainObject(x: unknown): x is Readonly<Record<string, unknown>> {
-  if (typeof x !== 'object' || x === null) return false;
-  const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
-}
 
 /**
  * Throws a ValueError naming `op` unless `path` is a string.

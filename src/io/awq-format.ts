@@ -16,7 +16,7 @@
  * divide `in` can be written. Symmetric QTensors are written with explicit zero points 8.
  * Not the AWQ scale search (src/quantizers/awq.ts).
  */
-import { DTypeError, FormatError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
+import { DTypeError, FormatError, ShapeError, ValueError, checkOptions, describeValue, fmtShape } from '../errors.js';
 import { packBits, packedBytes, unpackBits } from '../dtype/pack.js';
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, checkQTensor } from '../qtensor.js';
@@ -190,6 +190,7 @@ export async function exportAwq(
   opts: { config?: Readonly<Record<string, unknown>>; maxShardBytes?: number } = {},
 ): Promise<AwqConfig> {
   checkLayoutArgs('exportAwq', dir, tensors);
+  checkOptions('exportAwq', opts);
   const qs = Object.entries(tensors).filter((e): e is [string, QTensor] => e[1] instanceof QTensor);
   if (qs.length === 0) throw new ValueError('exportAwq needs at least one QTensor');
   const gsOf = (q: QTensor) => (q.qparams.perTensor ? q.shape[1] : q.qparams.groupSize);

@@ -28,7 +28,7 @@
  *
  * Not a quantizer and not the safetensors codec (safetensors.ts / safetensors-write.ts).
  */
-import { DTypeError, FormatError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
+import { DTypeError, FormatError, ShapeError, ValueError, checkOptions, describeValue, fmtShape } from '../errors.js';
 import { quantInfo, type QuantDType } from '../dtype/table.js';
 import { packBits, unpackBits, packedBytes } from '../dtype/pack.js';
 import { roundToF16 } from '../dtype/half.js';
@@ -287,6 +287,7 @@ export async function exportGptq(
   opts: ExportGptqOptions = {},
 ): Promise<GptqConfig> {
   checkLayoutArgs('exportGptq', dir, tensors);
+  checkOptions('exportGptq', opts);
   const format = opts.format ?? 'gptq';
   const qs = Object.entries(tensors).filter((e): e is [string, QTensor] => e[1] instanceof QTensor);
   const config = configOf(qs, format);

@@ -18,7 +18,7 @@
  * ```
  * Not GPTQ/AWQ layouts (gptq-format.ts) and not a quantizer.
  */
-import { FormatError, ValueError, fmtShape } from '../errors.js';
+import { FormatError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { isDenseDType, isQuantDType, type DenseDType, type QuantDType } from '../dtype/table.js';
 import { roundToBF16, roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
@@ -172,6 +172,7 @@ export async function saveQuantized(
 ): Promise<void> {
   checkPath('saveQuantized', path);
   checkRecord('saveQuantized', tensors, 'tensors');
+  checkOptions('saveQuantized', opts);
   const p = toQuantizedParts(tensors, metadata, opts);
   try {
     await saveSafetensors(path, p.tensors, p.metadata);
@@ -191,6 +192,7 @@ export async function serializeQuantized(
   opts: QuantizedOptions = {},
 ): Promise<Uint8Array> {
   checkRecord('serializeQuantized', tensors, 'tensors');
+  checkOptions('serializeQuantized', opts);
   const p = toQuantizedParts(tensors, metadata, opts);
   try {
     return await serializeSafetensors(p.tensors, p.metadata);
@@ -212,6 +214,7 @@ export async function saveQuantizedCheckpoint(
 ): Promise<void> {
   checkPath('saveQuantizedCheckpoint', dir, 'dir');
   checkRecord('saveQuantizedCheckpoint', tensors, 'tensors');
+  checkOptions('saveQuantizedCheckpoint', opts);
   const p = toQuantizedParts(tensors, opts.metadata ?? { format: 'pt' }, opts);
   try {
     await saveCheckpoint(dir, p.tensors, { ...opts, metadata: p.metadata });
@@ -307,6 +310,7 @@ function checkQuantizedInput(op: string, input: unknown): boolean {
  */
 export async function openQuantized(input: SourceInput | { checkpoint: string | CheckpointFiles }, opts: QuantizedOptions = {}): Promise<QuantizedReader> {
   const isCkpt = checkQuantizedInput('openQuantized', input);
+  checkOptions('openQuantized', opts);
   const reader: TensorReader & { metadata: Readonly<Record<string, string>>; label: string } = isCkpt
     ? await openCheckpoint((input as { checkpoint: string | CheckpointFiles }).checkpoint)
     : await openSafetensors(input as SourceInput);
@@ -389,6 +393,7 @@ export async function loadQuantized(
   opts: QuantizedOptions = {},
 ): Promise<{ tensors: Record<string, AnyTensor>; metadata: Readonly<Record<string, string>> }> {
   checkQuantizedInput('loadQuantized', input);
+  checkOptions('loadQuantized', opts);
   const r = await openQuantized(input, opts);
   const tensors: Record<string, AnyTensor> = {};
   try {

@@ -12,7 +12,7 @@
  * re-derived per chunk; with a non-shared wasm memory (browsers without cross-origin isolation),
  * do not allocate tensors while a save is in flight.
  */
-import { ValueError } from '../errors.js';
+import { ValueError, checkOptions } from '../errors.js';
 import { DTYPES } from '../dtype/table.js';
 import { checkTensor, type Tensor } from '../tensor.js';
 import { checkPath, checkRecord } from './args.js';
@@ -189,6 +189,7 @@ export async function saveCheckpoint(
 ): Promise<SavedCheckpoint> {
   checkPath('saveCheckpoint', dir, 'dir');
   checkTensors('saveCheckpoint', tensors);
+  checkOptions('saveCheckpoint', opts);
   const { mkdir, rm } = await import('node:fs/promises');
   const { join } = await import('node:path');
   const metadata = opts.metadata ?? { format: 'pt' };

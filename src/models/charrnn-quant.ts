@@ -5,7 +5,7 @@
  * layer, as the Llama pipeline does block by block). The embedding and softmax stay f32.
  * Not the evaluation (charRnnBitsPerChar).
  */
-import { ValueError, describeValue } from '../errors.js';
+import { ValueError, checkOptions } from '../errors.js';
 import type { QuantDType } from '../dtype/table.js';
 import { Tensor } from '../tensor.js';
 import { HessianAccumulator } from '../quantizers/hessian.js';
@@ -37,7 +37,7 @@ export interface CharRnnQuantOptions {
  */
 export function quantizeCharRnn(model: CharRnn, opts: CharRnnQuantOptions): QuantReport<object>[] {
   checkCharRnn('quantizeCharRnn', model);
-  if (typeof opts !== 'object' || opts === null) throw new ValueError(`quantizeCharRnn: options must be an object { method, dtype, ... }, got ${describeValue(opts)}`);
+  checkOptions('quantizeCharRnn', opts, 'required');
   const common = { dtype: opts.dtype, groupSize: opts.groupSize ?? 128 };
   const reports: QuantReport<object>[] = [];
   let ids: Int32Array | null = null;

@@ -13,7 +13,7 @@
  *
  * Not a trainer and not a sampler.
  */
-import { FormatError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
+import { FormatError, ShapeError, ValueError, checkOptions, describeValue, fmtShape } from '../errors.js';
 import { Tensor, empty, tensor } from '../tensor.js';
 import type { QTensor } from '../qtensor.js';
 import { crossEntropySum, f32View } from './fused.js';
@@ -259,6 +259,7 @@ export interface CharRnnEval {
 export function charRnnBitsPerChar(model: CharRnn, text: string, opts: CharRnnEvalOptions = {}): CharRnnEval {
   checkCharRnn('charRnnBitsPerChar', model);
   if (typeof text !== 'string') throw new ValueError(`charRnnBitsPerChar: text must be a string, got ${describeValue(text)}`);
+  checkOptions('charRnnBitsPerChar', opts);
   const t0 = performance.now();
   const B = opts.streams ?? 32;
   if (!Number.isInteger(B) || B < 1) throw new ValueError(`streams must be a positive integer, got ${B}`);

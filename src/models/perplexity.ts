@@ -4,7 +4,7 @@
  * position but the first of a window predicted, the mean cross-entropy over all predictions).
  * Not a sliding-window (strided) evaluation: context does not carry over between windows.
  */
-import { ValueError, describeValue } from '../errors.js';
+import { ValueError, checkOptions, describeValue } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { crossEntropySum } from './fused.js';
 
@@ -56,6 +56,7 @@ export function perplexity(model: CausalLM, tokens: ArrayLike<number>, opts: Per
   if (typeof tokens !== 'object' || tokens === null || typeof tokens.length !== 'number') {
     throw new ValueError(`perplexity: tokens must be an array or typed array of token ids, got ${describeValue(tokens)}`);
   }
+  checkOptions('perplexity', opts);
   const ctx = opts.ctx ?? 512;
   if (!Number.isInteger(ctx) || ctx < 2) throw new ValueError(`ctx must be an integer >= 2, got ${ctx}`);
   const all = Math.ceil(tokens.length / ctx);

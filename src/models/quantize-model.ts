@@ -16,7 +16,7 @@
  *
  * Not the saving of the result (./save.ts) and not perplexity.
  */
-import { ValueError, describeValue } from '../errors.js';
+import { ValueError, checkOptions, describeValue } from '../errors.js';
 import type { QuantDType } from '../dtype/table.js';
 import { Tensor } from '../tensor.js';
 import { HessianAccumulator } from '../quantizers/hessian.js';
@@ -356,7 +356,7 @@ export async function quantizeModel(source: LlamaModel | string, opts: QuantizeM
   if (typeof source !== 'string' && !(source instanceof LlamaModel)) {
     throw new ValueError(`quantizeModel: the source must be a LlamaModel or a checkpoint directory (a string), got ${describeValue(source)}`);
   }
-  if (typeof opts !== 'object' || opts === null) throw new ValueError(`quantizeModel: options must be an object { method, dtype, ... }, got ${describeValue(opts)}`);
+  checkOptions('quantizeModel', opts, 'required');
   if (!(QUANT_METHODS as readonly string[]).includes(opts.method)) throw new ValueError(`unknown method '${String(opts.method)}' (one of ${QUANT_METHODS.join(', ')})`);
   const seqs = calibrationSequences(opts);
   const trueSequential = opts.trueSequential ?? true;

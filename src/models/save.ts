@@ -11,7 +11,7 @@
  *
  * Not the formats themselves (src/io) and not the model (llama.ts).
  */
-import { FormatError, ValueError, describeValue, withOp } from '../errors.js';
+import { FormatError, ValueError, checkOptions, describeValue, withOp } from '../errors.js';
 import { checkPath } from '../io/args.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readConfig } from '../io/checkpoint.js';
@@ -168,6 +168,7 @@ function buildModel(raw: unknown, tensors: Readonly<Record<string, Weight>>, lab
 export async function saveModel(model: LlamaModel, dir: string, opts: SaveModelOptions = {}): Promise<void> {
   checkLlamaModel('saveModel', model);
   checkPath('saveModel', dir, 'dir');
+  checkOptions('saveModel', opts);
   const tensors = modelTensors(model);
   if ((opts.format ?? 'quantensor') === 'gptq') {
     const plain: Record<string, Tensor | QTensor> = {};

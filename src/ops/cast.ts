@@ -12,7 +12,7 @@
  * - into bool: `x !== 0` (NaN is true, as in numpy and torch).
  */
 import { DTYPES, checkDenseDType, type DenseDType } from '../dtype/table.js';
-import { ValueError, withOp } from '../errors.js';
+import { ValueError, describeValue, withOp } from '../errors.js';
 import { toBF16Bits, toF16Bits } from '../dtype/half.js';
 import type { TypedArray } from '../memory/storage.js';
 import { Tensor, checkTensor, empty, writeElement } from '../tensor.js';
@@ -147,7 +147,7 @@ export function clone(t: Tensor): Tensor {
 export function assign(dst: Tensor, src: Tensor | number): Tensor {
   checkTensor('assign', dst, 'the destination');
   if (typeof src === 'number') return dst.fill(src);
-  if (!(src instanceof Tensor)) throw new ValueError(`assign: the source must be a tensor or a number, got ${src === null ? 'null' : typeof src}`);
+  if (!(src instanceof Tensor)) throw new ValueError(`assign: the source must be a tensor or a number, got ${describeValue(src)}`);
   const strides = withOp('assign', () => broadcastStrides(src.shape, src.strides, dst.shape));
   let s = new Tensor(src.storage, src.dtype, dst.shape, strides, src.offset);
   if (src.storage === dst.storage) s = clone(s);

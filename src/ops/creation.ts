@@ -3,7 +3,7 @@
  * forms. `tensor(data)` and `empty(shape)` live in src/tensor.ts; random tensors in random.ts.
  * Values are converted to the dtype as a cast does (src/ops/cast.ts).
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { checkDenseDType, type DenseDType } from '../dtype/table.js';
 import { DEFAULT_FLOAT, DEFAULT_INT } from '../dtype/promote.js';
 import { Tensor, checkShape, checkTensor, empty, writeElement } from '../tensor.js';
@@ -55,7 +55,7 @@ export function full(shape: readonly number[], value: number | boolean, dtype?: 
  */
 export function zerosLike(t: Tensor, dtype?: DenseDType): Tensor {
   checkTensor('zerosLike', t);
-  const dt = dtype === undefined ? t.dtype : dtype;
+  const dt = dtype ?? t.dtype;
   checkDenseDType('zerosLike', dt);
   return zeros(t.shape, dt);
 }
@@ -67,7 +67,7 @@ export function zerosLike(t: Tensor, dtype?: DenseDType): Tensor {
  */
 export function onesLike(t: Tensor, dtype?: DenseDType): Tensor {
   checkTensor('onesLike', t);
-  const dt = dtype === undefined ? t.dtype : dtype;
+  const dt = dtype ?? t.dtype;
   checkDenseDType('onesLike', dt);
   return ones(t.shape, dt);
 }
@@ -79,7 +79,7 @@ export function onesLike(t: Tensor, dtype?: DenseDType): Tensor {
  */
 export function fullLike(t: Tensor, value: number | boolean, dtype?: DenseDType): Tensor {
   checkTensor('fullLike', t);
-  const dt = dtype === undefined ? t.dtype : dtype;
+  const dt = dtype ?? t.dtype;
   checkDenseDType('fullLike', dt);
   return full(t.shape, value, dt);
 }
@@ -126,6 +126,7 @@ export function linspace(
   num: number,
   opts: { endpoint?: boolean; dtype?: DenseDType } = {},
 ): Tensor {
+  checkOptions('linspace', opts);
   const { endpoint = true, dtype = DEFAULT_FLOAT } = opts;
   if (!Number.isInteger(num) || num < 0) throw new ValueError(`linspace: num must be a non-negative integer, got ${num}`);
   checkDenseDType('linspace', dtype);
@@ -145,6 +146,7 @@ export function linspace(
  * eye(2, 3, { k: 1 }).toArray();     // [[0, 1, 0], [0, 0, 1]]
  */
 export function eye(n: number, m: number = n, opts: { k?: number; dtype?: DenseDType } = {}): Tensor {
+  checkOptions('eye', opts);
   const { k = 0, dtype = DEFAULT_FLOAT } = opts;
   if (!Number.isInteger(k)) throw new ValueError(`eye: k must be an integer, got ${k}`);
   for (const d of [n, m]) {

@@ -11,7 +11,7 @@
  * rounding (log2(b) + 1 roundings per element). Not the FWHT itself (src/kernels/js/fwht.ts) and
  * not a quantizer.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import { refOf } from '../kernels/ref.js';
 import { Rng } from './random.js';
@@ -50,6 +50,7 @@ export class RandomHadamard {
 
   constructor(n: number, opts: RandomHadamardOptions = {}) {
     if (!Number.isSafeInteger(n) || n < 1) throw new ValueError(`randomHadamard: length must be a positive integer, got ${n}`);
+    checkOptions('randomHadamard', opts);
     const b = opts.blockSize ?? largestPow2Divisor(n);
     if (!Number.isSafeInteger(b) || b < 1 || (b & (b - 1)) !== 0 || n % b !== 0) {
       throw new ValueError(`randomHadamard: blockSize must be a power of two dividing ${n}, got ${b}`);

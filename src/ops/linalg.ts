@@ -10,7 +10,7 @@
  *
  * Not batched, and not the kernels (src/kernels/js/linalg.ts defines their meaning).
  */
-import { DTypeError, LinAlgError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, LinAlgError, ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import type { Ref } from '../kernels/ref.js';
 import { Tensor, checkTensor, empty, scratchTensor } from '../tensor.js';
@@ -56,6 +56,7 @@ export interface CholeskyOptions {
 export function cholesky(a: Tensor, opts: CholeskyOptions = {}): Tensor {
   const dt = floatDType('cholesky', a, 'the matrix');
   const n = squareSize('cholesky', a, 'the matrix');
+  checkOptions('cholesky', opts);
   const out = ownedCopy(a);
   const info = kernel(dt === 'f32' ? 'cholesky_f32' : 'cholesky_f64')({
     n, a: refOfTensor(out), rsa: n, csa: 1, upper: opts.upper ?? false,
@@ -121,6 +122,7 @@ export function solveTriangular(t: Tensor, b: Tensor, opts: SolveTriangularOptio
   const dt = floatDType(op, t, 'T');
   const n = squareSize(op, t, 'T');
   checkTensor(op, b, 'B');
+  checkOptions(op, opts);
   if (b.dtype !== dt) throw new DTypeError(`${op}: B is ${b.dtype} but T is ${dt}; cast one of them`);
   const left = opts.left ?? true;
   const both = `T ${fmtShape(t.shape)} and B ${fmtShape(b.shape)}`;
@@ -160,6 +162,7 @@ export function triangularInverse(t: Tensor, opts: TriangularInverseOptions = {}
   const op = 'triangularInverse';
   const dt = floatDType(op, t, 'T');
   const n = squareSize(op, t, 'T');
+  checkOptions(op, opts);
   const unit = opts.unitDiagonal ?? false;
   if (!unit) checkNonsingular(op, t, n);
   const out = scratchTensor([n, n], dt); // every tri_inv path writes all of X (the identity first)
@@ -203,6 +206,7 @@ export function syrk(x: Tensor, opts: SyrkOptions = {}): Tensor {
   const op = 'syrk';
   const dt = floatDType(op, x, 'X');
   if (x.ndim !== 2) throw new ShapeError(`${op}: X must be a matrix, got shape ${fmtShape(x.shape)}`);
+  checkOptions(op, opts);
   const trans = opts.trans ?? true;
   const alpha = opts.alpha ?? 1;
   const beta = opts.c ? (opts.beta ?? 0) : 0;

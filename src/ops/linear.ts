@@ -15,7 +15,7 @@
  * Not the kernels (src/kernels/js/quant.ts) and not the general matrix product (matmul.ts, which the
  * dense path uses on a transposed view of W).
  */
-import { DTypeError, ShapeError, ValueError, describeValue, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, ValueError, checkOptions, describeValue, fmtShape } from '../errors.js';
 import { kernel } from '../kernels/table.js';
 import { qweightArgs } from '../kernels/qweight.js';
 import { QTensor } from '../qtensor.js';
@@ -49,6 +49,7 @@ function checkInputs(x: Tensor, w: Tensor | QTensor, opts: LinearOptions): { inF
   const [outF, inF] = wShape;
   const xin = x.shape[x.ndim - 1];
   if (xin !== inF) throw new ShapeError(`linear: input features ${xin} of x ${fmtShape(x.shape)} do not match in = ${inF} of weight ${fmtShape(wShape)} [out, in]`);
+  checkOptions('linear', opts);
   if (opts.bias !== undefined) {
     const b = opts.bias;
     checkTensor('linear', b, 'bias');

@@ -41,7 +41,7 @@
  *   `nonFinite: 'saturate'`: qparams are chosen from the finite values, then NaN encodes as 0 and ±Inf
  *   as the largest representable magnitude of its sign.
  */
-import { DTypeError, ShapeError, ValueError, fmtShape } from '../errors.js';
+import { DTypeError, ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { DTYPES, SCALE_BITS, isQuantDType, quantInfo, E8M0, type QuantDType, type QuantFacts, type ScaleDType } from '../dtype/table.js';
 import { roundToF16 } from '../dtype/half.js';
 import { packBits } from '../dtype/pack.js';
@@ -151,7 +151,7 @@ function toArray(v: Tensor | ArrayLike<number>): ArrayLike<number> {
 }
 
 function resolveOptions(x: Tensor, opts: QuantizeOptions): Spec {
-  const { rows, cols } = checkInput(x, opts?.dtype);
+  const { rows, cols } = checkInput(x, opts.dtype);
   const dtype = opts.dtype;
   const facts = quantInfo(dtype);
   const family = facts.family;
@@ -564,7 +564,8 @@ function buildQParams(spec: Spec, scales: Float32Array | null, zeros: Uint8Array
  */
 export function chooseQParams(x: Tensor, opts: QuantizeOptions): QParams {
   checkTensor('chooseQParams', x);
-  if (opts?.qparams !== undefined) throw new ValueError(`chooseQParams computes qparams; do not pass opts.qparams`);
+  checkOptions('chooseQParams', opts, 'required');
+  if (opts.qparams !== undefined) throw new ValueError(`chooseQParams computes qparams; do not pass opts.qparams`);
   const spec = resolveOptions(x, opts);
   return chooseFromData(readInput(x, spec), spec);
 }
@@ -697,10 +698,12 @@ function cloneQParams(qp: QParams): QParams {
  * const again = quantize(w2, { dtype: 'int4', qparams: q.qparams });       // reuse qparams
  */
 export function quantize(x: Tensor, opts: QuantizeOptions): QTensor {
+  checkTensor('quantize', x);
+  checkOptions('quantize', opts, 'required');
   let spec: Spec;
   let qp: QParams;
   let src: Float32Array | Float64Array;
-  if (opts?.qparams !== undefined) {
+  if (opts.qparams !== undefined) {
     spec = specFromQParams(x, opts, opts.qparams);
     src = readInput(x, spec);
     qp = cloneQParams(opts.qparams);
@@ -720,6 +723,7 @@ export function quantize(x: Tensor, opts: QuantizeOptions): QTensor {
  */
 export function fakeQuantize(x: Tensor, opts: QuantizeOptions): Tensor {
   checkTensor('fakeQuantize', x);
+  checkOptions('fakeQuantize', opts, 'required');
   const q = quantize(x, opts);
   try {
     return dequantize(q);

@@ -11,7 +11,7 @@
  * Chrome and Firefox agree); another libm may differ in the last f64 ulp, which rounding to f32 hides
  * in all but rare cases. Not cryptographic. Not the Philox/Mersenne streams of torch or numpy.
  */
-import { DTypeError, ValueError } from '../errors.js';
+import { DTypeError, ValueError, checkOptions } from '../errors.js';
 import { DTYPES, checkDenseDType, type DenseDType, isDenseDType } from '../dtype/table.js';
 import { DEFAULT_FLOAT, DEFAULT_INT } from '../dtype/promote.js';
 import { Tensor, empty, writeElement } from '../tensor.js';
@@ -173,6 +173,7 @@ function floatOut(op: string, dtype: DenseDType): void {
  * rand([4], { seed: 0, dtype: 'f64' });
  */
 export function rand(shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  checkOptions('rand', opts);
   const dtype = opts.dtype ?? DEFAULT_FLOAT;
   floatOut('rand', dtype);
   const rng = streamOf('rand', opts);
@@ -213,6 +214,7 @@ export interface RandnOptions extends RandomOptions {
  * randn([4, 4], { seed: 1, dtype: 'f64', std: 0.02 });
  */
 export function randn(shape: readonly number[], opts: RandnOptions = {}): Tensor {
+  checkOptions('randn', opts);
   const dtype = opts.dtype ?? DEFAULT_FLOAT;
   floatOut('randn', dtype);
   const { mean = 0, std = 1 } = opts;
@@ -246,6 +248,7 @@ export function randn(shape: readonly number[], opts: RandnOptions = {}): Tensor
  * randint(0, 256, [16], { seed: 3, dtype: 'uint8' });
  */
 export function randint(low: number, high: number, shape: readonly number[], opts: RandomOptions = {}): Tensor {
+  checkOptions('randint', opts);
   const dtype = opts.dtype ?? DEFAULT_INT;
   checkDenseDType('randint', dtype);
   if (!Number.isSafeInteger(low) || !Number.isSafeInteger(high) || high <= low || high - low > TWO_32) {

@@ -17,7 +17,7 @@
  * like numpy (the first NaN wins). max/min/argmax/argmin of an empty axis throw ValueError; the sum
  * of nothing is 0, the product 1, the mean NaN.
  */
-import { ShapeError, ValueError, describeValue, fmtShape, withOp } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, describeValue, fmtShape, withOp } from '../errors.js';
 import { DEFAULT_INT, floatDType, isFloatDType, isIntDType } from '../dtype/promote.js';
 import type { DenseDType } from '../dtype/table.js';
 import { Tensor, checkTensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
@@ -128,7 +128,7 @@ interface Plan {
 
 /** `keepdims` of a reduction's options, checked (plain-JS callers can pass anything). */
 function keepdimsOf(op: string, opts: ReduceOptions): boolean {
-  if (opts === null || typeof opts !== 'object') throw new ValueError(`${op}: options must be an object, got ${describeValue(opts)}`);
+  checkOptions(op, opts);
   const { keepdims = false } = opts;
   if (typeof keepdims !== 'boolean') throw new ValueError(`${op}: keepdims must be a boolean, got ${describeValue(keepdims)}`);
   return keepdims;

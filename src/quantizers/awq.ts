@@ -20,7 +20,7 @@
  * otherwise each QTensor keeps s as qparams.inputScale and dequantize divides it back out.
  * Not the calibration pass (src/models collects the activations into HessianAccumulators).
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { roundToF16 } from '../dtype/half.js';
 import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import type { QTensor } from '../qtensor.js';
@@ -114,6 +114,7 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
     }
   }
   if (new Set(linears.map((l) => l.name)).size !== linears.length) throw new ValueError(`awq: linear names must be distinct`);
+  checkOptions('awq', opts, 'required');
   const facts = quantInfo(opts.dtype);
   if (facts.family === 'codebook') throw new ValueError(`awq quantizes scalar dtypes, got ${opts.dtype}`);
   const groupSize = opts.groupSize ?? facts.blockSize ?? 128;

@@ -17,7 +17,7 @@
  * need no user step. With `staticGroups` the groups are the original column groups, so the codes are
  * stored in the original order and no permutation is needed.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { DTYPES, quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
@@ -98,6 +98,7 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   const sw = new Phases();
   checkTensor('gptq', w, 'the weight');
   if (w.ndim !== 2) throw new ShapeError(`gptq expects a weight [out, in], got ${fmtShape(w.shape)}`);
+  checkOptions('gptq', opts, 'required');
   const [rows, cols] = w.shape;
   const facts = quantInfo(opts.dtype);
   if (facts.family === 'codebook') throw new ValueError(`gptq quantizes scalar dtypes; ${opts.dtype} needs a codebook encoder (use errorFeedback)`);

@@ -13,7 +13,7 @@
  *
  * Not the inverse or the damping: GPTQ does those (src/quantizers/gptq.ts).
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { syrk } from '../ops/linalg.js';
 import { Tensor, checkTensor, empty } from '../tensor.js';
 import { QTensor } from '../qtensor.js';
@@ -49,6 +49,7 @@ export class HessianAccumulator {
 
   constructor(features: number, opts: HessianOptions = {}) {
     if (!Number.isInteger(features) || features < 1) throw new ValueError(`features must be a positive integer, got ${features}`);
+    checkOptions('HessianAccumulator', opts);
     const dtype = opts.dtype ?? 'f32';
     if (dtype !== 'f32' && dtype !== 'f64') throw new ValueError(`HessianAccumulator dtype must be 'f32' or 'f64', got ${String(dtype)}`);
     this.features = features;
@@ -201,6 +202,7 @@ export class HessianAccumulator {
 export function hessianOf(x: Tensor, opts: HessianOptions = {}): Tensor {
   checkTensor('hessianOf', x, 'the activations');
   if (x.ndim < 1) throw new ShapeError(`hessianOf needs activations [..., in]`);
+  checkOptions('hessianOf', opts);
   const acc = new HessianAccumulator(x.shape[x.ndim - 1], opts);
   try {
     return acc.add(x).hessian();

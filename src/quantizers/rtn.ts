@@ -10,7 +10,7 @@
  * this file only searches the clip factor. Not GPTQ (./gptq.ts), which uses `chooseGroupQParams` for
  * its groups.
  */
-import { ShapeError, ValueError, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
 import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import type { QParams, QTensor } from '../qtensor.js';
 import { chooseQParams, dequantize, quantize, type QuantizeOptions } from '../ops/quant.js';
@@ -178,6 +178,7 @@ function errorsOf(q: QTensor, w: Float64Array, rows: number, cols: number, gs: n
  */
 export function rtn(w: Tensor, opts: RtnOptions): { q: QTensor; report: QuantReport<RtnExtras> } {
   checkTensor('rtn', w, 'the weight');
+  checkOptions('rtn', opts, 'required');
   const sw = new Phases();
   const { qparams, clip } = chooseGroupQParams(w, opts);
   sw.lap('choose');

@@ -28,7 +28,7 @@
  *
  * Not the Hessian preparation (damping, factor, act-order: ./hessian-prep.ts) and not a quantizer.
  */
-import { ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../../errors.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
 import { Tensor, checkTensor, empty, scratchTensor } from '../../tensor.js';
@@ -107,6 +107,7 @@ const SUB_BLOCK = 16;
 export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts: ErrorFeedbackOptions = {}): ErrorFeedbackResult {
   checkTensor('errorFeedback', w, 'the weight');
   if (w.ndim !== 2) throw new ShapeError(`errorFeedback needs a weight [rows, cols], got ${fmtShape(w.shape)}`);
+  checkOptions('errorFeedback', opts);
   const [rows, cols] = w.shape;
   if (!(v instanceof Tensor) || v.ndim !== 2 || v.shape[0] !== cols || v.shape[1] !== cols) {
     throw new ShapeError(`errorFeedback: V must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${v instanceof Tensor ? fmtShape(v.shape) : typeof v}`);

@@ -13,7 +13,7 @@
  * actually used is returned so the report can show it. A non-finite or negative diagonal is not a
  * Hessian and is a ValueError before any work. Not the column loop (./error-feedback.ts).
  */
-import { LinAlgError, ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { LinAlgError, ShapeError, ValueError, checkOptions, fmtShape } from '../../errors.js';
 import { Tensor, checkTensor, scratchTensor } from '../../tensor.js';
 import { kernel } from '../../kernels/table.js';
 import { tensorRef } from '../../kernels/ref.js';
@@ -64,6 +64,7 @@ export function prepareHessian(h: Tensor, opts: HessianPrepOptions = {}): Prepar
   if (h.ndim !== 2 || h.shape[0] !== h.shape[1]) {
     throw new ShapeError(`prepareHessian: the Hessian must be a square matrix [in, in], got ${fmtShape(h.shape)}`);
   }
+  checkOptions('prepareHessian', opts);
   const n = h.shape[0];
   const percDamp0 = opts.percDamp ?? 0.01;
   const maxPercDamp = opts.maxPercDamp ?? 100;

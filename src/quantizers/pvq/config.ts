@@ -11,7 +11,7 @@
  * (E[(R − R̂)²] = E[R²] − Σ_j c_j² P_j for a centroid quantizer). Every amplitude width from 1 to 8 bits
  * is tried with the largest K that fits; the lowest modelled error wins. Deterministic.
  */
-import { ValueError } from '../../errors.js';
+import { ValueError, checkOptions } from '../../errors.js';
 import type { ScaleDType } from '../../dtype/table.js';
 import { betaAmplitudeLevels } from './amplitude.js';
 import { betaCdf } from './beta.js';
@@ -104,6 +104,7 @@ function amplitudeError(a: number, b: number, bits: number): number {
  * c.pulses; c.ampBits; c.bitsPerWeight; // <= 3
  */
 export function pvqConfigForBits(bitsPerWeight: number, opts: PvqConfigOptions = {}): PvqConfig {
+  checkOptions('pvqConfigForBits', opts);
   const dim = opts.dim ?? 16;
   const [rows, cols] = opts.shape ?? [4096, 4096];
   const scaleDtype = opts.scaleDtype ?? 'f16';

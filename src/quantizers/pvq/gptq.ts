@@ -13,7 +13,7 @@
  * before the loop (GPTQ's static groups). No act-order (it would split groups). Not the Hessian
  * accumulation (src/quantizers/hessian.ts) nor the damping (src/quantizers/gptq/hessian-prep.ts).
  */
-import { ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../../errors.js';
 import { Tensor, checkTensor } from '../../tensor.js';
 import { fromArray } from '../arrays.js';
 import { errorFeedback, type ColumnBlock, type ColumnEncoder } from '../gptq/error-feedback.js';
@@ -66,6 +66,7 @@ export function pvqGptq(w: Tensor, h: Tensor | HessianAccumulator, opts: PvqGptq
   const sw = new Phases();
   checkTensor('pvqGptq', w, 'the weight');
   if (w.ndim !== 2) throw new ShapeError(`pvqGptq expects a weight [out, in], got ${fmtShape(w.shape)}`);
+  checkOptions('pvqGptq', opts);
   const [rows, cols] = w.shape;
   const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;
   if (!(ht instanceof Tensor) || ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {

@@ -8,7 +8,7 @@
  * `pvqQuantize` codes each group on its own; `pvqGptq` (./gptq.ts) adds Hessian-aware error feedback
  * with the same encoder (`PvqGroupEncoder`). Not the storage (./pvq-tensor.ts).
  */
-import { ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../../errors.js';
 import type { ScaleDType } from '../../dtype/table.js';
 import { roundToScaleDType } from '../../qtensor.js';
 import { Tensor, checkTensor } from '../../tensor.js';
@@ -263,6 +263,7 @@ export function pvqQuantize(w: Tensor, opts: PvqOptions = {}): { q: PvqTensor; r
   const sw = new Phases();
   checkTensor('pvqQuantize', w, 'the weight');
   if (w.ndim !== 2) throw new ShapeError(`pvqQuantize expects a weight [out, in], got ${fmtShape(w.shape)}`);
+  checkOptions('pvqQuantize', opts);
   const [rows, cols] = w.shape;
   const cfg = resolvePvqOptions(rows, cols, opts);
   const wr = rotatedRows(w, cfg, 'pvqQuantize');

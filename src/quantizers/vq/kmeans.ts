@@ -27,7 +27,7 @@
  * a function of (points, weights, k, iters, seed). Not the rounding of the codebook to its storage
  * dtype (./codebook.ts) and not error feedback (./vq.ts).
  */
-import { ValueError, withOp } from '../../errors.js';
+import { ValueError, checkOptions, withOp } from '../../errors.js';
 import { Rng } from '../../ops/random.js';
 import { checkPoints, nearestCentroids, type WeightedPoints } from './assign.js';
 
@@ -129,6 +129,7 @@ export function pointDist(p: WeightedPoints, i: number, cent: Float64Array, c: n
  */
 export function kmeans(p: WeightedPoints, opts: KMeansOptions): KMeansResult {
   withOp('kmeans', () => checkPoints(p));
+  checkOptions('kmeans', opts, 'required');
   const { points, n, d, weights } = p;
   const { k } = opts;
   const iters = opts.iters ?? 25;

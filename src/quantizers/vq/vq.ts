@@ -39,7 +39,7 @@
  * decreasing diag H (the VqTensor keeps the permutation). Not the LUT matmul kernel (helper B's), and
  * no end-to-end fine-tuning (AQLM's PV-tuning).
  */
-import { ShapeError, ValueError, fmtShape } from '../../errors.js';
+import { ShapeError, ValueError, checkOptions, fmtShape } from '../../errors.js';
 import { Rng } from '../../ops/random.js';
 import { packRows } from '../../dtype/pack.js';
 import { Tensor, checkTensor, tensor } from '../../tensor.js';
@@ -150,7 +150,8 @@ function resolve(w: Tensor, opts: VqOptions): Resolved {
   if (w.ndim !== 2) throw new ShapeError(`vqQuantize expects a weight [out, in], got ${fmtShape(w.shape)}`);
   const [rows, cols] = w.shape;
   if (rows < 1 || cols < 1) throw new ShapeError(`vqQuantize: the weight ${fmtShape(w.shape)} is empty`);
-  const d = opts?.dim;
+  checkOptions('vqQuantize', opts, 'required');
+  const d = opts.dim;
   if (!Number.isInteger(d) || d < 1) throw new ValueError(`dim must be a positive integer, got ${String(d)}`);
   if (cols % d !== 0) throw new ShapeError(`vqQuantize: ${cols} columns of ${fmtShape(w.shape)} are not a multiple of dim ${d}`);
   let bits = opts.bits;
