@@ -10,6 +10,8 @@
  * - I/O on the bundled checkpoint: a bf16 tensor read from the sharded safetensors, a quantized
  *   file saved atomically and read back;
  * - the model: GPTQ int4 of the bundled tiny Llama on two threads, perplexity before and after.
+ * With `--relaxed` after the input file it asks for the relaxed-SIMD build (useRelaxedSimd) and
+ * runs the shared cases only (RelaxedOutput).
  */
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -24,6 +26,13 @@ export interface ProbeInput {
   readonly cases: CaseInput[];
   /** The bundled model's directory. */
   readonly fixture: string;
+}
+
+/** What the probe prints with `--relaxed`: whether the relaxed build runs, and the shared cases on it. */
+export interface RelaxedOutput {
+  readonly runtime: string;
+  readonly relaxed: boolean;
+  readonly cases: CaseOutput[];
 }
 
 /** What the probe prints. */
@@ -118,9 +127,16 @@ async function model(fixture: string): Promise<ProbeOutput['model']> {
 }
 
 async function main(): Promise<void> {
-  const [file] = programArgs();
-  if (!file) throw new Error('usage: probe <input.json>');
+  const [file, mode] = programArgs();
+  if (!file) throw new Error('usage: probe <input.json> [--relaxed]');
   const input = JSON.parse(await readFile(file, 'utf8')) as ProbeInput;
+  if (mode === '--relaxed') {
+    const relaxed = qt.useRelaxedSimd(); // before the first kernel call instantiates the module
+    await qt.ready();
+    const out: RelaxedOutput = { runtime: runtimeName(), relaxed, cases: input.cases.map((c) => runCase(qt as unknown as CaseApi, c)) };
+    console.log(`PROBE ${JSON.stringify(out)}`);
+    return;
+  }
   const backend = await qt.ready();
   const cases = input.cases.map((c) => runCase(qt as unknown as CaseApi, c));
   const out: ProbeOutput = {
