@@ -157,8 +157,11 @@ function renderReport(run: RunFile, jsonPath: string, repeats: readonly Repeats[
     ...(repeats.length
       ? [
           `npx tsx bench/repeat.ts --runs 4 --pause 120 --json ${repeats[0].path} "quant 1x4096x4096"   # selections of cases, several runs minutes apart`,
-          `npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md bench/notes.md ${repeats.map((r) => `--repeats ${r.path}`).join(' ')}${runtimes ? ` --runtimes ${runtimes.path}` : ''}`,
         ]
+      : []),
+    ...(runtimes ? [`${runtimes.file.command}   # the target GEMVs in Node, Bun and Deno`] : []),
+    ...(repeats.length || runtimes
+      ? [`npx tsx bench/report.ts ${jsonPath} docs/benchmarks.md bench/notes.md${repeats.map((r) => ` --repeats ${r.path}`).join('')}${runtimes ? ` --runtimes ${runtimes.path}` : ''}`]
       : []),
     '```',
     '',

@@ -13,6 +13,8 @@ import { programArgs, runtimeName } from '../test/portable/runtime-name.js';
 export interface RuntimeRow {
   readonly case: string;
   readonly medianMs: number;
+  /** Bytes of the stored weight (codes, scales and zeros: bitsPerWeight / 8 per weight), read once per call. */
+  readonly weightBytes: number;
   /** ‖y − y_ref‖ / ‖y_ref‖ against the dense product with the dequantized weight. */
   readonly relError: number;
 }
@@ -41,7 +43,9 @@ const median = (xs: ArrayLike<number>): number => {
 
 async function main(): Promise<void> {
   const relaxed = programArgs().includes('--relaxed') ? qt.useRelaxedSimd() : false;
-  await qt.ready();
+  // a wasm build that fails to instantiate leaves the JS kernels: never time those as either build
+  const backend = await qt.ready();
+  if (backend !== 'wasm') throw new Error(`the ${relaxed ? 'relaxed' : 'SIMD128'} wasm build is not running (backend ${backend})`);
   const w = qt.randn([N, K], { seed: 1 });
   const x = qt.randn([1, K], { seed: 2 });
   const rows: RuntimeRow[] = [];
@@ -59,7 +63,7 @@ async function main(): Promise<void> {
     await bench.run();
     const res = bench.tasks[0].result;
     if (!('latency' in res) || !res.latency.samples) throw new Error(`${c.name}: tinybench returned no samples`);
-    rows.push({ case: c.name, medianMs: median(res.latency.samples), relError });
+    rows.push({ case: c.name, medianMs: median(res.latency.samples), weightBytes: (q.bitsPerWeight * N * K) / 8, relError });
     q.dispose();
   }
   const out: RuntimeOutput = { runtime: runtimeName(), relaxed, rows };

@@ -3,7 +3,7 @@
  * section of docs/benchmarks.md (bench/report.ts --runtimes). Not the runner.
  */
 import type { Machine } from './machine.js';
-import type { RuntimeOutput } from './runtimes-probe.js';
+import type { RuntimeOutput, RuntimeRow } from './runtimes-probe.js';
 
 /** A run of bench/runtimes.ts: every runtime and build it ran, in order. */
 export interface RuntimesFile {
@@ -17,21 +17,23 @@ export interface RuntimesFile {
 const COLUMNS = ['int4 f32-act', 'nf4 f32-act', 'int4 int8-act'] as const;
 
 /**
- * The markdown table of a run: one row per runtime and build, milliseconds per call and nf4 over int4.
+ * The markdown table of a run: one row per runtime and build, milliseconds per call (and GB/s of
+ * stored weight read) for each case, and nf4 over int4.
  * @example
  * console.log(runtimesTable(file).join('\n'));
  */
 export function runtimesTable(file: RuntimesFile): string[] {
+  const cell = (r: RuntimeRow): string => `${r.medianMs.toFixed(3)} (${(r.weightBytes / r.medianMs / 1e6).toFixed(1)})`;
   return [
-    '| runtime | build | int4 f32-act (ms) | nf4 f32-act (ms) | nf4 / int4 | int4 int8-act (ms) |',
+    '| runtime | build | int4 f32-act ms (GB/s) | nf4 f32-act ms (GB/s) | nf4 / int4 | int4 int8-act ms (GB/s) |',
     '|---|---|---:|---:|---:|---:|',
     ...file.runs.map((run) => {
       const [i4, n4, i8] = COLUMNS.map((c) => {
         const row = run.rows.find((r) => r.case === c);
         if (!row) throw new Error(`${run.runtime}: no ${c} row`);
-        return row.medianMs;
+        return row;
       });
-      return `| ${run.runtime} | ${run.relaxed ? 'relaxed SIMD' : 'SIMD128'} | ${i4.toFixed(3)} | ${n4.toFixed(3)} | ${(n4 / i4).toFixed(2)}x | ${i8.toFixed(3)} |`;
+      return `| ${run.runtime} | ${run.relaxed ? 'relaxed SIMD' : 'SIMD128'} | ${cell(i4)} | ${cell(n4)} | ${(n4.medianMs / i4.medianMs).toFixed(2)}x | ${cell(i8)} |`;
     }),
   ];
 }

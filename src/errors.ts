@@ -95,15 +95,16 @@ export function checkOptions(op: string, opts: unknown, presence: 'optional' | '
 }
 
 /**
- * Whether `x` is a plain object (`{...}`, `Object.fromEntries`, or no prototype), not a class
- * instance, array or null: what options and records of tensors by name must be. Internal.
+ * Whether `x` is a plain object (`{...}`, `Object.fromEntries`, or no prototype; from any realm),
+ * not a class instance, array or null: what options and records of tensors by name must be. Internal.
  * @example
  * isPlainObject({ a: 1 }) === true; isPlainObject(new Map()) === false
  */
 export function isPlainObject(x: unknown): x is Readonly<Record<string, unknown>> {
   if (typeof x !== 'object' || x === null) return false;
+  // Object.prototype of any realm (vm contexts, iframes): a prototype whose own prototype is null
   const proto = Object.getPrototypeOf(x);
-  return proto === Object.prototype || proto === null;
+  return proto === null || Object.getPrototypeOf(proto) === null;
 }
 
 /** Formats a shape as `[2,384]` for error messages. */

@@ -58,7 +58,12 @@ export function shapeSize(shape: readonly number[]): number {
   return n;
 }
 
-/** Throws unless every dimension is a non-negative integer. */
+/**
+ * Throws a ShapeError (its message starting with `op: ` when given) unless `shape` is an array (or
+ * typed array) whose every dimension is a non-negative integer.
+ * @example
+ * checkShape([2, -1], 'zeros'); // ShapeError: zeros: invalid shape [2,-1]: dimensions must be non-negative integers
+ */
 export function checkShape(shape: readonly number[], op?: string): void {
   const at = op ? `${op}: ` : '';
   checkShapeArray(op, shape);

@@ -67,7 +67,8 @@ function checkCodesArg(op: string, codes: ArrayLike<number>): void {
 
 /** Throws unless `bytes` is a Uint8Array (checked before its length is read). */
 function checkBytesArg(op: string, bytes: Uint8Array): void {
-  if (!(bytes instanceof Uint8Array)) throw new ValueError(`${op}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
+  // by tag, not instanceof: a Uint8Array (or Buffer) from another realm is one too
+  if (Object.prototype.toString.call(bytes) !== '[object Uint8Array]') throw new ValueError(`${op}: bytes must be a Uint8Array, got ${describeValue(bytes)}`);
 }
 
 function checkCodes(codes: ArrayLike<number>, bits: number): void {

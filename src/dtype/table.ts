@@ -307,6 +307,16 @@ export function checkDenseDType(op: string, dtype: DenseDType): void {
 }
 
 /**
+ * Throws a DTypeError naming `op` unless `dtype` is a quantized dtype name (the `dtype` option of
+ * quantize and the quantizers). Not exported from the package.
+ * @example
+ * checkQuantDType('gptq', 'bf16'); // DTypeError: gptq: unknown quantized dtype bf16
+ */
+export function checkQuantDType(op: string, dtype: unknown): asserts dtype is QuantDType {
+  if (typeof dtype !== 'string' || !isQuantDType(dtype)) throw new DTypeError(`${op}: unknown quantized dtype ${String(dtype)}`);
+}
+
+/**
  * The dense facts of a dtype.
  * @throws DTypeError for a name that is not a dense dtype
  * @example
@@ -324,6 +334,6 @@ export function denseInfo(d: DenseDType): DenseFacts {
  * quantInfo('int4').ucodeMax === 15
  */
 export function quantInfo(d: QuantDType): QuantFacts {
-  if (!isQuantDType(d)) throw new DTypeError(`quantInfo: unknown quantized dtype ${String(d)}`);
+  checkQuantDType('quantInfo', d);
   return DTYPES[d].quant;
 }

@@ -7,7 +7,7 @@ import { FormatError } from '../errors.js';
 import type { Tensor } from '../tensor.js';
 import { llamaConfig, type LlamaConfig } from './config.js';
 import { LlamaModel, type LlamaLayer } from './llama.js';
-import { checkCheckpointInput } from '../io/args.js';
+import { checkPath } from '../io/args.js';
 import { openCheckpoint, readConfig, type Checkpoint } from '../io/checkpoint.js';
 
 /** Hugging Face tensor names of block i, by projection / norm. */
@@ -68,7 +68,7 @@ export async function openLlama(dir: string): Promise<OpenLlama> {
  * model.config.numLayers; // 6
  */
 export async function loadLlama(dir: string): Promise<LlamaModel> {
-  checkCheckpointInput('loadLlama', dir);
+  checkPath('loadLlama', dir, 'dir');
   const { config, checkpoint } = await openLlama(dir);
   try {
     const embed = await readF32(checkpoint, 'model.embed_tokens.weight');

@@ -12,7 +12,7 @@
  * Not the formats themselves (src/io) and not the model (llama.ts).
  */
 import { FormatError, ValueError, checkOptions, describeValue, withOp } from '../errors.js';
-import { checkPath } from '../io/args.js';
+import { checkPath, checkRecord } from '../io/args.js';
 import { writeFileAtomic } from '../io/atomic.js';
 import { readConfig } from '../io/checkpoint.js';
 import { exportGptq, importGptq } from '../io/gptq-format.js';
@@ -42,16 +42,23 @@ export interface SaveModelOptions {
   readonly maxShardBytes?: number;
 }
 
+/** The numeric LlamaConfig fields hfConfig writes. */
+const HF_NUMBERS = ['hiddenSize', 'intermediateSize', 'numLayers', 'numHeads', 'numKvHeads', 'headDim', 'vocabSize', 'rmsNormEps', 'ropeTheta', 'maxPositionEmbeddings'] as const;
+
 /**
  * The config in Hugging Face `config.json` keys (what `saveModel` writes as config.json).
- * @throws ValueError naming the field when `c` is not a valid LlamaConfig
+ * @throws ValueError when `c` is not a LlamaConfig (a field missing or of the wrong type)
  * @example
  * const model = await loadModel('out/tiny-w4');
  * hfConfig(model.config).num_hidden_layers === model.config.numLayers
  */
 export function hfConfig(c: LlamaConfig): Record<string, unknown> {
   if (typeof c !== 'object' || c === null) throw new ValueError(`hfConfig: the config must be a LlamaConfig (model.config), got ${describeValue(c)}`);
-  const hf = {
+  for (const k of HF_NUMBERS) {
+    if (typeof c[k] !== 'number') throw new ValueError(`hfConfig: config.${k} must be a number, got ${describeValue(c[k])}`);
+  }
+  if (typeof c.tieWordEmbeddings !== 'boolean') throw new ValueError(`hfConfig: config.tieWordEmbeddings must be a boolean, got ${describeValue(c.tieWordEmbeddings)}`);
+  return {
     architectures: ['LlamaForCausalLM'],
     model_type: 'llama',
     hidden_size: c.hiddenSize,
@@ -70,9 +77,6 @@ export function hfConfig(c: LlamaConfig): Record<string, unknown> {
     attention_bias: false,
     mlp_bias: false,
   };
-  // The one validator of configs checks the result, so a field missing from `c` is named here.
-  withOp('hfConfig', () => llamaConfig(hf));
-  return hf;
 }
 
 /**
@@ -126,7 +130,7 @@ function f32(t: Weight, name: string, label: string): Tensor {
  * const model = modelFromTensors(await readConfig(dir), tensors, dir);
  */
 export function modelFromTensors(raw: unknown, tensors: Readonly<Record<string, Weight>>, label: string): LlamaModel {
-  if (typeof tensors !== 'object' || tensors === null) throw new ValueError(`modelFromTensors: tensors must be an object of tensors by name, got ${describeValue(tensors)}`);
+  checkRecord('modelFromTensors', tensors, 'tensors');
   return withOp('modelFromTensors', () => buildModel(raw, tensors, label));
 }
 

@@ -11,7 +11,7 @@
  */
 import { ShapeError, ValueError, DTypeError, describeValue, fmtShape, withOp } from '../errors.js';
 import { Tensor, checkTensor, contiguousStrides, empty, shapeSize } from '../tensor.js';
-import { broadcastStrides, checkShapeArray, copyStrided, normalizeAxes, normalizeAxis } from './strided.js';
+import { broadcastStrides, checkShapeArray, copyStrided, isListLike, normalizeAxes, normalizeAxis } from './strided.js';
 
 /** Checks the arguments of view and reshape, and resolves one `-1` in the target shape. */
 function resolveShape(t: Tensor, shape: readonly number[], op: string): number[] {
@@ -138,7 +138,7 @@ export function contiguous(t: Tensor): Tensor {
  */
 export function permute(t: Tensor, axes: readonly number[]): Tensor {
   checkTensor('permute', t);
-  if (!Array.isArray(axes)) throw new ShapeError(`permute: axes must be an array of axes, got ${describeValue(axes)}`);
+  if (!isListLike(axes)) throw new ShapeError(`permute: axes must be an array of axes, got ${describeValue(axes)}`);
   if (axes.length !== t.ndim) {
     throw new ShapeError(`permute: [${axes.join(',')}] is not a permutation of the axes of shape ${fmtShape(t.shape)}`);
   }

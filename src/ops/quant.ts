@@ -42,7 +42,7 @@
  *   as the largest representable magnitude of its sign.
  */
 import { DTypeError, ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
-import { DTYPES, SCALE_BITS, isQuantDType, quantInfo, E8M0, type QuantDType, type QuantFacts, type ScaleDType } from '../dtype/table.js';
+import { DTYPES, SCALE_BITS, checkQuantDType, quantInfo, E8M0, type QuantDType, type QuantFacts, type ScaleDType } from '../dtype/table.js';
 import { roundToF16 } from '../dtype/half.js';
 import { packBits } from '../dtype/pack.js';
 import type { CodebookDType } from '../dtype/bits.js';
@@ -135,9 +135,7 @@ interface Spec {
 
 function checkInput(x: Tensor, dtype: unknown): { rows: number; cols: number } {
   checkTensor('quantize', x);
-  if (typeof dtype !== 'string' || !isQuantDType(dtype)) {
-    throw new DTypeError(`dtype must be a quantized dtype, got ${String(dtype)}`);
-  }
+  checkQuantDType('quantize', dtype);
   const maker = quantInfo(dtype).quantizer;
   if (maker) throw new DTypeError(`quantize cannot encode ${dtype}: its codes come from ${maker} (src/quantizers)`);
   if (x.ndim === 0) throw new ShapeError(`cannot quantize a 0-d tensor: need a last axis to group along`);

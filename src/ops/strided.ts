@@ -14,7 +14,16 @@ import type { TypedArray } from '../memory/storage.js';
  * checkShapeArray('reshape', 'x'); // ShapeError: reshape: a shape must be an array of dimensions, got string "x"
  */
 export function checkShapeArray(op: string | undefined, shape: unknown): asserts shape is readonly unknown[] {
-  if (!Array.isArray(shape)) throw new ShapeError(`${op ? `${op}: ` : ''}a shape must be an array of dimensions, got ${describeValue(shape)}`);
+  if (!isListLike(shape)) throw new ShapeError(`${op ? `${op}: ` : ''}a shape must be an array of dimensions, got ${describeValue(shape)}`);
+}
+
+/**
+ * An array or a typed array (Int32Array shapes and axes are accepted, as they always were).
+ * @example
+ * isListLike(new Int32Array([2, 3])) === true; isListLike('23') === false
+ */
+export function isListLike(x: unknown): boolean {
+  return Array.isArray(x) || (ArrayBuffer.isView(x) && !(x instanceof DataView));
 }
 
 /** Typed arrays whose elements are JS numbers (every dense storage but int64). */
@@ -86,7 +95,7 @@ export function normalizeAxis(axis: number, shape: readonly number[], rank?: num
 export function normalizeAxes(axes: number | readonly number[] | undefined | null, shape: readonly number[]): number[] {
   checkShapeArray('normalizeAxes', shape);
   if (axes === undefined || axes === null) return shape.map((_, i) => i);
-  if (typeof axes !== 'number' && !Array.isArray(axes)) throw new ShapeError(`axes must be an integer, a list of integers or null, got ${describeValue(axes)}`);
+  if (typeof axes !== 'number' && !isListLike(axes)) throw new ShapeError(`axes must be an integer, a list of integers or null, got ${describeValue(axes)}`);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(a, shape));
   const seen = new Set<number>();

@@ -20,9 +20,9 @@
  * otherwise each QTensor keeps s as qparams.inputScale and dequantize divides it back out.
  * Not the calibration pass (src/models collects the activations into HessianAccumulators).
  */
-import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
+import { ShapeError, ValueError, checkOptions, describeValue, fmtShape } from '../errors.js';
 import { roundToF16 } from '../dtype/half.js';
-import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
+import { checkQuantDType, quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import type { QTensor } from '../qtensor.js';
 import { dequantize, quantize } from '../ops/quant.js';
 import { Tensor } from '../tensor.js';
@@ -105,7 +105,7 @@ export interface AwqResult {
  */
 export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, opts: AwqOptions): AwqResult {
   const sw = new Phases();
-  if (!(input instanceof HessianAccumulator)) throw new ValueError(`awq needs the input statistics as a HessianAccumulator`);
+  if (!(input instanceof HessianAccumulator)) throw new ValueError(`awq: the input statistics must be a HessianAccumulator, got ${describeValue(input)}`);
   if (linears.length === 0) throw new ValueError(`awq needs at least one linear`);
   const cols = input.features;
   for (const l of linears) {
@@ -115,6 +115,7 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
   }
   if (new Set(linears.map((l) => l.name)).size !== linears.length) throw new ValueError(`awq: linear names must be distinct`);
   checkOptions('awq', opts, 'required');
+  checkQuantDType('awq', opts.dtype);
   const facts = quantInfo(opts.dtype);
   if (facts.family === 'codebook') throw new ValueError(`awq quantizes scalar dtypes, got ${opts.dtype}`);
   const groupSize = opts.groupSize ?? facts.blockSize ?? 128;

@@ -18,7 +18,7 @@
  * stored in the original order and no permutation is needed.
  */
 import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
-import { DTYPES, quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
+import { DTYPES, checkQuantDType, quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import { roundToF16 } from '../dtype/half.js';
 import { QTensor, type QParams } from '../qtensor.js';
 import { packedBytes, packRows } from '../dtype/pack.js';
@@ -100,6 +100,7 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   if (w.ndim !== 2) throw new ShapeError(`gptq expects a weight [out, in], got ${fmtShape(w.shape)}`);
   checkOptions('gptq', opts, 'required');
   const [rows, cols] = w.shape;
+  checkQuantDType('gptq', opts.dtype);
   const facts = quantInfo(opts.dtype);
   if (facts.family === 'codebook') throw new ValueError(`gptq quantizes scalar dtypes; ${opts.dtype} needs a codebook encoder (use errorFeedback)`);
   const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;

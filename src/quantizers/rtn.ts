@@ -11,7 +11,7 @@
  * its groups.
  */
 import { ShapeError, ValueError, checkOptions, fmtShape } from '../errors.js';
-import { quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
+import { checkQuantDType, quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import type { QParams, QTensor } from '../qtensor.js';
 import { chooseQParams, dequantize, quantize, type QuantizeOptions } from '../ops/quant.js';
 import { Tensor, checkTensor, empty } from '../tensor.js';
@@ -66,6 +66,7 @@ export function resolveClipSearch(c: boolean | ClipSearchOptions | undefined): R
 }
 
 function quantizeOptions(opts: RtnOptions, clip: number): QuantizeOptions {
+  checkQuantDType('rtn', opts.dtype);
   const facts = quantInfo(opts.dtype);
   if (facts.family === 'codebook') {
     if (!opts.codebook) throw new ValueError(`RTN with the ${opts.dtype} dtype needs opts.codebook (a learned codebook comes from VQ)`);

@@ -552,23 +552,29 @@ describe('tensor()', () => {
 describe('empty', () => {
   afterAll(() => setBackend('auto'));
 
-  it('is zero-filled (f32 by default), also in storage reused after dispose', () => {
+  it('is zero-filled (f32 by default), also in wasm heap storage reused after dispose', () => {
     const e = empty([2, 3]);
     expect(e.dtype).toBe('f32');
     expect(e.shape).toEqual([2, 3]);
     expect(empty([4], 'int32').toArray()).toEqual([0, 0, 0, 0]);
-    for (const backend of ['js', 'wasm'] as const) {
-      setBackend(backend);
-      for (const d of DENSE_DTYPES) {
-        for (let round = 0; round < 3; round++) {
-          const dirty = empty([7, 9], d);
-          dirty.storage.bytes().fill(0xa5);
-          dirty.dispose();
-          const t = empty([7, 9], d);
-          expect(Array.from(t.storage.bytes()).every((b) => b === 0), `${backend} ${d}`).toBe(true);
-        }
+    // the JS backend gives every tensor a fresh ArrayBuffer; the wasm heap hands freed blocks out
+    // again, so there the zeros must be written
+    setBackend('wasm');
+    let reused = 0;
+    for (const d of DENSE_DTYPES) {
+      for (let round = 0; round < 3; round++) {
+        const dirty = empty([7, 9], d);
+        const ptr = dirty.storage.ptr;
+        dirty.storage.bytes().fill(0xa5);
+        dirty.dispose();
+        const t = empty([7, 9], d);
+        if (t.storage.ptr === ptr) reused++;
+        expect(Array.from(t.storage.bytes()).every((b) => b === 0), d).toBe(true);
       }
     }
+    // the property is only tested where a dirty block came back (the allocator reuses a freed block
+    // of the same size first)
+    expect(reused).toBeGreaterThan(DENSE_DTYPES.length);
   });
 
   it('rejects a bad dtype (DTypeError naming empty) and a bad shape (ShapeError)', () => {
