@@ -189,7 +189,7 @@ export interface QCheck {
 
 function checkPart(t: Tensor | undefined, what: string, dtype: string, shape: readonly number[]): Tensor {
   if (!t) throw new ValueError(`${what} is missing: expected ${dtype} ${fmtShape(shape)}`);
-  if (!(t instanceof Tensor)) throw new ValueError(`${what} must be a Tensor`);
+  if (!(t instanceof Tensor)) throw new ValueError(`${what} must be a Tensor, got ${describeValue(t)}`);
   if (t.storage.disposed) throw new MemoryError(`${what} ${t.dtype} ${fmtShape(t.shape)} was disposed`);
   if (t.dtype !== dtype) throw new DTypeError(`${what} must be ${dtype}, got ${t.dtype}`);
   if (t.shape.length !== shape.length || t.shape.some((d, i) => d !== shape[i])) {

@@ -5,7 +5,7 @@
  * converter, and reads one back into QTensors through a per-layout builder. The layouts themselves
  * are gptq-format.ts and awq-format.ts. Not a format of its own.
  */
-import { FormatError, ValueError, describeValue } from '../errors.js';
+import { FormatError, ValueError, describeValue, isPlainObject } from '../errors.js';
 import { QTensor } from '../qtensor.js';
 import { Tensor, checkTensor } from '../tensor.js';
 import { checkPath, checkRecord } from './args.js';
@@ -43,7 +43,7 @@ export function checkLayoutArgs(op: string, dir: unknown, tensors: unknown): voi
  * checkLayerParts('awqToQTensor', layer, ['qweight', 'qzeros', 'scales']);
  */
 export function checkLayerParts(op: string, layer: unknown, parts: readonly string[]): void {
-  if (typeof layer !== 'object' || layer === null) {
+  if (!isPlainObject(layer)) {
     throw new ValueError(`${op}: the layer must be an object of tensors { ${parts.join(', ')} }, got ${describeValue(layer)}`);
   }
   for (const k of parts) checkTensor(op, (layer as Record<string, unknown>)[k], k);

@@ -25,7 +25,7 @@ import { roundToF16 } from '../dtype/half.js';
 import { checkQuantDType, quantInfo, type QuantDType, type ScaleDType } from '../dtype/table.js';
 import type { QTensor } from '../qtensor.js';
 import { dequantize, quantize } from '../ops/quant.js';
-import { Tensor } from '../tensor.js';
+import { Tensor, checkTensor } from '../tensor.js';
 import { fromArray } from './arrays.js';
 import { HessianAccumulator, outputError } from './hessian.js';
 import { gptq, type GptqOptions } from './gptq.js';
@@ -109,8 +109,9 @@ export function awq(linears: readonly AwqLinear[], input: HessianAccumulator, op
   if (linears.length === 0) throw new ValueError(`awq needs at least one linear`);
   const cols = input.features;
   for (const l of linears) {
-    if (!(l.weight instanceof Tensor) || l.weight.ndim !== 2 || l.weight.shape[1] !== cols) {
-      throw new ShapeError(`awq: ${l.name} weight ${l.weight instanceof Tensor ? fmtShape(l.weight.shape) : typeof l.weight} must be [out, ${cols}] to share the input`);
+    checkTensor('awq', l.weight, `the weight of ${l.name}`);
+    if (l.weight.ndim !== 2 || l.weight.shape[1] !== cols) {
+      throw new ShapeError(`awq: ${l.name} weight ${fmtShape(l.weight.shape)} must be [out, ${cols}] to share the input`);
     }
   }
   if (new Set(linears.map((l) => l.name)).size !== linears.length) throw new ValueError(`awq: linear names must be distinct`);

@@ -104,8 +104,9 @@ export function gptq(w: Tensor, h: Tensor | HessianAccumulator, opts: GptqOption
   const facts = quantInfo(opts.dtype);
   if (facts.family === 'codebook') throw new ValueError(`gptq quantizes scalar dtypes; ${opts.dtype} needs a codebook encoder (use errorFeedback)`);
   const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;
-  if (!(ht instanceof Tensor) || ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {
-    throw new ShapeError(`gptq: H must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${ht instanceof Tensor ? fmtShape(ht.shape) : typeof ht}`);
+  checkTensor('gptq', ht, 'H (a Tensor or a HessianAccumulator)');
+  if (ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {
+    throw new ShapeError(`gptq: H must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${fmtShape(ht.shape)}`);
   }
   const gOpt = opts.groupSize ?? facts.blockSize ?? 'channel';
   if (gOpt !== 'channel' && (!Number.isInteger(gOpt) || gOpt < 1)) throw new ValueError(`groupSize must be a positive integer or 'channel', got ${String(gOpt)}`);

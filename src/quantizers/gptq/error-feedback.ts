@@ -109,8 +109,9 @@ export function errorFeedback(w: Tensor, v: Tensor, encoder: ColumnEncoder, opts
   if (w.ndim !== 2) throw new ShapeError(`errorFeedback needs a weight [rows, cols], got ${fmtShape(w.shape)}`);
   checkOptions('errorFeedback', opts);
   const [rows, cols] = w.shape;
-  if (!(v instanceof Tensor) || v.ndim !== 2 || v.shape[0] !== cols || v.shape[1] !== cols) {
-    throw new ShapeError(`errorFeedback: V must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${v instanceof Tensor ? fmtShape(v.shape) : typeof v}`);
+  checkTensor('errorFeedback', v, 'V');
+  if (v.ndim !== 2 || v.shape[0] !== cols || v.shape[1] !== cols) {
+    throw new ShapeError(`errorFeedback: V must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${fmtShape(v.shape)}`);
   }
   if (v.dtype !== 'f32' && v.dtype !== 'f64') throw new ValueError(`errorFeedback: V must be f32 or f64, got ${v.dtype}`);
   const prec = v.dtype;

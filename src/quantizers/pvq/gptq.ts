@@ -69,8 +69,9 @@ export function pvqGptq(w: Tensor, h: Tensor | HessianAccumulator, opts: PvqGptq
   checkOptions('pvqGptq', opts);
   const [rows, cols] = w.shape;
   const ht = h instanceof HessianAccumulator ? h.hessian('f64') : h;
-  if (!(ht instanceof Tensor) || ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {
-    throw new ShapeError(`pvqGptq: H must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${ht instanceof Tensor ? fmtShape(ht.shape) : typeof ht}`);
+  checkTensor('pvqGptq', ht, 'H (a Tensor or a HessianAccumulator)');
+  if (ht.ndim !== 2 || ht.shape[0] !== cols || ht.shape[1] !== cols) {
+    throw new ShapeError(`pvqGptq: H must be [${cols},${cols}] for weight ${fmtShape(w.shape)}, got ${fmtShape(ht.shape)}`);
   }
   const cfg = resolvePvqOptions(rows, cols, opts);
   const bs = Math.max(cfg.dim, Math.floor((opts.blockSize ?? 128) / cfg.dim) * cfg.dim);

@@ -13,7 +13,7 @@
  * Brute force over all centroids (k ≤ 256, d ≤ 8 here: at most 2048 multiply-adds per point), by the
  * `vq_nearest_f32` kernel. Not k-means itself (./kmeans.ts).
  */
-import { ValueError, describeValue } from '../../errors.js';
+import { ValueError, describeValue, isPlainObject } from '../../errors.js';
 import { kernel } from '../../kernels/table.js';
 import type { Ref } from '../../kernels/ref.js';
 import { Storage } from '../../memory/storage.js';
@@ -40,7 +40,7 @@ export interface WeightedPoints {
  * checkPoints({ points: new Float64Array(6), n: 3, d: 2, weights: null });
  */
 export function checkPoints(p: WeightedPoints): void {
-  if (typeof p !== 'object' || p === null) throw new ValueError(`points must be an object { points, n, d, weights }, got ${describeValue(p)}`);
+  if (!isPlainObject(p)) throw new ValueError(`points must be an object { points, n, d, weights }, got ${describeValue(p)}`);
   if (!Number.isInteger(p.d) || p.d < 1) throw new ValueError(`vector dimension must be a positive integer, got ${p.d}`);
   if (!Number.isInteger(p.n) || p.n < 0 || p.points.length !== p.n * p.d) {
     throw new ValueError(`${p.n} points of dimension ${p.d} need ${p.n * p.d} values, got ${p.points.length}`);
