@@ -9,11 +9,11 @@
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import * as api from '../src/index.js';
 import { QuantensorError, ShapeError, ValueError } from '../src/index.js';
+import { publicApi } from './public-api.js';
 
 const BAD: readonly (readonly [label: string, value: unknown])[] = [
   ['undefined', undefined],
@@ -156,14 +156,6 @@ describe('a wrong second argument of the most used functions', () => {
  * `...Options`. `required`: the parameter has no `?` and no default.
  */
 function optionTakers(): Map<string, { readonly required: boolean }> {
-  const entry = fileURLToPath(new URL('../src/index.ts', import.meta.url));
-  const program = ts.createProgram([entry], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    noEmit: true,
-  });
-  const checker = program.getTypeChecker();
   const found = new Map<string, { required: boolean }>();
   const scan = (key: string, params: ts.NodeArray<ts.ParameterDeclaration>) => {
     for (const p of params) {
@@ -172,12 +164,11 @@ function optionTakers(): Map<string, { readonly required: boolean }> {
       found.set(key, { required: required || (found.get(key)?.required ?? false) });
     }
   };
-  for (const exported of checker.getExportsOfModule(checker.getSymbolAtLocation(program.getSourceFile(entry)!)!)) {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+  for (const { name, symbol } of publicApi().exports) {
     for (const d of symbol.getDeclarations() ?? []) {
-      if (ts.isFunctionDeclaration(d)) scan(exported.name, d.parameters);
-      if (ts.isClassDeclaration(d)) for (const m of d.members) if (ts.isConstructorDeclaration(m)) scan(`new ${exported.name}`, m.parameters);
-      if (ts.isVariableDeclaration(d) && d.initializer && ts.isFunctionLike(d.initializer)) scan(exported.name, d.initializer.parameters);
+      if (ts.isFunctionDeclaration(d)) scan(name, d.parameters);
+      if (ts.isClassDeclaration(d)) for (const m of d.members) if (ts.isConstructorDeclaration(m)) scan(`new ${name}`, m.parameters);
+      if (ts.isVariableDeclaration(d) && d.initializer && ts.isFunctionLike(d.initializer)) scan(name, d.initializer.parameters);
     }
   }
   return found;

@@ -4,11 +4,9 @@
  * an `@example`, and every exported type has a doc comment. Read with the TypeScript compiler from
  * src/index.ts, so a new export without docs fails here, not in review.
  */
-import { fileURLToPath } from 'node:url';
 import ts from 'typescript';
 import { describe, expect, it } from 'vitest';
-
-const entry = fileURLToPath(new URL('../../src/index.ts', import.meta.url));
+import { ENTRY, publicApi } from '../public-api.js';
 
 interface ExportDoc {
   readonly name: string;
@@ -19,20 +17,12 @@ interface ExportDoc {
 }
 
 function publicExports(): ExportDoc[] {
-  const program = ts.createProgram([entry], {
-    module: ts.ModuleKind.NodeNext,
-    moduleResolution: ts.ModuleResolutionKind.NodeNext,
-    target: ts.ScriptTarget.ES2022,
-    noEmit: true,
-  });
-  const checker = program.getTypeChecker();
-  const moduleSymbol = checker.getSymbolAtLocation(program.getSourceFile(entry)!)!;
-  return checker.getExportsOfModule(moduleSymbol).map((exported) => {
-    const symbol = exported.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(exported) : exported;
+  const { checker, exports } = publicApi();
+  return exports.map(({ name, symbol }) => {
     const decl = symbol.getDeclarations()![0];
     return {
-      name: exported.name,
-      file: decl.getSourceFile().fileName.slice(entry.length - 'src/index.ts'.length),
+      name,
+      file: decl.getSourceFile().fileName.slice(ENTRY.length - 'src/index.ts'.length),
       isValue: (symbol.flags & ts.SymbolFlags.Value) !== 0,
       hasDoc: ts.displayPartsToString(symbol.getDocumentationComment(checker)).trim() !== '',
       hasExample: symbol.getJsDocTags(checker).some((t) => t.name === 'example'),
